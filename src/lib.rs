@@ -1,0 +1,21 @@
+//! Diffusion Lab: the mathematics of the seed documents in exact f64, and the engine that runs it
+//! in the browser. Module order follows the seeds.
+
+// The numerics core: plain f64, no burn, no wasm, no I/O.
+pub mod error;
+pub mod rng;
+pub mod schedule; // β_t, ᾱ_t, SNR, posterior coefficients
+pub mod forward; // q(x_t | x_{t−1}) (1.63) and q(x_t | x_0) (1.72–1.73)
+pub mod posterior; // q(x_{t−1} | x_t, x_0) (1.74–1.89)
+pub mod gaussian; // KL (1.23), log-densities, the decoders of L_0
+pub mod parameterization; // x_0, ε, score: conversions, μ_θ, loss weights (1.96–1.143)
+pub mod elbo; // the terms of (1.62)
+pub mod oracle; // exact Gaussian-mixture q(x_t), score, Tweedie (1.121–1.125)
+pub mod data; // seeded 2-D data sets
+
+// The engine: burn devices (WebGPU and CPU).
+pub mod backend;
+
+// The one module that talks to JavaScript.
+#[cfg(target_arch = "wasm32")]
+pub mod web;

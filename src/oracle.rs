@@ -1,0 +1,283 @@
+//! An exact oracle for Gaussian-mixture data: q(x_0) = Σ_k π_k N(m_k, diag(S_k)) pushed through the
+//! forward kernel stays a mixture, q(x_t) = Σ_k π_k N(√ᾱ_t m_k, diag(ᾱ_t S_k + (1 − ᾱ_t))), so its
+//! density, score, E[x_0 | x_t] and E[ε | x_t] are all closed forms. This is what shows Tweedie's
+//! formula (1.121–1.125) and ∇log q(x_t) = −E[ε|x_t]/√(1 − ᾱ_t) (1.143) hold exactly.
+//!
+//! Functions take ᾱ = ᾱ_t directly; ᾱ = 1 is the data itself (t = 0).
+
+use crate::error::{check_finite, InputError, Result};
+use crate::rng::Rng;
+
+const LN_2PI: f64 = 1.837_877_066_409_345_5;
+
+/// A d-dimensional mixture of K diagonal Gaussians. Weights are normalised to sum to 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianMixture {
+    pub dim: usize,
+    pub weights: Vec<f64>,
+    /// K rows of d means
+    pub means: Vec<Vec<f64>>,
+    /// K rows of d variances (diagonal covariances)
+    pub variances: Vec<Vec<f64>>,
+}
+
+/// A Monte Carlo estimate with its standard error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    pub std_error: f64,
+    pub samples: usize,
+}
+
+impl GaussianMixture {
+    pub fn new(weights: Vec<f64>, means: Vec<Vec<f64>>, variances: Vec<Vec<f64>>) -> Result<Self> {
+        let k = weights.len();
+        crate::error::check_nonempty("weights", k)?;
+        if means.len() != k || variances.len() != k {
+            return Err(InputError::new(
+                "means",
+                format!("a mixture of K = {k} components needs K rows of means and K rows of variances (got {} and {})", means.len(), variances.len()),
+            ));
+        }
+        let dim = means[0].len();
+        crate::error::check_nonempty("means[0]", dim)?;
+        for (i, w) in weights.iter().enumerate() {
+            if !(w.is_finite() && *w > 0.0) {
+                return Err(InputError::new("weights", format!("weights[{i}] = {w} is out of range: mixture weights must be finite and > 0")));
+            }
+        }
+        for c in 0..k {
+            if means[c].len() != dim || variances[c].len() != dim {
+                return Err(InputError::new(
+                    "means",
+                    format!("component {c} has {} means and {} variances, but the mixture has dimension {dim}: the lengths must match", means[c].len(), variances[c].len()),
+                ));
+            }
+            check_finite(&format!("means[{c}]"), &means[c])?;
+            if let Some((i, v)) = variances[c].iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
+                return Err(InputError::new("variances", format!("variances[{c}][{i}] = {v} is out of range: a variance must be a finite number > 0")));
+            }
+        }
+        let total: f64 = weights.iter().sum();
+        Ok(Self { dim, weights: weights.iter().map(|w| w / total).collect(), means, variances })
+    }
+
+    pub fn components(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Check a point's length and values, and ᾱ ∈ (0, 1].
+    pub fn check_point(&self, x: &[f64], alpha_bar: f64) -> Result<()> {
+        if x.len() != self.dim {
+            return Err(InputError::new("x", format!("x has length {} but the mixture has dimension {}: the lengths must match", x.len(), self.dim)));
+        }
+        check_finite("x", x)?;
+        if !(alpha_bar > 0.0 && alpha_bar <= 1.0) {
+            return Err(InputError::new("alpha_bar", format!("alpha_bar = {alpha_bar} is out of range: ᾱ_t must be in (0, 1]")));
+        }
+        Ok(())
+    }
+
+    /// Component k of q(x_t): mean √ᾱ m_k and diagonal variance ᾱ S_k + (1 − ᾱ) (1.73 applied to each component).
+    fn component_at(&self, k: usize, alpha_bar: f64) -> (Vec<f64>, Vec<f64>) {
+        let a = alpha_bar.sqrt();
+        let mean = self.means[k].iter().map(|m| a * m).collect();
+        let var = self.variances[k].iter().map(|s| alpha_bar * s + (1.0 - alpha_bar)).collect();
+        (mean, var)
+    }
+
+    /// log π_k + log N(x; component k of q(x_t)), for every k.
+    fn log_joint(&self, x: &[f64], alpha_bar: f64) -> Vec<f64> {
+        (0..self.components())
+            .map(|k| {
+                let (mean, var) = self.component_at(k, alpha_bar);
+                self.weights[k].ln()
+                    + (0..self.dim)
+                        .map(|i| {
+                            let d = x[i] - mean[i];
+                            -0.5 * (LN_2PI + var[i].ln() + d * d / var[i])
+                        })
+                        .sum::<f64>()
+            })
+            .collect()
+    }
+
+    /// log q(x_t) at x (log-sum-exp over components), nats.
+    pub fn log_density(&self, x: &[f64], alpha_bar: f64) -> f64 {
+        log_sum_exp(&self.log_joint(x, alpha_bar))
+    }
+
+    /// q(x_t) at x.
+    pub fn density(&self, x: &[f64], alpha_bar: f64) -> f64 {
+        self.log_density(x, alpha_bar).exp()
+    }
+
+    /// Posterior component probabilities r_k(x) = π_k N_k(x) / q(x_t).
+    pub fn responsibilities(&self, x: &[f64], alpha_bar: f64) -> Vec<f64> {
+        let lj = self.log_joint(x, alpha_bar);
+        let lse = log_sum_exp(&lj);
+        lj.iter().map(|l| (l - lse).exp()).collect()
+    }
+
+    /// The exact score ∇_x log q(x_t) = Σ_k r_k(x) · (−(x − √ᾱ m_k) / (ᾱ S_k + 1 − ᾱ)).
+    pub fn score(&self, x: &[f64], alpha_bar: f64) -> Vec<f64> {
+        self.mix(x, alpha_bar, |_, d, var, _| -d / var)
+    }
+
+    /// The exact E[x_0 | x_t] = Σ_k r_k(x) · (m_k + √ᾱ S_k (x − √ᾱ m_k) / (ᾱ S_k + 1 − ᾱ)),
+    /// the Gaussian posterior mean of each component, computed without the score.
+    pub fn posterior_mean_x0(&self, x: &[f64], alpha_bar: f64) -> Vec<f64> {
+        let a = alpha_bar.sqrt();
+        self.mix(x, alpha_bar, |m, d, var, s| m + a * s * d / var)
+    }
+
+    /// The exact E[ε | x_t] = Σ_k r_k(x) · √(1 − ᾱ) (x − √ᾱ m_k) / (ᾱ S_k + 1 − ᾱ), ᾱ < 1.
+    pub fn posterior_mean_eps(&self, x: &[f64], alpha_bar: f64) -> Vec<f64> {
+        let b = (1.0 - alpha_bar).sqrt();
+        self.mix(x, alpha_bar, |_, d, var, _| b * d / var)
+    }
+
+    /// Σ_k r_k f(m_k, x − √ᾱ m_k, ᾱ S_k + 1 − ᾱ, S_k), coordinate by coordinate.
+    fn mix(&self, x: &[f64], alpha_bar: f64, f: impl Fn(f64, f64, f64, f64) -> f64) -> Vec<f64> {
+        let r = self.responsibilities(x, alpha_bar);
+        let a = alpha_bar.sqrt();
+        let mut out = vec![0.0; self.dim];
+        for (k, rk) in r.iter().enumerate() {
+            for i in 0..self.dim {
+                let (m, s) = (self.means[k][i], self.variances[k][i]);
+                let var = alpha_bar * s + (1.0 - alpha_bar);
+                out[i] += rk * f(m, x[i] - a * m, var, s);
+            }
+        }
+        out
+    }
+
+    /// n draws of x_0 (row-major n × d) from the seeded generator: for each point, one categorical
+    /// draw for the component, then d standard normals.
+    pub fn sample(&self, n: usize, rng: &mut Rng) -> Vec<f64> {
+        let cumulative: Vec<f64> = self.weights.iter().scan(0.0, |acc, w| { *acc += w; Some(*acc) }).collect();
+        let mut out = Vec::with_capacity(n * self.dim);
+        for _ in 0..n {
+            let k = rng.categorical(&cumulative);
+            for i in 0..self.dim {
+                out.push(self.means[k][i] + self.variances[k][i].sqrt() * rng.normal());
+            }
+        }
+        out
+    }
+
+    /// The data's differential entropy H = −E[log q(x_0)] in nats, by Monte Carlo over n seeded
+    /// draws, with its standard error.
+    pub fn entropy(&self, n: usize, seed: u64) -> Result<Estimate> {
+        if n < 2 {
+            return Err(InputError::new("samples", format!("samples = {n} is out of range: the entropy estimate needs at least 2 samples")));
+        }
+        let mut rng = Rng::new(seed);
+        let xs = self.sample(n, &mut rng);
+        let (mut s, mut s2) = (0.0, 0.0);
+        for x in xs.chunks(self.dim) {
+            let l = -self.log_density(x, 1.0);
+            s += l;
+            s2 += l * l;
+        }
+        let mean = s / n as f64;
+        let var = (s2 / n as f64 - mean * mean).max(0.0) * n as f64 / (n - 1) as f64;
+        Ok(Estimate { mean, std_error: (var / n as f64).sqrt(), samples: n })
+    }
+}
+
+/// log Σ exp(v), stable.
+pub fn log_sum_exp(v: &[f64]) -> f64 {
+    let m = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parameterization::{predict_x0_from_score, score_from_eps};
+    use crate::schedule::NoiseSchedule;
+
+    fn mixture() -> GaussianMixture {
+        GaussianMixture::new(
+            vec![0.2, 0.5, 0.3],
+            vec![vec![-2.0, 0.5], vec![1.0, 1.0], vec![0.5, -1.5]],
+            vec![vec![0.1, 0.3], vec![0.05, 0.05], vec![0.4, 0.2]],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn tweedie_and_1_143_hold_exactly() {
+        let g = mixture();
+        let s = NoiseSchedule::ddpm_default();
+        let mut rng = Rng::new(4);
+        for t in [1, 10, 100, 400, 999] {
+            let ab = s.alpha_bar(t);
+            for _ in 0..5 {
+                let x: Vec<f64> = rng.normals(2).iter().map(|v| 1.5 * v).collect();
+                let score = g.score(&x, ab);
+                let x0_tweedie = predict_x0_from_score(&s, &x, t, &score); // (1.125)
+                let x0_direct = g.posterior_mean_x0(&x, ab);
+                for i in 0..2 {
+                    assert!((x0_tweedie[i] - x0_direct[i]).abs() < 1e-9 * (1.0 + x0_direct[i].abs()), "t={t}");
+                }
+                let score_from_e = score_from_eps(&s, t, &g.posterior_mean_eps(&x, ab)); // (1.143)
+                for i in 0..2 {
+                    assert!((score_from_e[i] - score[i]).abs() < 1e-9 * (1.0 + score[i].abs()), "t={t}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn score_is_the_gradient_of_the_log_density() {
+        let g = mixture();
+        for ab in [1.0, 0.9, 0.3, 0.01] {
+            for x in [[0.1, 0.2], [-1.7, 0.4], [0.6, -1.2]] {
+                let sc = g.score(&x, ab);
+                for i in 0..2 {
+                    let h = 1e-5;
+                    let (mut p, mut m) = (x, x);
+                    p[i] += h;
+                    m[i] -= h;
+                    let fd = (g.log_density(&p, ab) - g.log_density(&m, ab)) / (2.0 * h);
+                    assert!((fd - sc[i]).abs() < 1e-6 * (1.0 + sc[i].abs()), "ᾱ={ab} x={x:?}: fd {fd} vs {}", sc[i]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn density_integrates_to_one_and_pushes_forward() {
+        let g = GaussianMixture::new(vec![1.0, 3.0], vec![vec![-1.0], vec![2.0]], vec![vec![0.2], vec![0.5]]).unwrap();
+        assert!((g.weights[1] - 0.75).abs() < 1e-15);
+        for ab in [1.0, 0.5, 0.01] {
+            let h = 1e-3;
+            let total: f64 = (-20_000..20_000).map(|i| g.density(&[i as f64 * h], ab) * h).sum();
+            assert!((total - 1.0).abs() < 1e-9, "ᾱ={ab}: ∫q = {total}");
+        }
+    }
+
+    #[test]
+    fn entropy_of_one_gaussian_matches_closed_form() {
+        let g = GaussianMixture::new(vec![1.0], vec![vec![0.0, 1.0]], vec![vec![0.5, 2.0]]).unwrap();
+        let want = 0.5 * ((2.0 * std::f64::consts::PI * std::f64::consts::E).ln() * 2.0 + (0.5f64 * 2.0).ln());
+        let e = g.entropy(50_000, 1).unwrap();
+        assert!((e.mean - want).abs() < 4.0 * e.std_error, "{} ± {} vs {want}", e.mean, e.std_error);
+        assert!(e.std_error > 0.0 && e.std_error < 0.01);
+    }
+
+    #[test]
+    fn rejects_bad_mixtures() {
+        assert!(GaussianMixture::new(vec![1.0, -1.0], vec![vec![0.0]; 2], vec![vec![1.0]; 2]).unwrap_err().message.contains("> 0"));
+        assert!(GaussianMixture::new(vec![1.0], vec![vec![0.0, 1.0]], vec![vec![1.0]]).unwrap_err().message.contains("lengths must match"));
+        assert!(GaussianMixture::new(vec![1.0], vec![vec![0.0]], vec![vec![0.0]]).unwrap_err().message.contains("variance"));
+        let g = mixture();
+        assert!(g.check_point(&[0.0], 0.5).unwrap_err().message.contains("dimension 2"));
+        assert!(g.check_point(&[0.0, 0.0], 0.0).unwrap_err().message.contains("(0, 1]"));
+    }
+}
