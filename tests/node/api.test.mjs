@@ -1,0 +1,132 @@
+// The JavaScript API from Node (`wasm-pack build --target nodejs`): typed arrays in and out,
+// configs as plain objects, errors as thrown Errors with messages naming the parameter.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const dl = require("../../pkg/diffusion_lab.js");
+
+const close = (a, b, rel = 1e-12) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));
+
+test("DDPM default schedule: ᾱ_1000 = 4.0358e-5 and typed arrays out", () => {
+  const s = new dl.Schedule({ kind: "linear", T: 1000 });
+  assert.equal(s.T, 1000);
+  assert.equal(s.kind, "linear");
+  const abar = s.alphasCumprod();
+  assert.ok(abar instanceof Float64Array);
+  assert.equal(abar.length, 1000);
+  assert.equal(Number(abar[999].toPrecision(5)), 4.0358e-5);
+  assert.equal(s.alphaBar(0), 1);
+  assert.equal(s.betas()[0], 1e-4);
+  s.free();
+});
+
+test("posterior, conversions and μ_θ agree across parameterizations", () => {
+  const s = new dl.Schedule({ kind: "cosine", T: 200 });
+  const x0 = new Float64Array([0.5, -1.0]);
+  const noise = new Float64Array([0.3, 1.2]);
+  const t = 37;
+  const { sample: xt, variance } = s.qSample(x0, t, noise);
+  assert.ok(close(variance, 1 - s.alphaBar(t)));
+  const eps = s.convert("x0", "eps", xt, t, x0);
+  assert.ok(close(eps[0], 0.3, 1e-10) && close(eps[1], 1.2, 1e-10));
+  const score = s.convert("eps", "score", xt, t, eps);
+  const m0 = s.modelMean("x0", xt, t, x0), m1 = s.modelMean("eps", xt, t, eps), m2 = s.modelMean("score", xt, t, score);
+  const post = s.posterior(xt, x0, t);
+  for (let i = 0; i < 2; i++) {
+    assert.ok(close(m0[i], post.mean[i], 1e-10) && close(m1[i], post.mean[i], 1e-10) && close(m2[i], post.mean[i], 1e-10));
+  }
+  assert.ok(close(post.variance, s.posteriorVariance()[t - 1]));
+  // plain arrays are accepted where typed arrays are expected
+  assert.deepEqual([...s.convert("x0", "x0", [1, 2], t, [3, 4])], [3, 4]);
+});
+
+test("denoising KL equals weight × squared error for each parameterization", () => {
+  const s = new dl.Schedule({ kind: "linear", T: 100 });
+  const x0 = [0.2, 0.9], noise = [-0.4, 0.8], t = 50;
+  const xt = s.qSample(x0, t, noise).sample;
+  const predX0 = [0.0, 0.5];
+  const kl = s.denoisingKl(x0, xt, t, "x0", predX0, "beta_tilde");
+  for (const p of ["x0", "eps", "score"]) {
+    const pred = s.convert("x0", p, xt, t, predX0);
+    const target = s.convert("x0", p, xt, t, x0);
+    const sq = (pred[0] - target[0]) ** 2 + (pred[1] - target[1]) ** 2;
+    assert.ok(close(s.lossWeight(p, t, "beta_tilde") * sq, kl, 1e-9), p);
+    assert.ok(close(s.denoisingKl(x0, xt, t, p, pred, "beta_tilde"), kl, 1e-9), p);
+  }
+  assert.ok(close(s.snrWeight(t), s.lossWeight("x0", t, "beta_tilde"), 1e-9));
+});
+
+test("ELBO terms add up, in nats and bits/dim", () => {
+  const T = 20;
+  const s = new dl.Schedule({ kind: "cosine", T });
+  const x0 = [0.5, -0.5];
+  const xts = new Float64Array(2 * T), preds = new Float64Array(2 * T);
+  for (let t = 1; t <= T; t++) {
+    const xt = s.qSample(x0, t, [0.1 * t, -0.05 * t]).sample;
+    xts.set(xt, 2 * (t - 1));
+    preds.set([0.4, -0.6], 2 * (t - 1));
+  }
+  const e = s.elboTerms(x0, xts, preds, { parameterization: "x0", variance: "beta", decoder: "gaussian" });
+  assert.equal(e.denoisingKl.length, T - 1);
+  const sum = e.denoisingKl.reduce((a, b) => a + b, 0);
+  assert.ok(close(e.denoisingTotal, sum));
+  assert.ok(close(e.negElboNats, e.priorKl + sum - e.reconstruction));
+  assert.ok(close(e.negElboBitsPerDim, e.negElboNats / (2 * Math.LN2)));
+});
+
+test("mixture oracle: Tweedie exact, entropy with standard error", () => {
+  const s = new dl.Schedule({});
+  const m = new dl.Mixture({ weights: [1, 3], means: [[-1, 0], [1, 1]], variances: [[0.1, 0.2], [0.3, 0.1]] });
+  assert.deepEqual([...m.weights()], [0.25, 0.75]);
+  const pts = new Float64Array([0.2, 0.4, -1.1, 0.3]);
+  const t = 120;
+  const score = m.score(pts, s, t);
+  const x0 = m.posteriorMeanX0(pts, s, t);
+  for (let i = 0; i < 2; i++) {
+    const tw = s.convert("score", "x0", pts.subarray(2 * i, 2 * i + 2), t, score.subarray(2 * i, 2 * i + 2));
+    assert.ok(close(tw[0], x0[2 * i], 1e-9) && close(tw[1], x0[2 * i + 1], 1e-9));
+  }
+  const h = m.entropy(20000, 1);
+  assert.ok(h.stdError > 0 && h.stdError < 0.05 && Number.isFinite(h.mean));
+  assert.equal(m.logDensity(pts, s, 0).length, 2);
+});
+
+test("datasets are seeded and reproducible", () => {
+  const a = dl.sampleDataset({ name: "swissroll", n: 100, seed: 3 });
+  const b = dl.sampleDataset({ name: "swissroll", n: 100, seed: 3 });
+  assert.equal(a.length, 200);
+  assert.deepEqual(a, b);
+  assert.deepEqual(dl.choices().datasets, ["ring8", "moons", "swissroll", "checkerboard", "circles"]);
+  assert.equal(dl.validatePoints([0, 1, 2, 3], 2), 2);
+});
+
+test("every bad input is a thrown Error naming the parameter and range", () => {
+  const s = new dl.Schedule({ T: 1000 });
+  const cases = [
+    [() => new dl.Schedule({ T: 1 }), /T = 1 is out of range: T must be an integer in 2\.\.=100000/],
+    [() => new dl.Schedule({ kind: "explicit", betas: [0.5, 0] }), /β_2 = 0 is out of range: every β_t must be in \(0, 1\)/],
+    [() => new dl.Schedule({ kind: "quadratic" }), /valid ones are "linear", "cosine", "explicit"/],
+    [() => s.qSample([0], 1001, [0]), /t = 1001 is out of range: t must be an integer in 1\.\.=1000/],
+    [() => s.qSample([0, 1], 3, [0]), /lengths must match/],
+    [() => s.qSample([NaN], 3, [0]), /x0\[0\] = NaN is not a finite number/],
+    [() => s.convert("x0", "velocity", [0], 3, [0]), /valid ones are "x0", "eps", "score"/],
+    [() => s.denoisingKl([0], [0], 1, "eps", [0], "beta"), /2\.\.=1000 \(t = 1 is the decoder term/],
+    [() => s.elboTerms([0], new Float64Array(10), new Float64Array(1000), {}), /x_ts has length 10/],
+    [() => s.elboTerms([0], new Float64Array(1000), new Float64Array(1000), { decoder: "laplace" }), /valid ones are "gaussian"/],
+    [() => dl.gaussianKl([0], [-1], [0], [1]), /var1\[0\] = -1 is out of range/],
+    [() => dl.discretizedDecoderLogLikelihood([2], [0], 1), /\[-1, 1\]/],
+    [() => new dl.Mixture({ weights: [1], means: [[0, 0]], variances: [[1]] }), /lengths must match/],
+    [() => dl.sampleDataset({ name: "moons", n: 0 }), /n = 0 is out of range/],
+    [() => dl.sampleDataset({ name: "moons", n: 10, seed: -1 }), /seed = -1 is out of range/],
+    [() => dl.sampleDataset({ name: "moons", colour: "red" }), /unknown field "colour"/],
+  ];
+  for (const [f, re] of cases) assert.throws(f, (e) => e instanceof Error && re.test(e.message), String(re));
+});
+
+test("the discretized decoder stays finite in the tails", () => {
+  const ll = dl.discretizedDecoderLogLikelihood([-1, 1, 0.5], [0.99, -0.99, -0.99], 1e-10);
+  for (const v of ll) assert.ok(Number.isFinite(v) && v < 0);
+  assert.ok(Number.isFinite(dl.logStdNormalCdf(-1e4)));
+});

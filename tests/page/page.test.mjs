@@ -1,0 +1,80 @@
+// End-to-end: the built page (trunk build → dist/) in Debian's headless Chromium with WebGPU on
+// SwiftShader, driven by playwright-core. Screenshots go to tests/artifacts/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "./serve.mjs";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const artifacts = root + "tests/artifacts/";
+const ARGS = [
+  "--no-sandbox", "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader",
+  "--use-webgpu-adapter=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+];
+
+let http, browser, page;
+const problems = [];
+
+before(async () => {
+  await mkdir(artifacts, { recursive: true });
+  http = await serve(root + "dist");
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+  page.on("pageerror", (e) => problems.push("page error: " + e.message));
+  await page.goto(http.url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  http?.server.close();
+});
+
+test("the page loads with a backend badge and no console errors", async () => {
+  const badge = await page.locator("#backend-badge");
+  const kind = await badge.getAttribute("data-kind");
+  assert.ok(kind === "webgpu" || kind === "cpu", `badge kind ${kind}`);
+  // Chromium here has WebGPU on SwiftShader: the page must find it
+  assert.equal(kind, "webgpu", `expected WebGPU, got: ${await badge.textContent()} / ${await page.locator("#backend-note").textContent()}`);
+  await page.screenshot({ path: artifacts + "page-top.png" });
+  assert.deepEqual(problems, []);
+});
+
+test("the schedule section shows the engine's numbers and rejects bad input inline", async () => {
+  // ᾱ_500 of DDPM's linear schedule, read from the table the page rendered
+  const abar = Number(await page.locator("#schedule").getAttribute("data-alpha-bar-t"));
+  assert.ok(Math.abs(abar - 0.0785872428817782) < 1e-12, `ᾱ_500 = ${abar}`);
+  const rows = await page.locator("#schedule-table tbody tr").count();
+  assert.ok(rows >= 9);
+  await page.selectOption("#schedule-kind", "cosine");
+  const cos = Number(await page.locator("#schedule").getAttribute("data-alpha-bar-t"));
+  assert.ok(cos > abar, "cosine keeps more signal at t = 500");
+  await page.fill("#schedule-T", "1");
+  assert.match(await page.locator("#schedule-error").textContent(), /T = 1 is out of range/);
+  await page.fill("#schedule-T", "1000");
+  assert.equal(await page.locator("#schedule-error").textContent(), "");
+  await page.locator("#schedule").screenshot({ path: artifacts + "schedule.png" });
+});
+
+test("Tweedie's check passes, and follows the reader's t and point", async () => {
+  const status = page.locator("#tweedie-status");
+  assert.equal(await status.getAttribute("data-pass"), "true", await status.textContent());
+  const before = await page.locator("#tweedie-table").textContent();
+  await page.locator("#tweedie-t").focus();
+  for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowRight");
+  assert.equal(await page.locator("#tweedie-t-value").textContent(), "210");
+  await page.locator("#tweedie-canvas").click({ position: { x: 60, y: 80 } });
+  const after = await page.locator("#tweedie-table").textContent();
+  assert.notEqual(after, before);
+  assert.equal(await status.getAttribute("data-pass"), "true", await status.textContent());
+  await page.fill("#tweedie-x", "abc");
+  assert.match(await page.locator("#tweedie-error").textContent(), /finite/);
+  await page.fill("#tweedie-x", "0.5");
+  await page.locator("#tweedie").screenshot({ path: artifacts + "tweedie.png" });
+  await page.screenshot({ path: artifacts + "page-full.png", fullPage: true });
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,126 @@
+//! Browser tests: `wasm-pack test --headless --chrome` runs them in Debian's Chromium with WebGPU on
+//! SwiftShader (flags in webdriver.json). They call the exported JS-facing API exactly as the page
+//! does, and check what only a browser can show: WebGPU through burn, and the CPU backend in wasm.
+#![cfg(target_arch = "wasm32")]
+
+use diffusion_lab::web::{self, Mixture, Schedule};
+use js_sys::{Float32Array, Float64Array, Reflect, JSON};
+use wasm_bindgen::{JsError, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn json(s: &str) -> JsValue {
+    JSON::parse(s).expect("test JSON")
+}
+
+fn message(e: JsError) -> String {
+    let v: JsValue = e.into();
+    Reflect::get(&v, &"message".into()).unwrap().as_string().unwrap()
+}
+
+fn field(o: &JsValue, k: &str) -> JsValue {
+    Reflect::get(o, &k.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn schedule_from_js_config() {
+    let s = Schedule::new(json(r#"{"kind": "linear", "T": 1000}"#)).unwrap();
+    assert_eq!(s.t_max(), 1000);
+    let abar = s.alphas_cumprod().to_vec();
+    assert_eq!(abar.len(), 1000);
+    assert!((abar[999] - 4.0358e-5).abs() < 5e-9, "ᾱ_1000 = {}", abar[999]);
+    let c = Schedule::new(json(r#"{"kind": "cosine", "T": 1000}"#)).unwrap();
+    assert_eq!(c.betas().to_vec()[999], 0.999);
+    // explicit β from a typed array
+    let cfg = json(r#"{"kind": "explicit"}"#);
+    Reflect::set(&cfg, &"betas".into(), &Float64Array::from(&[0.1, 0.2, 0.3][..])).unwrap();
+    assert_eq!(Schedule::new(cfg).unwrap().t_max(), 3);
+    // defaults
+    assert_eq!(Schedule::new(JsValue::UNDEFINED).unwrap().t_max(), 1000);
+}
+
+#[wasm_bindgen_test]
+fn bad_input_gets_named_errors_not_panics() {
+    let cases = [
+        (r#"{"kind": "linear", "T": 0}"#, "T = 0 is out of range: T must be an integer in 2..=100000"),
+        (r#"{"kind": "linear", "T": 10.5}"#, "T = 10.5"),
+        (r#"{"kind": "sigmoid"}"#, r#"valid ones are "linear", "cosine", "explicit""#),
+        (r#"{"kind": "explicit", "betas": [0.1, 1.5]}"#, "β_2 = 1.5 is out of range"),
+        (r#"{"kind": "linear", "Tmax": 10}"#, r#"unknown field "Tmax""#),
+        (r#"{"kind": "linear", "T": "many"}"#, "schedule config.T must be a number"),
+        (r#"[1, 2]"#, "schedule config must be an object"),
+    ];
+    for (cfg, want) in cases {
+        let err = Schedule::new(json(cfg)).err().unwrap_or_else(|| panic!("{cfg} was accepted"));
+        let msg = message(err);
+        assert!(msg.contains(want), "{cfg}: {msg}");
+    }
+    let s = Schedule::new(JsValue::UNDEFINED).unwrap();
+    assert!(message(s.q_sample(&[0.0], 0.0, &[0.0]).unwrap_err()).contains("t must be an integer in 1..=1000"));
+    assert!(message(s.q_sample(&[0.0, 1.0], 5.0, &[0.0]).unwrap_err()).contains("lengths must match"));
+    assert!(message(s.q_sample(&[f64::NAN], 5.0, &[0.0]).unwrap_err()).contains("finite"));
+    assert!(message(s.convert("v", "eps", &[0.0], 5.0, &[0.0]).unwrap_err()).contains(r#""x0", "eps", "score""#));
+    assert!(message(s.loss_weight("eps", 5.0, "fixedlarge").unwrap_err()).contains(r#""beta_tilde""#));
+    assert!(message(s.snr_weight(1.0).unwrap_err()).contains("2..=1000"));
+    assert!(message(web::sample_dataset(json(r#"{"name": "spiral"}"#)).unwrap_err()).contains(r#""moons""#));
+}
+
+#[wasm_bindgen_test]
+fn tweedie_holds_exactly_through_the_js_api() {
+    let s = Schedule::new(JsValue::UNDEFINED).unwrap();
+    let m = Mixture::ring8(JsValue::UNDEFINED).unwrap();
+    let pts = [0.3, -0.2, 1.9, 0.1, -1.0, -1.5];
+    for t in [1.0, 50.0, 300.0, 900.0] {
+        let score = m.score(&pts, &s, t).unwrap().to_vec();
+        let x0 = m.posterior_mean_x0(&pts, &s, t).unwrap().to_vec();
+        let eps = m.posterior_mean_eps(&pts, &s, t).unwrap().to_vec();
+        for i in 0..3 {
+            let xt = &pts[2 * i..2 * i + 2];
+            let tweedie = s.convert("score", "x0", xt, t, &score[2 * i..2 * i + 2]).unwrap().to_vec();
+            let from_eps = s.convert("eps", "score", xt, t, &eps[2 * i..2 * i + 2]).unwrap().to_vec();
+            for d in 0..2 {
+                assert!((tweedie[d] - x0[2 * i + d]).abs() < 1e-9 * (1.0 + x0[2 * i + d].abs()));
+                assert!((from_eps[d] - score[2 * i + d]).abs() < 1e-9 * (1.0 + score[2 * i + d].abs()));
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn seeded_points_match_the_native_build_bit_for_bit() {
+    // The same constants are pinned by the native test `data::tests::pinned_bits`.
+    let xs = web::sample_dataset(json(r#"{"name": "ring8", "n": 4, "seed": 42}"#)).unwrap().to_vec();
+    let bits: Vec<u64> = xs.iter().map(|x| x.to_bits()).collect();
+    assert_eq!(bits, diffusion_lab::data::PINNED_RING8_SEED42_N4.to_vec());
+    let moons = web::sample_dataset(json(r#"{"name": "moons", "n": 3, "seed": 7}"#)).unwrap().to_vec();
+    let bits: Vec<u64> = moons.iter().map(|x| x.to_bits()).collect();
+    assert_eq!(bits, diffusion_lab::data::PINNED_MOONS_SEED7_N3.to_vec());
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_adapter_initialises_and_computes() {
+    assert!(
+        web::webgpu_available(),
+        "navigator.gpu is missing: this browser was started without WebGPU (check webdriver.json's flags)"
+    );
+    let r = match web::probe_webgpu().await {
+        Ok(r) => r,
+        Err(e) => panic!("WebGPU through burn failed: {}", message(e)),
+    };
+    assert_eq!(field(&r, "kind").as_string().unwrap(), "webgpu");
+    assert_eq!(field(&r, "api").as_string().unwrap(), "BrowserWebGpu");
+    let out = Float32Array::from(field(&r, "result")).to_vec();
+    assert_eq!(out, vec![18.0, 40.0]);
+    // the page's chooser picks WebGPU here, with no fallback reason
+    let b = web::init_backend().await;
+    assert_eq!(field(&b, "kind").as_string().unwrap(), "webgpu");
+    assert!(field(&b, "fallbackReason").is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn cpu_backend_computes_in_wasm() {
+    let r = web::probe_cpu().await.map_err(message).unwrap();
+    assert_eq!(field(&r, "kind").as_string().unwrap(), "cpu");
+    assert_eq!(Float32Array::from(field(&r, "result")).to_vec(), vec![18.0, 40.0]);
+}

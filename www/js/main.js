@@ -1,0 +1,38 @@
+// Boot: wait for Trunk's wasm loader, show the backend badge, start each view.
+import { startScheduleView } from "./schedule-view.js";
+import { startTweedieView } from "./tweedie-view.js";
+
+function showLoadError(err) {
+  const el = document.getElementById("load-error");
+  el.textContent = "The engine could not start: " + (err && err.message ? err.message : err);
+  el.hidden = false;
+  document.getElementById("backend-badge").textContent = "engine failed";
+}
+
+async function start() {
+  const engine = window.wasmBindings;
+  try {
+    startScheduleView(engine);
+    startTweedieView(engine);
+  } catch (err) {
+    showLoadError(err);
+    return;
+  }
+  const badge = document.getElementById("backend-badge");
+  badge.textContent = "checking WebGPU…";
+  const b = await engine.initBackend();
+  badge.textContent = b.kind === "webgpu" ? `WebGPU · ${b.adapter || b.api}` : "CPU (flex)";
+  badge.dataset.kind = b.kind;
+  if (b.fallbackReason) {
+    const note = document.getElementById("backend-note");
+    note.textContent = b.fallbackReason;
+    note.hidden = false;
+  }
+  document.body.dataset.ready = "true";
+}
+
+if (window.wasmBindings) start();
+else {
+  addEventListener("TrunkApplicationStarted", start, { once: true });
+  addEventListener("error", (e) => { if (!window.wasmBindings) showLoadError(e.message); });
+}

@@ -1,0 +1,68 @@
+// Section 1: the schedule's arrays from the engine, drawn over t, with a table at one t.
+import { lineChart, fmt } from "./plot.js";
+
+export function startScheduleView(engine) {
+  const kind = document.getElementById("schedule-kind");
+  const T = document.getElementById("schedule-T");
+  const tIn = document.getElementById("schedule-t");
+  const err = document.getElementById("schedule-error");
+  const table = document.querySelector("#schedule-table tbody");
+
+  function render() {
+    let s;
+    try {
+      s = new engine.Schedule({ kind: kind.value, T: Number(T.value) });
+    } catch (e) {
+      err.textContent = e.message;
+      return;
+    }
+    let t = Number(tIn.value);
+    let alphaBar;
+    try {
+      alphaBar = s.alphaBar(t);
+      if (t < 1) throw new Error(`t = ${t} is out of range: t must be an integer in 1..=${s.T}`);
+    } catch (e) {
+      err.textContent = e.message;
+      s.free();
+      return;
+    }
+    err.textContent = "";
+    tIn.max = String(s.T);
+    const ts = Float64Array.from({ length: s.T }, (_, i) => i + 1);
+    const abar = s.alphasCumprod(), sqrtAbar = s.sqrtAlphasCumprod(), snr = s.snr();
+    const betas = s.betas(), tilde = s.posteriorVariance();
+    lineChart(document.getElementById("chart-alphabar"), [
+      { label: "ᾱ_t", x: ts, y: abar },
+      { label: "√ᾱ_t", x: ts, y: sqrtAbar, dashed: true },
+    ], { marker: t });
+    lineChart(document.getElementById("chart-snr"), [{ label: "SNR_t (log10)", x: ts, y: snr }], { logY: true, marker: t });
+    // β̃_1 = 0 is left out of the log plot
+    lineChart(document.getElementById("chart-betas"), [
+      { label: "β_t", x: ts, y: betas },
+      { label: "β̃_t", x: ts.subarray(1), y: tilde.subarray(1), dashed: true },
+    ], { logY: true, marker: t });
+    const i = t - 1;
+    const rows = [
+      ["β_t", betas[i], ""], ["α_t = 1 − β_t", s.alphas()[i], "(1.63)"],
+      ["ᾱ_t", alphaBar, "(1.72)"], ["√ᾱ_t", sqrtAbar[i], "(1.73)"],
+      ["√(1 − ᾱ_t)", s.sqrtOneMinusAlphasCumprod()[i], "(1.73)"], ["SNR_t", snr[i], "(1.104)"],
+      ["β̃_t = σ_q²(t)", tilde[i], "(1.89)"],
+      ["μ_q coefficient of x_0", s.posteriorMeanCoef1()[i], "(1.88)"],
+      ["μ_q coefficient of x_t", s.posteriorMeanCoef2()[i], "(1.88)"],
+    ];
+    if (t >= 2) rows.push(["½(SNR_{t−1} − SNR_t)", s.snrWeight(t), "(1.104)"]);
+    table.replaceChildren(...rows.map(([name, v, eq]) => {
+      const tr = document.createElement("tr");
+      tr.innerHTML = `<th scope="row"></th><td class="num"></td><td class="eq"></td>`;
+      tr.children[0].textContent = name; tr.children[1].textContent = fmt(v); tr.children[2].textContent = eq;
+      return tr;
+    }));
+    document.getElementById("schedule").dataset.alphaBarT = String(alphaBar);
+    s.free();
+  }
+
+  for (const el of [kind, T, tIn]) el.addEventListener("input", render);
+  document.getElementById("schedule-form").addEventListener("submit", (e) => e.preventDefault());
+  addEventListener("resize", render);
+  render();
+}
