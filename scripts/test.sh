@@ -19,8 +19,8 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}"
 wasm-pack test --headless --chrome -- --test web
 
 step "node: the JavaScript API (wasm-pack build --target nodejs)"
-wasm-pack build --dev --target nodejs --out-dir pkg --no-pack >/dev/null 2>&1 \
-  || wasm-pack build --dev --target nodejs --out-dir pkg --no-pack
+wasm-pack build --dev --target nodejs --out-dir pkg >/dev/null 2>&1 \
+  || wasm-pack build --dev --target nodejs --out-dir pkg
 node --test tests/node/
 
 step "page: trunk build, then the page end to end in Chromium"

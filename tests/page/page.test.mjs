@@ -55,6 +55,8 @@ test("the schedule section shows the engine's numbers and rejects bad input inli
   assert.ok(cos > abar, "cosine keeps more signal at t = 500");
   await page.fill("#schedule-T", "1");
   assert.match(await page.locator("#schedule-error").textContent(), /T = 1 is out of range/);
+  await page.fill("#schedule-T", "");
+  assert.match(await page.locator("#schedule-error").textContent(), /T must be a number/);
   await page.fill("#schedule-T", "1000");
   assert.equal(await page.locator("#schedule-error").textContent(), "");
   await page.locator("#schedule").screenshot({ path: artifacts + "schedule.png" });
@@ -71,8 +73,8 @@ test("Tweedie's check passes, and follows the reader's t and point", async () =>
   const after = await page.locator("#tweedie-table").textContent();
   assert.notEqual(after, before);
   assert.equal(await status.getAttribute("data-pass"), "true", await status.textContent());
-  await page.fill("#tweedie-x", "abc");
-  assert.match(await page.locator("#tweedie-error").textContent(), /finite/);
+  await page.fill("#tweedie-x", "");
+  assert.match(await page.locator("#tweedie-error").textContent(), /first coordinate must be a number/);
   await page.fill("#tweedie-x", "0.5");
   await page.locator("#tweedie").screenshot({ path: artifacts + "tweedie.png" });
   await page.screenshot({ path: artifacts + "page-full.png", fullPage: true });

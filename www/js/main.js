@@ -1,6 +1,7 @@
 // Boot: wait for Trunk's wasm loader, show the backend badge, start each view.
 import { startScheduleView } from "./schedule-view.js";
 import { startTweedieView } from "./tweedie-view.js";
+import { showBackend } from "./backend-badge.js";
 
 function showLoadError(err) {
   const el = document.getElementById("load-error");
@@ -18,16 +19,7 @@ async function start() {
     showLoadError(err);
     return;
   }
-  const badge = document.getElementById("backend-badge");
-  badge.textContent = "checking WebGPU…";
-  const b = await engine.initBackend();
-  badge.textContent = b.kind === "webgpu" ? `WebGPU · ${b.adapter || b.api}` : "CPU (flex)";
-  badge.dataset.kind = b.kind;
-  if (b.fallbackReason) {
-    const note = document.getElementById("backend-note");
-    note.textContent = b.fallbackReason;
-    note.hidden = false;
-  }
+  await showBackend(engine);
   document.body.dataset.ready = "true";
 }
 

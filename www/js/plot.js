@@ -14,6 +14,23 @@ function niceTicks(lo, hi, count = 5) {
   return ticks;
 }
 
+// integer powers of ten for a log axis, at most ~6 of them
+function logTicks(lo, hi) {
+  const a = Math.ceil(lo), b = Math.floor(hi);
+  const step = Math.max(1, Math.ceil((b - a + 1) / 6));
+  const ticks = [];
+  for (let v = a; v <= b; v += step) ticks.push(v);
+  return ticks;
+}
+
+/** Read a number input: the number, or an Error naming the field when it is empty or not a number. */
+export function readNumber(input, name) {
+  const raw = input.value.trim();
+  const v = Number(raw);
+  if (raw === "" || !Number.isFinite(v)) throw new Error(`${name} must be a number (got "${input.value}")`);
+  return v;
+}
+
 export function fmt(v) {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -31,7 +48,7 @@ export function lineChart(canvas, series, opts = {}) {
   if (canvas.width !== Math.round(cssW * dpr)) { canvas.width = Math.round(cssW * dpr); canvas.height = Math.round(cssH * dpr); }
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const W = cssW, H = cssH, L = 56, R = 10, T = 22, B = 30;
+  const W = cssW, H = cssH, L = 56, R = 18, T = 22, B = 30;
   ctx.clearRect(0, 0, W, H);
   const tf = opts.logY ? (v) => Math.log10(v) : (v) => v;
   let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
@@ -50,7 +67,8 @@ export function lineChart(canvas, series, opts = {}) {
   const py = (y) => T + (1 - (y - ymin) / (ymax - ymin)) * (H - T - B);
   ctx.font = "11px system-ui, sans-serif";
   ctx.strokeStyle = "#d1d5db"; ctx.fillStyle = "#374151"; ctx.lineWidth = 1;
-  for (const v of niceTicks(ymin, ymax)) {
+  const yTicks = opts.logY ? logTicks(ymin, ymax) : niceTicks(ymin, ymax);
+  for (const v of yTicks) {
     const y = py(v); ctx.beginPath(); ctx.moveTo(L, y); ctx.lineTo(W - R, y); ctx.stroke();
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
     ctx.fillText(opts.logY ? "1e" + v : fmt(v), L - 4, y);

@@ -1,5 +1,5 @@
 // Section 1: the schedule's arrays from the engine, drawn over t, with a table at one t.
-import { lineChart, fmt } from "./plot.js";
+import { lineChart, fmt, readNumber } from "./plot.js";
 
 export function startScheduleView(engine) {
   const kind = document.getElementById("schedule-kind");
@@ -11,14 +11,14 @@ export function startScheduleView(engine) {
   function render() {
     let s;
     try {
-      s = new engine.Schedule({ kind: kind.value, T: Number(T.value) });
+      s = new engine.Schedule({ kind: kind.value, T: readNumber(T, "T") });
     } catch (e) {
       err.textContent = e.message;
       return;
     }
-    let t = Number(tIn.value);
-    let alphaBar;
+    let t, alphaBar;
     try {
+      t = readNumber(tIn, "t");
       alphaBar = s.alphaBar(t);
       if (t < 1) throw new Error(`t = ${t} is out of range: t must be an integer in 1..=${s.T}`);
     } catch (e) {

@@ -1,5 +1,5 @@
 // Section 2: Tweedie's formula (1.125) and (1.143) against the exact mixture oracle.
-import { fmt } from "./plot.js";
+import { fmt, readNumber } from "./plot.js";
 
 const EXTENT = 3.2; // the plot shows [-EXTENT, EXTENT]²
 const GRID = 120;
@@ -25,9 +25,9 @@ export function startTweedieView(engine) {
   function render() {
     const t = Number(tIn.value);
     tOut.textContent = String(t);
-    const xt = new Float64Array([Number(xIn.value), Number(yIn.value)]);
-    let score, x0Exact, epsExact, tweedie, scoreFromEps, alphaBar, density;
+    let xt, score, x0Exact, epsExact, tweedie, scoreFromEps, alphaBar, density;
     try {
+      xt = new Float64Array([readNumber(xIn, "x_t's first coordinate"), readNumber(yIn, "x_t's second coordinate")]);
       score = mixture.score(xt, schedule, t);
       x0Exact = mixture.posteriorMeanX0(xt, schedule, t);
       epsExact = mixture.posteriorMeanEps(xt, schedule, t);
