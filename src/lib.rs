@@ -12,6 +12,9 @@ pub mod parameterization; // x_0, ε, score: conversions, μ_θ, loss weights (1
 pub mod elbo; // the terms of (1.62)
 pub mod oracle; // exact Gaussian-mixture q(x_t), score, Tweedie (1.121–1.125)
 pub mod data; // seeded 2-D data sets
+pub mod digits; // the 8×8 handwritten digits, on the 8-bit grid
+pub mod embedding; // sinusoidal timestep embedding (DDPM)
+pub mod objective; // x_0 / ε / score targets, L_simple vs ELBO weights
 
 // The engine: burn devices (WebGPU and CPU).
 pub mod backend;
