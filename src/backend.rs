@@ -66,22 +66,24 @@ pub async fn smoke_test(device: &Device) -> Result<Vec<f32>, String> {
     data.try_into_vec::<f32>().map_err(|e| format!("the result has an unexpected type: {e:?}"))
 }
 
+/// Natively, poll a future to completion on this thread (for tests, benchmarks and the
+/// pre-training command; the CPU backend's reads are ready at once, wgpu's after a few polls).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-
-    /// Poll a future to completion on this thread (the CPU backend's reads are ready at once).
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Waker};
-        let mut f = std::pin::pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-            std::thread::yield_now();
-        }
-    }
 
     #[test]
     fn cpu_backend_runs_the_smoke_test() {

@@ -16,8 +16,11 @@ pub mod digits; // the 8×8 handwritten digits, on the 8-bit grid
 pub mod embedding; // sinusoidal timestep embedding (DDPM)
 pub mod objective; // x_0 / ε / score targets, L_simple vs ELBO weights
 
-// The engine: burn devices (WebGPU and CPU).
+// The engine: burn devices (WebGPU and CPU), the network, training.
 pub mod backend;
+pub mod model; // the denoising MLP on (x_t, embedding of t)
+pub mod train; // Algorithm 1 with Adam: the stepping trainer
+pub mod evaluate; // held-out −ELBO per dimension, KL per t
 
 // The one module that talks to JavaScript.
 #[cfg(target_arch = "wasm32")]
