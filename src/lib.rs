@@ -21,6 +21,7 @@ pub mod backend;
 pub mod model; // the denoising MLP on (x_t, embedding of t)
 pub mod train; // Algorithm 1 with Adam: the stepping trainer
 pub mod evaluate; // held-out −ELBO per dimension, KL per t
+pub mod checkpoint; // versioned weights as bytes
 
 // The one module that talks to JavaScript.
 #[cfg(target_arch = "wasm32")]

@@ -262,6 +262,59 @@ impl Trainer {
         self.bin_sum.iter().zip(&self.bin_count).map(|(s, c)| if *c == 0 { f64::NAN } else { s / *c as f64 }).collect()
     }
 
+    /// The data set's name for checkpoints and reports.
+    pub fn dataset_name(&self) -> &'static str {
+        match &self.config.data {
+            DataSource::Toy(d) => d.name(),
+            DataSource::Digits => "digits",
+            DataSource::Points { .. } => "points",
+        }
+    }
+
+    /// The current weights as a versioned checkpoint (see [`crate::checkpoint`]).
+    pub async fn save(&self) -> std::result::Result<Vec<u8>, String> {
+        let weights = self.model.valid().weights().await?;
+        let c = &self.config;
+        let header = crate::checkpoint::CheckpointHeader {
+            format: 1,
+            data_dim: c.model.data_dim,
+            width: c.model.width,
+            depth: c.model.depth,
+            time_dim: c.model.time_dim,
+            parameterization: c.parameterization.name().into(),
+            weighting: c.weighting.name().into(),
+            schedule: c.schedule.name().into(),
+            t_max: self.schedule.t_max,
+            betas: self.schedule.betas.clone(),
+            dataset: self.dataset_name().into(),
+            steps: self.step,
+            seed: c.seed,
+        };
+        Ok(crate::checkpoint::to_bytes(&header, &weights))
+    }
+
+    /// Load weights saved by [`Trainer::save`]: the network's shape must match this trainer's,
+    /// and so must the parameterization and schedule (the weights mean nothing under others).
+    pub fn load(&mut self, bytes: &[u8]) -> Result<crate::checkpoint::CheckpointHeader> {
+        let (h, w) = crate::checkpoint::from_bytes(bytes, Some(&self.config.model))?;
+        if h.parameterization != self.config.parameterization.name() {
+            return Err(InputError::new(
+                "checkpoint",
+                format!("the checkpoint predicts \"{}\" but this trainer predicts \"{}\"", h.parameterization, self.config.parameterization.name()),
+            ));
+        }
+        let same = h.betas.len() == self.schedule.betas.len()
+            && h.betas.iter().zip(&self.schedule.betas).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs());
+        if !same {
+            return Err(InputError::new(
+                "checkpoint",
+                format!("the checkpoint was trained with a {} schedule of T = {}, which differs from this trainer's {} schedule of T = {}", h.schedule, h.t_max, self.config.schedule.name(), self.schedule.t_max),
+            ));
+        }
+        self.set_weights(&w, h.steps);
+        Ok(h)
+    }
+
     /// One batch of DDPM's Algorithm 1, drawn on the host: (x_t, embedding, target, weight, t).
     fn batch(&mut self) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<usize>) {
         let (b, d, e) = (self.config.batch_size, self.config.data_dim(), self.config.model.time_dim);
@@ -316,7 +369,7 @@ impl Trainer {
             if !mean.is_finite() {
                 self.model = before; // these weights gave a finite loss one step ago
                 stopped = Some(format!(
-                    "the loss became {} at step {}: training stopped and the weights of step {} are kept (try a smaller learning rate)",
+                    "the loss became {} at step {}: training stopped and the weights of step {} are kept (try a smaller learning rate, or rescale the data)",
                     mean,
                     self.step + 1,
                     self.step

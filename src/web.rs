@@ -670,3 +670,239 @@ pub async fn init_backend() -> JsValue {
     let cpu = backend::init_cpu();
     backend_info(&cpu, Some(&format!("{reason}; the CPU backend is used instead."))).build()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Training. A `Trainer` lives in wasm behind a handle; its asynchronous methods return Promises.
+// Calls must not overlap: a second call while one runs is refused with a message.
+
+use crate::evaluate::{held_out_elbo, EvalConfig};
+use crate::model::DenoiserConfig;
+use crate::objective::Weighting;
+use crate::train::{DataSource, TrainConfig, Trainer as CoreTrainer};
+use std::rc::Rc;
+
+/// Read a training config: `{dataset, points, dim, train, heldout, schedule, T, parameterization,
+/// weighting, width, depth, timeDim, learningRate, batchSize, seed}`.
+fn train_config(value: JsValue) -> JsResult<TrainConfig> {
+    let c = Config::parse(
+        "training config",
+        value,
+        "{dataset: \"ring8\", parameterization: \"eps\", weighting: \"simple\", learningRate: 1e-3, batchSize: 256, seed: 0}",
+    )?;
+    c.finish(&[
+        "dataset", "points", "dim", "train", "heldout", "schedule", "T", "parameterization", "weighting", "width", "depth",
+        "timeDim", "learningRate", "batchSize", "seed",
+    ])?;
+    let dataset = c.string("dataset")?.unwrap_or_else(|| "ring8".into());
+    let mut cfg = match dataset.as_str() {
+        "digits" => TrainConfig::digits(),
+        "points" => {
+            let points = c.numbers("points")?.ok_or_else(|| JsError::new("dataset \"points\" needs points: the reader's points, row-major"))?;
+            let dim = integer("dim", c.number("dim")?.unwrap_or(2.0), 1024.0)? as usize;
+            let mut t = TrainConfig::toy(Dataset::ring8_default());
+            t.model = DenoiserConfig::new(dim);
+            t.data = DataSource::Points { points, dim };
+            t
+        }
+        name => TrainConfig::toy(Dataset::by_name(name).map_err(|_| {
+            JsError::new(&format!(
+                "unknown dataset \"{name}\": valid ones are {}, \"digits\", \"points\"",
+                Dataset::NAMES.map(|n| format!("\"{n}\"")).join(", ")
+            ))
+        })?),
+    };
+    let count = |key: &str, max: f64| -> JsResult<Option<usize>> { c.number(key)?.map(|v| integer(key, v, max).map(|v| v as usize)).transpose() };
+    if let Some(v) = count("train", 1e7)? {
+        cfg.n_train = v;
+    }
+    if let Some(v) = count("heldout", 1e7)? {
+        cfg.n_heldout = v;
+    }
+    if let Some(v) = count("T", 1e7)? {
+        cfg.t_max = v;
+        cfg.schedule = BetaSchedule::linear_default(v.max(1));
+    }
+    match c.string("schedule")?.as_deref() {
+        None | Some("linear") => {}
+        Some("cosine") => cfg.schedule = BetaSchedule::cosine_default(),
+        Some(other) => return Err(JsError::new(&format!("unknown schedule \"{other}\": valid ones are \"linear\", \"cosine\""))),
+    }
+    if let Some(p) = c.string("parameterization")? {
+        cfg.parameterization = prediction(&p)?;
+    }
+    if let Some(w) = c.string("weighting")? {
+        cfg.weighting = Weighting::parse(&w).map_err(js_err)?;
+    }
+    if let Some(v) = count("width", 1e7)? {
+        cfg.model.width = v;
+    }
+    if let Some(v) = count("depth", 1e7)? {
+        cfg.model.depth = v;
+    }
+    if let Some(v) = count("timeDim", 1e7)? {
+        cfg.model.time_dim = v;
+    }
+    if let Some(v) = count("batchSize", 1e9)? {
+        cfg.batch_size = v;
+    }
+    if let Some(v) = c.number("learningRate")? {
+        cfg.learning_rate = v;
+    }
+    if let Some(v) = c.number("seed")? {
+        cfg.seed = integer("seed", v, 9_007_199_254_740_991.0)?;
+    }
+    Ok(cfg)
+}
+
+struct TrainerState {
+    core: CoreTrainer,
+    backend: Backend,
+}
+
+/// A training run behind a handle. Create with `await Trainer.create(config, {backend})`.
+#[wasm_bindgen]
+pub struct Trainer {
+    state: Rc<RefCell<Option<TrainerState>>>,
+}
+
+fn busy() -> JsValue {
+    JsError::new("the trainer is busy: wait for the previous call to finish").into()
+}
+
+#[wasm_bindgen]
+impl Trainer {
+    /// Validate the config and build the trainer on `options.backend`: "auto" (default: WebGPU
+    /// when it works, else CPU), "webgpu" or "cpu". The config is checked before any work.
+    pub async fn create(config: JsValue, options: JsValue) -> JsResult<Trainer> {
+        let cfg = train_config(config)?;
+        cfg.validate().map_err(js_err)?;
+        let o = Config::parse("trainer options", options, "{backend: \"auto\"}")?;
+        o.finish(&["backend"])?;
+        let backend = match o.string("backend")?.as_deref().unwrap_or("auto") {
+            "cpu" => backend::init_cpu(),
+            "webgpu" => webgpu().await.map_err(|e| JsError::new(&e))?,
+            "auto" => match webgpu().await {
+                Ok(b) => b,
+                Err(_) => backend::init_cpu(),
+            },
+            other => return Err(JsError::new(&format!("unknown backend \"{other}\": valid ones are \"auto\", \"webgpu\", \"cpu\""))),
+        };
+        let core = CoreTrainer::new(cfg, &backend.device).map_err(js_err)?;
+        Ok(Trainer { state: Rc::new(RefCell::new(Some(TrainerState { core, backend }))) })
+    }
+
+    /// `{kind, adapter, api}` of the device this trainer runs on.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> JsResult<JsValue> {
+        let s = self.state.try_borrow().map_err(|_| JsError::new("the trainer is busy"))?;
+        let st = s.as_ref().ok_or_else(|| JsError::new("the trainer was disposed"))?;
+        Ok(backend_info(&st.backend, None).build())
+    }
+
+    /// Optimisation steps done so far.
+    #[wasm_bindgen(getter, js_name = stepCount)]
+    pub fn step_count(&self) -> JsResult<usize> {
+        let s = self.state.try_borrow().map_err(|_| JsError::new("the trainer is busy"))?;
+        Ok(s.as_ref().map(|s| s.core.step_count()).unwrap_or(0))
+    }
+
+    /// Run up to n steps; resolves to `{steps, totalSteps, losses: Float64Array, mean, min, max,
+    /// stopped?}` (`stopped`: why a non-finite loss ended training; the last good weights stay).
+    pub fn run(&self, n: f64) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let n = integer("n", n, 1e6).map_err(JsValue::from)? as usize;
+            let mut guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let st = guard.as_mut().ok_or_else(|| JsValue::from(JsError::new("the trainer was disposed")))?;
+            let r = st.core.run(n).await;
+            let o = Obj::new()
+                .set("steps", r.steps as f64)
+                .set("totalSteps", r.total_steps as f64)
+                .set("losses", f64s(&r.losses))
+                .set("mean", r.mean)
+                .set("min", r.min)
+                .set("max", r.max);
+            Ok(match r.stopped {
+                Some(m) => o.set("stopped", m),
+                None => o,
+            }
+            .build())
+        })
+    }
+
+    /// Mean training loss per t-bin (20 bins over 1..=T; NaN where none yet): which t are hard.
+    #[wasm_bindgen(js_name = lossByT)]
+    pub fn loss_by_t(&self) -> JsResult<Float64Array> {
+        let s = self.state.try_borrow().map_err(|_| JsError::new("the trainer is busy"))?;
+        Ok(f64s(&s.as_ref().map(|s| s.core.loss_by_t()).unwrap_or_default()))
+    }
+
+    /// The held-out −ELBO per dimension: `{negElboPerDim, stdError, unit, points, reconstruction,
+    /// prior, denoising, klByT, dataEntropyPerDim?, dataEntropyStdError?}`. Options `{points: 256,
+    /// tSamples: 64}` (tSamples 0 = every t).
+    #[wasm_bindgen(js_name = heldOut)]
+    pub fn held_out(&self, options: JsValue) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let o = Config::parse("held-out options", options, "{points: 256, tSamples: 64}")?;
+            o.finish(&["points", "tSamples"])?;
+            let mut eval = EvalConfig::default();
+            if let Some(v) = o.number("points")? {
+                eval.points = integer("points", v, 100_000.0)?.max(1) as usize;
+            }
+            if let Some(v) = o.number("tSamples")? {
+                eval.t_samples = integer("tSamples", v, 100_000.0)? as usize;
+            }
+            let guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let st = guard.as_ref().ok_or_else(|| JsValue::from(JsError::new("the trainer was disposed")))?;
+            let c = &st.core;
+            let decoder = if matches!(c.config.data, DataSource::Digits) { Decoder::Discretized } else { Decoder::Gaussian };
+            let dims = c.config.data_dim();
+            let h = held_out_elbo(&c.model(), c.inference_device(), &c.schedule, c.config.parameterization, c.config.model.time_dim, &c.heldout, dims, decoder, eval)
+                .await
+                .map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let mut o = Obj::new()
+                .set("negElboPerDim", h.neg_elbo_per_dim)
+                .set("stdError", h.std_error)
+                .set("unit", h.unit)
+                .set("points", h.points as f64)
+                .set("reconstruction", h.reconstruction)
+                .set("prior", h.prior)
+                .set("denoising", h.denoising)
+                .set("klByT", f64s(&h.kl_by_t));
+            if let DataSource::Toy(d) = &c.config.data {
+                if let Some(m) = d.mixture() {
+                    let e = m.entropy(20_000, 7).map_err(|e| JsValue::from(JsError::new(&e.message)))?;
+                    o = o.set("dataEntropyPerDim", e.mean / dims as f64).set("dataEntropyStdError", e.std_error / dims as f64);
+                }
+            }
+            Ok(o.build())
+        })
+    }
+
+    /// The weights as a versioned checkpoint (`Uint8Array`).
+    pub fn save(&self) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let st = guard.as_ref().ok_or_else(|| JsValue::from(JsError::new("the trainer was disposed")))?;
+            let bytes = st.core.save().await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            Ok(js_sys::Uint8Array::from(&bytes[..]).into())
+        })
+    }
+
+    /// Load a checkpoint made by `save()`; a checkpoint of another network, parameterization or
+    /// schedule is refused with a message saying what differs. Returns the checkpoint's header.
+    pub fn load(&self, bytes: &[u8]) -> JsResult<JsValue> {
+        let mut s = self.state.try_borrow_mut().map_err(|_| JsError::new("the trainer is busy: wait for the previous call to finish"))?;
+        let st = s.as_mut().ok_or_else(|| JsError::new("the trainer was disposed"))?;
+        let h = st.core.load(bytes).map_err(js_err)?;
+        Ok(Obj::new()
+            .set("dataset", h.dataset.as_str())
+            .set("parameterization", h.parameterization.as_str())
+            .set("weighting", h.weighting.as_str())
+            .set("steps", h.steps as f64)
+            .set("T", h.t_max as f64)
+            .build())
+    }
+}

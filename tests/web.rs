@@ -124,3 +124,67 @@ async fn cpu_backend_computes_in_wasm() {
     assert_eq!(field(&r, "kind").as_string().unwrap(), "cpu");
     assert_eq!(Float32Array::from(field(&r, "result")).to_vec(), vec![18.0, 40.0]);
 }
+
+async fn resolve(p: js_sys::Promise) -> Result<JsValue, String> {
+    wasm_bindgen_futures::JsFuture::from(p)
+        .await
+        .map_err(|e| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{e:?}")))
+}
+
+#[wasm_bindgen_test]
+async fn cpu_backend_trains_until_the_loss_falls() {
+    let cfg = json(r#"{"dataset": "ring8", "T": 100, "batchSize": 128, "width": 64, "seed": 1}"#);
+    let tr = web::Trainer::create(cfg, json(r#"{"backend": "cpu"}"#)).await.map_err(message).unwrap();
+    assert_eq!(field(&tr.backend().map_err(message).unwrap(), "kind").as_string().unwrap(), "cpu");
+    let r = resolve(tr.run(300.0)).await.unwrap();
+    let losses = Float64Array::from(field(&r, "losses")).to_vec();
+    assert_eq!(losses.len(), 300);
+    let first: f64 = losses[..20].iter().sum::<f64>() / 20.0;
+    let last: f64 = losses[280..].iter().sum::<f64>() / 20.0;
+    assert!(last < 0.75 * first, "loss {first} → {last}");
+    // held-out ELBO beside the data's entropy
+    let h = resolve(tr.held_out(json(r#"{"points": 64, "tSamples": 16}"#))).await.unwrap();
+    assert_eq!(field(&h, "unit").as_string().unwrap(), "nats/dim");
+    assert!(field(&h, "negElboPerDim").as_f64().unwrap().is_finite());
+    assert!(field(&h, "dataEntropyPerDim").as_f64().unwrap().is_finite());
+    // save → load round trip, and overlapping calls are refused, not panicking
+    let bytes = js_sys::Uint8Array::from(resolve(tr.save()).await.unwrap()).to_vec();
+    let header = tr.load(&bytes).map_err(message).unwrap();
+    assert_eq!(field(&header, "steps").as_f64().unwrap(), 300.0);
+    let p1 = tr.run(5.0);
+    let p2 = tr.run(5.0);
+    let (a, b) = (resolve(p1).await, resolve(p2).await);
+    assert!(a.is_ok() || b.is_ok());
+    if let Err(e) = a.and(b) {
+        assert!(e.contains("busy"), "{e}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn training_rejects_bad_configs_with_messages() {
+    for (cfg, want) in [
+        (r#"{"batchSize": 0}"#, "batchSize = 0 is out of range"),
+        (r#"{"learningRate": 5}"#, "learningRate = 5 is out of range"),
+        (r#"{"dataset": "mnist"}"#, r#""digits", "points""#),
+        (r#"{"weighting": "snr"}"#, r#"valid ones are "simple""#),
+        (r#"{"dataset": "points", "points": [0, 1, 2]}"#, "multiple of 2"),
+    ] {
+        let e = web::Trainer::create(json(cfg), JsValue::UNDEFINED).await.err().unwrap_or_else(|| panic!("{cfg} accepted"));
+        let m = message(e);
+        assert!(m.contains(want), "{cfg}: {m}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_trains_a_few_steps_with_finite_loss() {
+    let cfg = json(r#"{"dataset": "moons", "T": 50, "batchSize": 64, "width": 32, "depth": 2, "seed": 2}"#);
+    let tr = web::Trainer::create(cfg, json(r#"{"backend": "webgpu"}"#)).await.map_err(message).unwrap();
+    assert_eq!(field(&tr.backend().map_err(message).unwrap(), "kind").as_string().unwrap(), "webgpu");
+    let r = resolve(tr.run(4.0)).await.unwrap();
+    let losses = Float64Array::from(field(&r, "losses")).to_vec();
+    assert_eq!(losses.len(), 4, "{:?}", field(&r, "stopped"));
+    assert!(losses.iter().all(|l| l.is_finite() && *l > 0.0), "{losses:?}");
+    // weights read back asynchronously from the GPU
+    let bytes = js_sys::Uint8Array::from(resolve(tr.save()).await.unwrap()).to_vec();
+    assert!(bytes.starts_with(b"DLCKPT01"));
+}

@@ -77,6 +77,26 @@ test("Tweedie's check passes, and follows the reader's t and point", async () =>
   assert.match(await page.locator("#tweedie-error").textContent(), /first coordinate must be a number/);
   await page.fill("#tweedie-x", "0.5");
   await page.locator("#tweedie").screenshot({ path: artifacts + "tweedie.png" });
+  assert.deepEqual(problems, []);
+});
+
+test("a short training run in the worker updates the loss chart and the held-out ELBO", async () => {
+  await page.selectOption("#train-dataset", "ring8");
+  await page.selectOption("#train-backend", "cpu");
+  await page.fill("#train-batch", "64");
+  await page.fill("#train-steps", "80");
+  await page.fill("#train-lr", "");
+  await page.click("#train-start");
+  assert.match(await page.locator("#train-error").textContent(), /learning rate must be a number/);
+  await page.fill("#train-lr", "0.002");
+  await page.click("#train-start");
+  await page.waitForSelector("#training[data-state=done]", { timeout: 180_000 });
+  assert.equal(await page.locator("#training").getAttribute("data-steps"), "80");
+  const heldout = Number(await page.locator("#training").getAttribute("data-heldout"));
+  assert.ok(Number.isFinite(heldout), `held-out −ELBO ${heldout}`);
+  assert.match(await page.locator("#train-heldout").textContent(), /data entropy/);
+  assert.equal(await page.locator("#train-error").textContent(), "");
+  await page.locator("#training").screenshot({ path: artifacts + "training.png" });
   await page.screenshot({ path: artifacts + "page-full.png", fullPage: true });
   assert.deepEqual(problems, []);
 });

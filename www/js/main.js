@@ -2,6 +2,7 @@
 import { startScheduleView } from "./schedule-view.js";
 import { startTweedieView } from "./tweedie-view.js";
 import { showBackend } from "./backend-badge.js";
+import { startTrainView } from "./train-view.js";
 
 function showLoadError(err) {
   const el = document.getElementById("load-error");
@@ -15,6 +16,7 @@ async function start() {
   try {
     startScheduleView(engine);
     startTweedieView(engine);
+    startTrainView();
   } catch (err) {
     showLoadError(err);
     return;
