@@ -80,6 +80,12 @@ test("Tweedie's check passes, and follows the reader's t and point", async () =>
   assert.deepEqual(problems, []);
 });
 
+test("the pretrained model is loaded on first visit", async () => {
+  await page.waitForSelector("#training[data-restored=pretrained]", { timeout: 60_000 });
+  await page.waitForSelector("#training[data-heldout]", { timeout: 60_000 });
+  assert.match(await page.locator("#train-progress").textContent(), /pretrained model loaded: ring8/);
+});
+
 test("a short training run in the worker updates the loss chart and the held-out ELBO", async () => {
   await page.selectOption("#train-dataset", "ring8");
   await page.selectOption("#train-backend", "cpu");
@@ -98,5 +104,15 @@ test("a short training run in the worker updates the loss chart and the held-out
   assert.equal(await page.locator("#train-error").textContent(), "");
   await page.locator("#training").screenshot({ path: artifacts + "training.png" });
   await page.screenshot({ path: artifacts + "page-full.png", fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test("a reload keeps the trained model", async () => {
+  await page.waitForFunction(() => localStorage.getItem("diffusion-lab.training"), null, { timeout: 30_000 });
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+  await page.waitForSelector("#training[data-restored=saved]", { timeout: 60_000 });
+  assert.match(await page.locator("#train-progress").textContent(), /restored your model: ring8.*80 steps/);
+  assert.equal(await page.locator("#train-batch").inputValue(), "64");
   assert.deepEqual(problems, []);
 });

@@ -11,6 +11,51 @@ export function startTrainView() {
   let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null;
 
   const client = new TrainerClient(onEvent);
+  const STORE = "diffusion-lab.training";
+  const PRETRAINED = { ring8: "ring8-eps", moons: "moons-eps", digits: "digits-eps" };
+
+  const toB64 = (bytes) => { let s = ""; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000)); return btoa(s); };
+  const fromB64 = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+
+  function applyConfig(c) {
+    $("train-dataset").value = c.dataset; $("train-param").value = c.parameterization; $("train-weighting").value = c.weighting;
+    $("train-lr").value = String(c.learningRate); $("train-batch").value = String(c.batchSize); $("train-seed").value = String(c.seed);
+  }
+
+  // Keep the reader's model: after each run its weights and config go to localStorage.
+  async function persist() {
+    try {
+      const bytes = await client.save();
+      localStorage.setItem(STORE, JSON.stringify({ config: readConfig(), steps: Number(section.dataset.steps || 0), weights: toB64(bytes) }));
+    } catch (e) { /* storage full or unavailable: the session still works */ }
+  }
+
+  // On load: the reader's saved model if there is one, else the pretrained checkpoint.
+  async function restore() {
+    let saved = null;
+    try { saved = JSON.parse(localStorage.getItem(STORE) || "null"); } catch { saved = null; }
+    try {
+      if (saved && saved.config && saved.weights) {
+        applyConfig(saved.config);
+        await ensureTrainer();
+        const h = await client.load(fromB64(saved.weights));
+        progress.textContent = `restored your model: ${h.dataset}, predicts ${h.parameterization}, ${h.steps} steps`;
+        section.dataset.restored = "saved";
+      } else {
+        await ensureTrainer();
+        const name = PRETRAINED[$("train-dataset").value];
+        const r = await fetch(`checkpoints/${name}.dlckpt`);
+        if (!r.ok) throw new Error(`the pretrained model ${name} could not be loaded (HTTP ${r.status})`);
+        const h = await client.load(new Uint8Array(await r.arrayBuffer()));
+        progress.textContent = `pretrained model loaded: ${h.dataset}, predicts ${h.parameterization}, ${h.steps} steps — train on to continue`;
+        section.dataset.restored = "pretrained";
+      }
+      client.heldOut();
+    } catch (e) {
+      err.textContent = e.message;
+      if (saved) localStorage.removeItem(STORE); // a stale or corrupt session must not block the page
+    }
+  }
 
   function readConfig() {
     return {
@@ -61,6 +106,7 @@ export function startTrainView() {
       err.textContent = m.message;
     } else if (m.type === "finished") {
       setState("done");
+      persist();
     } else if (m.type === "error") {
       err.textContent = m.message;
       if (state === "training") setState("done");
@@ -85,6 +131,7 @@ export function startTrainView() {
     try {
       const steps = readNumber($("train-steps"), "steps");
       await ensureTrainer();
+      if (!elbo.length) client.heldOut(); // the starting point of the curve
       setState("training");
       client.train(steps, Math.max(50, Math.round(steps / 10)));
     } catch (e) {
@@ -98,6 +145,7 @@ export function startTrainView() {
   btnReset.addEventListener("click", () => {
     client.abort();
     lastConfigKey = null; losses = []; elbo = []; lossByT = null;
+    localStorage.removeItem(STORE);
     progress.textContent = ""; heldOutText.textContent = ""; err.textContent = "";
     setState("idle"); draw();
   });
@@ -124,4 +172,5 @@ export function startTrainView() {
   });
   setState("idle");
   draw();
+  restore();
 }

@@ -37,7 +37,6 @@ onmessage = async ({ data: m }) => {
         trainer?.free();
         trainer = await dl.Trainer.create(m.config, m.options || {});
         post({ type: "created", backend: trainer.backend, id: m.id });
-        post({ type: "heldout", step: 0, ...(await trainer.heldOut({ points: 128, tSamples: 32 })) });
         break;
       case "train": if (!running) await train(m); break;
       case "pause": paused = true; post({ type: "paused" }); break;
@@ -48,6 +47,7 @@ onmessage = async ({ data: m }) => {
         post({ type: "saved", bytes, id: m.id }, [bytes.buffer]);
         break;
       }
+      case "heldout": post({ type: "heldout", step: trainer.stepCount, ...(await trainer.heldOut({ points: 128, tSamples: 32 })) }); break;
       case "load": post({ type: "loaded", header: trainer.load(new Uint8Array(m.bytes)), id: m.id }); break;
       default: throw new Error(`unknown command ${m.cmd}`);
     }

@@ -25,6 +25,7 @@ export class TrainerClient {
   pause() { this.worker.postMessage({ cmd: "pause" }); }
   resume() { this.worker.postMessage({ cmd: "resume" }); }
   abort() { this.worker.postMessage({ cmd: "abort" }); }
+  heldOut() { this.worker.postMessage({ cmd: "heldout" }); }
   async save() { return (await this.request("save")).bytes; }
   async load(bytes) { const copy = bytes.slice(); return (await this.request("load", { bytes: copy.buffer }, [copy.buffer])).header; }
 }
