@@ -4,6 +4,7 @@
 const COLORS = ["#2563eb", "#dc2626", "#059669", "#9333ea"];
 
 function niceTicks(lo, hi, count = 5) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
   const span = hi - lo || 1;
   const step = Math.pow(10, Math.floor(Math.log10(span / count)));
   const err = (count * step) / span;
@@ -60,6 +61,8 @@ export function lineChart(canvas, series, opts = {}) {
       ymin = Math.min(ymin, y); ymax = Math.max(ymax, y);
     }
   }
+  if (!Number.isFinite(xmin)) { xmin = 0; xmax = 1; }
+  if (!Number.isFinite(ymin)) { ymin = 0; ymax = 1; }
   if (!(xmax > xmin)) { xmax = xmin + 1; }
   if (!(ymax > ymin)) { ymax = ymin + 1; }
   const pad = (ymax - ymin) * 0.05; ymin -= pad; ymax += pad;
