@@ -95,8 +95,15 @@ test("a short training run in the worker updates the loss chart and the held-out
   await page.click("#train-start");
   assert.match(await page.locator("#train-error").textContent(), /learning rate must be a number/);
   await page.fill("#train-lr", "0.002");
+  // measure (not assert) the main thread's long tasks (> 50 ms) while the worker trains
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: "longtask" });
+  });
   await page.click("#train-start");
   await page.waitForSelector("#training[data-state=done]", { timeout: 180_000 });
+  const long = await page.evaluate(() => window.__longTasks);
+  console.log(`main-thread tasks over 50 ms while training: ${long.length}${long.length ? `, longest ${Math.max(...long).toFixed(0)} ms` : ""}`);
   assert.equal(await page.locator("#training").getAttribute("data-steps"), "80");
   const heldout = Number(await page.locator("#training").getAttribute("data-heldout"));
   assert.ok(Number.isFinite(heldout), `held-out −ELBO ${heldout}`);
