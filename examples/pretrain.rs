@@ -2,24 +2,23 @@
 //! CPU backend:  cargo run --example pretrain   (writes www/checkpoints/*.dlckpt)
 use diffusion_lab::backend::{block_on, init_cpu};
 use diffusion_lab::data::Dataset;
-use diffusion_lab::elbo::Decoder;
-use diffusion_lab::evaluate::{held_out_elbo, EvalConfig};
+use diffusion_lab::evaluate::EvalConfig;
+use diffusion_lab::schedule::ModelVariance;
 use diffusion_lab::train::{TrainConfig, Trainer};
 
 fn main() {
     let device = init_cpu().device;
-    let jobs: Vec<(&str, TrainConfig, usize, Decoder)> = vec![
-        ("ring8-eps", TrainConfig::toy(Dataset::ring8_default()), 6000, Decoder::Gaussian),
-        ("moons-eps", TrainConfig::toy(Dataset::by_name("moons").unwrap()), 6000, Decoder::Gaussian),
-        ("digits-eps", TrainConfig::digits(), 3000, Decoder::Discretized),
+    let jobs: Vec<(&str, TrainConfig, usize)> = vec![
+        ("ring8-eps", TrainConfig::toy(Dataset::ring8_default()), 6000),
+        ("moons-eps", TrainConfig::toy(Dataset::by_name("moons").unwrap()), 6000),
+        ("digits-eps", TrainConfig::digits(), 3000),
     ];
-    for (name, config, steps, decoder) in jobs {
+    for (name, config, steps) in jobs {
         let t0 = std::time::Instant::now();
         let mut tr = Trainer::new(config, &device).expect("valid defaults");
         let stats = block_on(tr.run(steps));
         assert!(stats.stopped.is_none(), "{name}: {:?}", stats.stopped);
-        let dims = tr.config.data_dim();
-        let h = block_on(held_out_elbo(&tr.model(), tr.inference_device(), &tr.schedule, tr.config.parameterization, tr.config.model.time_dim, &tr.heldout, dims, decoder, EvalConfig::default())).unwrap();
+                let h = block_on(tr.held_out(EvalConfig::default(), ModelVariance::BetaTilde)).unwrap();
         let bytes = block_on(tr.save()).unwrap();
         let path = format!("www/checkpoints/{name}.dlckpt");
         std::fs::write(&path, &bytes).expect("write the checkpoint");

@@ -36,6 +36,7 @@ pub struct Backend {
 /// Initialise burn's wgpu runtime on the default adapter. Errors (no adapter, no WebGPU in this
 /// browser, a refused device) come back as text for the caller to show and fall back on.
 /// Call it once per process: burn refuses to initialise the same device twice.
+#[cfg(target_arch = "wasm32")]
 pub async fn init_webgpu() -> Result<Backend, String> {
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
@@ -51,9 +52,23 @@ pub async fn init_webgpu() -> Result<Backend, String> {
     Ok(Backend { device, kind: BackendKind::WebGpu, adapter, api: format!("{:?}", info.backend) })
 }
 
+/// Native builds compile only the CPU backend (WebGPU is the browser's).
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn init_webgpu() -> Result<Backend, String> {
+    Err("WebGPU is used only in the browser build; native code runs on the CPU backend".into())
+}
+
 /// burn's pure-Rust `flex` CPU backend: always available, natively and in wasm.
 pub fn init_cpu() -> Backend {
     Backend { device: Device::flex(), kind: BackendKind::Cpu, adapter: "flex (CPU)".into(), api: "cpu".into() }
+}
+
+/// burn's deprecated `ndarray` CPU backend (only with the crate feature `ndarray`, for the
+/// benchmark that compares it with `flex`).
+#[cfg(feature = "ndarray")]
+#[allow(deprecated)]
+pub fn init_cpu_ndarray() -> Backend {
+    Backend { device: Device::ndarray(), kind: BackendKind::Cpu, adapter: "ndarray (CPU)".into(), api: "cpu".into() }
 }
 
 /// A tiny computation that proves the device works end to end: upload, matmul, add, and an

@@ -11,6 +11,7 @@ use burn::prelude::*;
 
 use crate::elbo::{denoising_kl, prior_kl, reconstruction, Decoder};
 use crate::model::{read, Denoiser};
+use crate::oracle::GaussianMixture;
 use crate::parameterization::Prediction;
 use crate::rng::Rng;
 use crate::schedule::{ModelVariance, NoiseSchedule};
@@ -47,6 +48,19 @@ pub struct HeldOut {
     pub denoising: f64,
     /// mean denoising KL per t within each of LOSS_BINS bins of t, nats per dimension
     pub kl_by_t: Vec<f64>,
+    /// −ELBO of each held-out point, in `unit` (for paired comparisons)
+    pub per_point: Vec<f64>,
+}
+
+/// The gap −ELBO − (−log q(x_0)) per dimension, paired point by point, with its standard error:
+/// an estimate of KL(data ‖ model)/D plus the ELBO's own slack, far less noisy than subtracting
+/// two separate estimates because each point's own −log q cancels. `log_q`: nats per point.
+pub fn paired_gap(per_point: &[f64], log_q: &[f64], dims: usize) -> (f64, f64) {
+    let n = per_point.len();
+    let g: Vec<f64> = per_point.iter().zip(log_q).map(|(e, l)| e + l / dims as f64).collect();
+    let mean = g.iter().sum::<f64>() / n as f64;
+    let var = if n > 1 { g.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
+    (mean, (var / n as f64).sqrt())
 }
 
 /// The t's and their weights for one point: t = 1 (weight 1), then one t per stratum of 2..=T.
@@ -66,60 +80,96 @@ fn stratified_ts(t_max: usize, k: usize, rng: &mut Rng) -> Vec<(usize, f64)> {
     out
 }
 
-/// Estimate the held-out −ELBO of `model` (see the module doc). `heldout` is row-major, D each.
-#[allow(clippy::too_many_arguments)]
-pub async fn held_out_elbo(
-    model: &Denoiser,
-    device: &Device,
-    schedule: &NoiseSchedule,
-    param: Prediction,
-    time_dim: usize,
-    heldout: &[f64],
-    dims: usize,
-    decoder: Decoder,
-    eval: EvalConfig,
-) -> Result<HeldOut, String> {
+/// The points at which the ELBO is evaluated: for each held-out point, t = 1 and one t per stratum,
+/// each with a fresh noise draw. Predictions for these rows, from the network or from the exact
+/// oracle, are then scored by [`score_plan`].
+#[derive(Debug, Clone)]
+pub struct ElboPlan {
+    pub dims: usize,
+    /// how many held-out points
+    pub points: usize,
+    /// (point index, t, stratum weight, x_t)
+    pub rows: Vec<(usize, usize, f64, Vec<f64>)>,
+}
+
+/// Draw the evaluation plan for the first `eval.points` rows of `heldout` (row-major, D each).
+pub fn plan(schedule: &NoiseSchedule, heldout: &[f64], dims: usize, eval: EvalConfig) -> ElboPlan {
     let n = (heldout.len() / dims).min(eval.points.max(1));
     let mut rng = Rng::new(eval.seed);
-    // rows: (point, t, weight, x_t, ε)
-    let mut plan: Vec<(usize, usize, f64, Vec<f64>)> = Vec::new();
+    let mut rows = Vec::new();
     for i in 0..n {
         let x0 = &heldout[i * dims..(i + 1) * dims];
         for (t, w) in stratified_ts(schedule.t_max, eval.t_samples, &mut rng) {
             let eps = rng.normals(dims);
             let (a, s) = (schedule.sqrt_alphas_cumprod[t - 1], schedule.sqrt_one_minus_alphas_cumprod[t - 1]);
-            plan.push((i, t, w, x0.iter().zip(&eps).map(|(x, z)| a * x + s * z).collect()));
+            rows.push((i, t, w, x0.iter().zip(&eps).map(|(x, z)| a * x + s * z).collect())); // (1.72)
         }
     }
-    // predictions in chunks
-    let mut preds: Vec<f32> = Vec::with_capacity(plan.len() * dims);
+    ElboPlan { dims, points: n, rows }
+}
+
+/// The network's predictions for every row of the plan (row-major, D each), in chunks.
+pub async fn network_predictions(model: &Denoiser, device: &Device, time_dim: usize, plan: &ElboPlan) -> Result<Vec<f64>, String> {
+    let dims = plan.dims;
+    let mut preds = Vec::with_capacity(plan.rows.len() * dims);
     const CHUNK: usize = 8192;
-    for chunk in plan.chunks(CHUNK) {
+    for chunk in plan.rows.chunks(CHUNK) {
         let m = chunk.len();
         let xt: Vec<f32> = chunk.iter().flat_map(|r| r.3.iter().map(|v| *v as f32)).collect();
         let emb: Vec<f32> = chunk.iter().flat_map(|r| crate::embedding::timestep_embedding(r.1, time_dim)).collect();
         let xt = Tensor::<2>::from_data(TensorData::new(xt, [m, dims]), device); // [m, D]
         let emb = Tensor::<2>::from_data(TensorData::new(emb, [m, time_dim]), device); // [m, E]
-        preds.extend(read(model.forward(xt, emb)).await?);
+        preds.extend(read(model.forward(xt, emb)).await?.into_iter().map(|v| v as f64)); // [m, D]
     }
+    Ok(preds)
+}
+
+/// The exact oracle's predictions for every row: E[x_0|x_t], E[ε|x_t] or ∇log q(x_t) of the
+/// mixture, whichever `param` names — the best any network could predict (Tweedie, (1.125)).
+pub fn oracle_predictions(mixture: &GaussianMixture, schedule: &NoiseSchedule, param: Prediction, plan: &ElboPlan) -> Vec<f64> {
+    plan.rows
+        .iter()
+        .flat_map(|(_, t, _, xt)| {
+            let ab = schedule.alpha_bar(*t);
+            match param {
+                Prediction::X0 => mixture.posterior_mean_x0(xt, ab),
+                Prediction::Eps => mixture.posterior_mean_eps(xt, ab),
+                Prediction::Score => mixture.score(xt, ab),
+            }
+        })
+        .collect()
+}
+
+/// Score predictions against the plan: the ELBO terms (1.62) per held-out point, with the model
+/// variance σ_t² = `variance` for every p_θ(x_{t−1}|x_t) and the decoder.
+pub fn score_plan(
+    plan: &ElboPlan,
+    preds: &[f64],
+    heldout: &[f64],
+    schedule: &NoiseSchedule,
+    param: Prediction,
+    decoder: Decoder,
+    variance: ModelVariance,
+) -> Result<HeldOut, String> {
+    let (n, dims) = (plan.points, plan.dims);
     let mut per_point = vec![0.0; n];
     let (mut rec_sum, mut prior_sum, mut den_sum) = (0.0, 0.0, 0.0);
     let (mut bin_sum, mut bin_w) = (vec![0.0; LOSS_BINS], vec![0.0; LOSS_BINS]);
-    for (r, row) in plan.iter().enumerate() {
+    for (r, row) in plan.rows.iter().enumerate() {
         let (i, t, w, xt) = (row.0, row.1, row.2, &row.3);
         let x0 = &heldout[i * dims..(i + 1) * dims];
-        let pred: Vec<f64> = preds[r * dims..(r + 1) * dims].iter().map(|v| *v as f64).collect();
+        let pred = &preds[r * dims..(r + 1) * dims];
         if pred.iter().any(|v| !v.is_finite()) {
             return Err(format!("the model predicts a non-finite value at t = {t}"));
         }
         if t == 1 {
-            let rec = reconstruction(schedule, x0, xt, param, &pred, ModelVariance::BetaTilde, decoder).map_err(|e| e.message)?;
+            let rec = reconstruction(schedule, x0, xt, param, pred, variance, decoder).map_err(|e| e.message)?;
             let prior = prior_kl(schedule, x0).map_err(|e| e.message)?;
             per_point[i] += prior - rec;
             rec_sum += rec;
             prior_sum += prior;
         } else {
-            let kl = denoising_kl(schedule, x0, xt, t, param, &pred, ModelVariance::BetaTilde).map_err(|e| e.message)?;
+            let kl = denoising_kl(schedule, x0, xt, t, param, pred, variance).map_err(|e| e.message)?;
             per_point[i] += w * kl;
             den_sum += w * kl;
             let b = (t - 1) * LOSS_BINS / schedule.t_max;
@@ -143,7 +193,27 @@ pub async fn held_out_elbo(
         prior: prior_sum / n as f64,
         denoising: den_sum / n as f64,
         kl_by_t: bin_sum.iter().zip(&bin_w).map(|(s, w)| if *w > 0.0 { s / w } else { f64::NAN }).collect(),
+        per_point: vals,
     })
+}
+
+/// Estimate the held-out −ELBO of `model` (see the module doc). `heldout` is row-major, D each.
+#[allow(clippy::too_many_arguments)]
+pub async fn held_out_elbo(
+    model: &Denoiser,
+    device: &Device,
+    schedule: &NoiseSchedule,
+    param: Prediction,
+    time_dim: usize,
+    heldout: &[f64],
+    dims: usize,
+    decoder: Decoder,
+    variance: ModelVariance,
+    eval: EvalConfig,
+) -> Result<HeldOut, String> {
+    let plan = plan(schedule, heldout, dims, eval);
+    let preds = network_predictions(model, device, time_dim, &plan).await?;
+    score_plan(&plan, &preds, heldout, schedule, param, decoder, variance)
 }
 
 #[cfg(test)]

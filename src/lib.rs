@@ -15,6 +15,8 @@ pub mod data; // seeded 2-D data sets
 pub mod digits; // the 8×8 handwritten digits, on the 8-bit grid
 pub mod embedding; // sinusoidal timestep embedding (DDPM)
 pub mod objective; // x_0 / ε / score targets, L_simple vs ELBO weights
+pub mod sampler; // reverse steps: DDPM (Algorithm 2), DDIM, Langevin and annealed Langevin (2.2.6)
+pub mod quality; // sample quality: MMD, log-density and mode weights under a mixture
 
 // The engine: burn devices (WebGPU and CPU), the network, training.
 pub mod backend;
@@ -22,6 +24,8 @@ pub mod model; // the denoising MLP on (x_t, embedding of t)
 pub mod train; // Algorithm 1 with Adam: the stepping trainer
 pub mod evaluate; // held-out −ELBO per dimension, KL per t
 pub mod checkpoint; // versioned weights as bytes
+pub mod predictor; // the network or the exact oracle, as the chain asks them
+pub mod chain; // the steppable reverse chain: step, step_back, run_to, inspector data
 
 // The one module that talks to JavaScript.
 #[cfg(target_arch = "wasm32")]

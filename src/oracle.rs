@@ -137,6 +137,23 @@ impl GaussianMixture {
         self.mix(x, alpha_bar, |_, d, var, _| b * d / var)
     }
 
+    /// The exact noise-conditional score of NCSN, ∇ log q_σ(x̃) with q_σ = q(x_0) ∗ N(0, σ²I)
+    /// (2.16–2.17). Variance-exploding noise is variance-preserving noise rescaled:
+    /// x̃ = x_0 + σε ⇔ x̃/√(1+σ²) = √ᾱ x_0 + √(1−ᾱ) ε with ᾱ = 1/(1+σ²), so
+    /// ∇ log q_σ(x̃) = c · ∇ log q(x_t)|_{x_t = c x̃}, c = √ᾱ. σ = 0 is the data's own score.
+    pub fn score_sigma(&self, x: &[f64], sigma: f64) -> Vec<f64> {
+        let alpha_bar = 1.0 / (1.0 + sigma * sigma);
+        let c = alpha_bar.sqrt();
+        let xt: Vec<f64> = x.iter().map(|v| c * v).collect();
+        self.score(&xt, alpha_bar).into_iter().map(|v| c * v).collect()
+    }
+
+    /// The component each point most probably came from (argmax of the responsibilities at t = 0).
+    pub fn mode_of(&self, x: &[f64]) -> usize {
+        let lj = self.log_joint(x, 1.0);
+        lj.iter().enumerate().fold((0, f64::NEG_INFINITY), |best, (k, l)| if *l > best.1 { (k, *l) } else { best }).0
+    }
+
     /// Σ_k r_k f(m_k, x − √ᾱ m_k, ᾱ S_k + 1 − ᾱ, S_k), coordinate by coordinate.
     fn mix(&self, x: &[f64], alpha_bar: f64, f: impl Fn(f64, f64, f64, f64) -> f64) -> Vec<f64> {
         let r = self.responsibilities(x, alpha_bar);
@@ -200,6 +217,25 @@ mod tests {
     use super::*;
     use crate::parameterization::{predict_x0_from_score, score_from_eps};
     use crate::schedule::NoiseSchedule;
+
+    #[test]
+    fn the_noise_conditional_score_is_the_score_of_the_widened_mixture() {
+        let m = mixture();
+        for sigma in [0.0, 0.05, 0.7, 4.0] {
+            let wide = GaussianMixture::new(
+                m.weights.clone(),
+                m.means.clone(),
+                m.variances.iter().map(|v| v.iter().map(|s| s + sigma * sigma).collect()).collect(),
+            )
+            .unwrap();
+            for x in [[0.3, -0.8], [2.5, 1.0]] {
+                let (a, b) = (m.score_sigma(&x, sigma), wide.score(&x, 1.0));
+                for i in 0..2 {
+                    assert!((a[i] - b[i]).abs() < 1e-10 * (1.0 + b[i].abs()), "σ = {sigma}: {a:?} vs {b:?}");
+                }
+            }
+        }
+    }
 
     fn mixture() -> GaussianMixture {
         GaussianMixture::new(

@@ -9,13 +9,15 @@ use burn::prelude::*;
 
 use crate::data::Dataset;
 use crate::digits::Digits;
+use crate::elbo::Decoder;
 use crate::embedding::embedding_table;
+use crate::evaluate::{self, EvalConfig, HeldOut};
 use crate::error::{InputError, Result};
 use crate::model::{read, Denoiser, DenoiserConfig};
 use crate::objective::{target, weights_by_t, Weighting};
 use crate::parameterization::Prediction;
 use crate::rng::Rng;
-use crate::schedule::{BetaSchedule, NoiseSchedule};
+use crate::schedule::{BetaSchedule, ModelVariance, NoiseSchedule};
 
 /// Where the training data comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +44,24 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     pub batch_size: usize,
     pub seed: u64,
+    /// Train a noise-conditional score network (NCSN) by denoising score matching over this σ
+    /// ladder instead of the diffusion chain: x̃ = x + σ_i z, target −z/σ_i, weight λ(σ_i) = σ_i²
+    /// (2.17, 2.23–2.25). The network is told the level i, and predicts the score.
+    pub ncsn: Option<SigmaLadder>,
+}
+
+/// NCSN's geometric noise ladder σ_1 > … > σ_L (see [`crate::sampler::sigma_ladder`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SigmaLadder {
+    pub sigma_max: f64,
+    pub sigma_min: f64,
+    pub levels: usize,
+}
+
+impl SigmaLadder {
+    pub fn sigmas(&self) -> Vec<f64> {
+        crate::sampler::sigma_ladder(self.sigma_max, self.sigma_min, self.levels)
+    }
 }
 
 impl TrainConfig {
@@ -60,6 +80,7 @@ impl TrainConfig {
             learning_rate: 1e-3,
             batch_size: 256,
             seed: 0,
+            ncsn: None,
         }
     }
 
@@ -123,6 +144,20 @@ impl TrainConfig {
                 "model",
                 format!("the model's data dimension {} does not match the data's {}", self.model.data_dim, self.data_dim()),
             ));
+        }
+        if let Some(l) = &self.ncsn {
+            crate::error::check_positive("sigmaMax", l.sigma_max)?;
+            crate::error::check_positive("sigmaMin", l.sigma_min)?;
+            if l.sigma_min >= l.sigma_max {
+                return Err(InputError::new("sigmaMin", format!("sigmaMin = {} must be smaller than sigmaMax = {}", l.sigma_min, l.sigma_max)));
+            }
+            range("levels", l.levels, 1, 1000)?;
+            if self.parameterization != Prediction::Score {
+                return Err(InputError::new("parameterization", "a noise-conditional score network (NCSN) predicts the score: use parameterization \"score\""));
+            }
+            if self.weighting != Weighting::Simple {
+                return Err(InputError::new("weighting", "an NCSN trains with NCSN's weights λ(σ) = σ² (2.25): use weighting \"simple\""));
+            }
         }
         NoiseSchedule::new(self.schedule.clone(), self.t_max)
     }
@@ -196,6 +231,8 @@ pub struct Trainer {
     pub heldout: Vec<f64>,
     emb: Vec<f32>,
     weights: Vec<f64>,
+    /// per noise index (t, or the NCSN level): x_t = a·x_0 + s·ε — (√ᾱ_t, √(1 − ᾱ_t)) (1.72), or (1, σ_i) (2.17)
+    noise: Vec<(f64, f64)>,
     rng: Rng,
     step: usize,
     /// Σ loss and count per t-bin (bin = (t − 1)·LOSS_BINS / T) over the whole run
@@ -213,8 +250,18 @@ impl Trainer {
         let base_device = device.clone();
         let device = device.clone().autodiff();
         let model = config.model.init(&device, config.seed);
-        let emb = embedding_table(schedule.t_max, config.model.time_dim);
-        let weights = weights_by_t(&schedule, config.parameterization, config.weighting, config.data_dim());
+        let (emb, weights, noise) = match &config.ncsn {
+            None => (
+                embedding_table(schedule.t_max, config.model.time_dim),
+                weights_by_t(&schedule, config.parameterization, config.weighting, config.data_dim()),
+                (0..schedule.t_max).map(|i| (schedule.sqrt_alphas_cumprod[i], schedule.sqrt_one_minus_alphas_cumprod[i])).collect(),
+            ),
+            Some(l) => {
+                let sigmas = l.sigmas();
+                let d = config.data_dim() as f64;
+                (embedding_table(l.levels, config.model.time_dim), sigmas.iter().map(|s| s * s / d).collect(), sigmas.iter().map(|s| (1.0, *s)).collect())
+            }
+        };
         let rng = Rng::new(config.seed.wrapping_add(1));
         Ok(Self {
             config,
@@ -227,6 +274,7 @@ impl Trainer {
             heldout,
             emb,
             weights,
+            noise,
             rng,
             step: 0,
             bin_sum: vec![0.0; LOSS_BINS],
@@ -271,6 +319,79 @@ impl Trainer {
         }
     }
 
+    /// The current network as the reverse chain's predictor.
+    pub fn predictor(&self) -> crate::predictor::Predictor {
+        use crate::predictor::Predictor;
+        let (model, device, time_dim) = (self.model(), self.base_device.clone(), self.config.model.time_dim);
+        match &self.config.ncsn {
+            Some(l) => Predictor::NoiseConditional { model, device, sigmas: l.sigmas(), time_dim },
+            None => Predictor::Network { model, device, param: self.config.parameterization, time_dim },
+        }
+    }
+
+    /// What the network is conditioned on: the β_t of the diffusion chain, or the NCSN's σ ladder.
+    pub fn noise_levels(&self) -> Vec<f64> {
+        match &self.config.ncsn {
+            Some(l) => l.sigmas(),
+            None => self.schedule.betas.clone(),
+        }
+    }
+
+    pub fn schedule_name(&self) -> &'static str {
+        if self.config.ncsn.is_some() {
+            "ncsn"
+        } else {
+            self.config.schedule.name()
+        }
+    }
+
+    /// The decoder p_θ(x_0|x_1) for this data: DDPM's discretized one for the 8-bit digits,
+    /// a Gaussian for continuous data.
+    pub fn decoder(&self) -> Decoder {
+        if matches!(self.config.data, DataSource::Digits) {
+            Decoder::Discretized
+        } else {
+            Decoder::Gaussian
+        }
+    }
+
+    /// The held-out −ELBO per dimension of the current network (see [`crate::evaluate`]).
+    pub async fn held_out(&self, eval: EvalConfig, variance: ModelVariance) -> std::result::Result<HeldOut, String> {
+        if self.config.ncsn.is_some() {
+            return Err("the held-out ELBO belongs to the diffusion chain; a noise-conditional score network has no ELBO (its training loss is the denoising score-matching loss (2.24))".into());
+        }
+        let plan = evaluate::plan(&self.schedule, &self.heldout, self.config.data_dim(), eval);
+        let preds = evaluate::network_predictions(&self.model(), &self.base_device, self.config.model.time_dim, &plan).await?;
+        evaluate::score_plan(&plan, &preds, &self.heldout, &self.schedule, self.config.parameterization, self.decoder(), variance)
+    }
+
+    /// For data from a known mixture: the paired gap −ELBO − (−log q(x_0)) per dimension of an
+    /// estimate made on this trainer's held-out points, with its standard error (nats/dim).
+    pub fn entropy_gap(&self, h: &HeldOut) -> Option<(f64, f64)> {
+        let mixture = match &self.config.data {
+            DataSource::Toy(d) => d.mixture()?,
+            _ => return None,
+        };
+        let d = self.config.data_dim();
+        let log_q: Vec<f64> = self.heldout.chunks(d).take(h.points).map(|x| mixture.log_density(x, 1.0)).collect();
+        Some(evaluate::paired_gap(&h.per_point, &log_q, d))
+    }
+
+    /// The same estimate with the exact oracle in place of the network, where the data is a known
+    /// mixture (ring8): the floor the network could reach with this schedule and variance.
+    pub fn oracle_held_out(&self, eval: EvalConfig, variance: ModelVariance) -> Option<std::result::Result<HeldOut, String>> {
+        if self.config.ncsn.is_some() {
+            return None;
+        }
+        let mixture = match &self.config.data {
+            DataSource::Toy(d) => d.mixture()?,
+            _ => return None,
+        };
+        let plan = evaluate::plan(&self.schedule, &self.heldout, self.config.data_dim(), eval);
+        let preds = evaluate::oracle_predictions(&mixture, &self.schedule, self.config.parameterization, &plan);
+        Some(evaluate::score_plan(&plan, &preds, &self.heldout, &self.schedule, self.config.parameterization, self.decoder(), variance))
+    }
+
     /// The current weights as a versioned checkpoint (see [`crate::checkpoint`]).
     pub async fn save(&self) -> std::result::Result<Vec<u8>, String> {
         let weights = self.model.valid().weights().await?;
@@ -283,9 +404,9 @@ impl Trainer {
             time_dim: c.model.time_dim,
             parameterization: c.parameterization.name().into(),
             weighting: c.weighting.name().into(),
-            schedule: c.schedule.name().into(),
-            t_max: self.schedule.t_max,
-            betas: self.schedule.betas.clone(),
+            schedule: if c.ncsn.is_some() { "ncsn".into() } else { c.schedule.name().into() },
+            t_max: self.noise_levels().len(),
+            betas: self.noise_levels(),
             dataset: self.dataset_name().into(),
             steps: self.step,
             seed: c.seed,
@@ -303,12 +424,12 @@ impl Trainer {
                 format!("the checkpoint predicts \"{}\" but this trainer predicts \"{}\"", h.parameterization, self.config.parameterization.name()),
             ));
         }
-        let same = h.betas.len() == self.schedule.betas.len()
-            && h.betas.iter().zip(&self.schedule.betas).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs());
+        let mine = self.noise_levels();
+        let same = h.betas.len() == mine.len() && h.betas.iter().zip(&mine).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs());
         if !same {
             return Err(InputError::new(
                 "checkpoint",
-                format!("the checkpoint was trained with a {} schedule of T = {}, which differs from this trainer's {} schedule of T = {}", h.schedule, h.t_max, self.config.schedule.name(), self.schedule.t_max),
+                format!("the checkpoint was trained with a {} schedule of T = {}, which differs from this trainer's {} schedule of T = {}", h.schedule, h.t_max, self.schedule_name(), mine.len()),
             ));
         }
         self.set_weights(&w, h.steps);
@@ -323,13 +444,17 @@ impl Trainer {
             (Vec::with_capacity(b * d), Vec::with_capacity(b * e), Vec::with_capacity(b * d), Vec::with_capacity(b), Vec::with_capacity(b));
         for _ in 0..b {
             let i = (self.rng.next_u64() % n as u64) as usize; // x_0 ~ data
-            let t = 1 + (self.rng.next_u64() % self.schedule.t_max as u64) as usize; // t ~ U{1..T}
+            let t = 1 + (self.rng.next_u64() % self.noise.len() as u64) as usize; // t ~ U{1..T} (or the level i)
             let eps = self.rng.normals(d); // ε ~ N(0, I)
             let x0 = &self.train[i * d..(i + 1) * d];
-            let (a, s) = (self.schedule.sqrt_alphas_cumprod[t - 1], self.schedule.sqrt_one_minus_alphas_cumprod[t - 1]);
-            xt.extend(x0.iter().zip(&eps).map(|(x, z)| (a * x + s * z) as f32)); // (1.72)
+            let (a, s) = self.noise[t - 1];
+            xt.extend(x0.iter().zip(&eps).map(|(x, z)| (a * x + s * z) as f32)); // (1.72), or x̃ = x + σε (2.17)
             emb.extend_from_slice(&self.emb[(t - 1) * e..t * e]);
-            tgt.extend(target(&self.schedule, self.config.parameterization, t, x0, &eps).iter().map(|v| *v as f32));
+            if self.config.ncsn.is_some() {
+                tgt.extend(eps.iter().map(|z| (-z / s) as f32)); // ∇log q_σ(x̃|x) = −ε/σ (2.23)
+            } else {
+                tgt.extend(target(&self.schedule, self.config.parameterization, t, x0, &eps).iter().map(|v| *v as f32));
+            }
             w.push(self.weights[t - 1] as f32);
             ts.push(t);
         }
@@ -379,7 +504,7 @@ impl Trainer {
             self.model = self.optim.step(self.config.learning_rate, self.model.clone(), grads);
             self.step += 1;
             for (v, t) in values.iter().zip(&ts) {
-                let k = (t - 1) * bins / self.schedule.t_max;
+                let k = (t - 1) * bins / self.noise.len();
                 self.bin_sum[k] += *v as f64;
                 self.bin_count[k] += 1;
             }

@@ -123,3 +123,29 @@ test("a reload keeps the trained model", async () => {
   assert.equal(await page.locator("#train-batch").inputValue(), "64");
   assert.deepEqual(problems, []);
 });
+
+test("training on WebGPU in the worker; a lost GPU device falls back to the CPU with the weights kept", async () => {
+  await page.waitForSelector("#training[data-restored=saved]", { timeout: 60_000 });
+  const before = Number(await page.locator("#training").getAttribute("data-steps"));
+  await page.selectOption("#train-backend", "webgpu");
+  await page.fill("#train-steps", "30");
+  await page.click("#train-start");
+  // SwiftShader is slow: wait for a few WebGPU steps (and the worker's first snapshots)
+  await page.waitForFunction((n) => Number(document.getElementById("training").dataset.steps) >= n, before + 3, { timeout: 240_000 });
+  assert.equal(await page.locator("#training").getAttribute("data-backend"), "webgpu");
+  // a real device loss: destroy the WebGPU device the worker's engine runs on
+  const worker = page.workers().find((w) => w.url().includes("train-worker"));
+  assert.ok(worker, "the training worker is running");
+  const destroyed = await worker.evaluate(() => { self.gpuDevices.forEach((d) => d.destroy()); return self.gpuDevices.length; });
+  assert.ok(destroyed >= 1, "the worker opened a WebGPU device");
+  await page.waitForSelector("#training[data-fallback]", { timeout: 120_000 });
+  const kept = Number(await page.locator("#training").getAttribute("data-fallback"));
+  assert.ok(kept >= before, `training went on from the weights of step ${kept} (it started at ${before})`);
+  assert.equal(await page.locator("#training").getAttribute("data-backend"), "cpu");
+  assert.match(await page.locator("#train-error").textContent(), /WebGPU device was lost.*continues on the CPU from the weights of step/);
+  await page.waitForSelector("#training[data-state=done]", { timeout: 180_000 });
+  assert.equal(Number(await page.locator("#training").getAttribute("data-steps")), before + 30);
+  assert.ok(Number.isFinite(Number(await page.locator("#training").getAttribute("data-heldout"))));
+  await page.locator("#training").screenshot({ path: artifacts + "training-fallback.png" });
+  assert.deepEqual(problems.filter((p) => !/WebGPU|device|GPU/i.test(p)), []);
+});

@@ -8,7 +8,7 @@ export function startTrainView() {
   const section = $("training");
   const err = $("train-error"), progress = $("train-progress"), heldOutText = $("train-heldout");
   const btnStart = $("train-start"), btnPause = $("train-pause"), btnReset = $("train-reset"), btnExport = $("train-export");
-  let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null;
+  let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null;
 
   const client = new TrainerClient(onEvent);
   const STORE = "diffusion-lab.training";
@@ -102,6 +102,12 @@ export function startTrainView() {
       heldOutText.textContent = `held-out −ELBO at step ${m.step}: ${fmt(m.negElboPerDim)} ± ${fmt(m.stdError)} ${m.unit}${gap}`;
       section.dataset.heldout = String(m.negElboPerDim);
       draw();
+    } else if (m.type === "fallback") {
+      // the GPU failed: training goes on in a fresh CPU worker from the last snapshot of the weights
+      $("train-backend").value = lastBackend = "cpu";
+      section.dataset.fallback = String(m.step);
+      section.dataset.backend = "cpu";
+      err.textContent = `${m.reason}. Training continues on the CPU from the weights of step ${m.step}.`;
     } else if (m.type === "stopped") {
       err.textContent = m.message;
     } else if (m.type === "finished") {
@@ -113,16 +119,22 @@ export function startTrainView() {
     }
   }
 
+  // The trainer for the form's settings. A new config starts a new model; a change of backend
+  // alone moves the current weights to the new device.
+  const configKey = () => JSON.stringify(readConfig());
   async function ensureTrainer() {
     const config = readConfig();
-    const key = JSON.stringify(config);
-    if (key === lastConfigKey && state !== "idle") return;
+    const key = configKey(), backend = $("train-backend").value;
+    if (key === lastConfigKey && backend === lastBackend && state !== "idle") return;
+    const carry = key === lastConfigKey && state !== "idle" ? await client.save() : null;
     setState("creating");
-    losses = []; elbo = []; lossByT = null;
+    if (!carry) { losses = []; elbo = []; lossByT = null; }
     progress.textContent = "building the model…";
-    const r = await client.create(config, { backend: $("train-backend").value });
-    lastConfigKey = key;
-    progress.textContent = `ready on ${r.backend.kind === "webgpu" ? "WebGPU" : "CPU"}`;
+    const r = await client.create(config, { backend });
+    if (carry) await client.load(carry);
+    lastConfigKey = key; lastBackend = backend;
+    section.dataset.backend = r.backend.kind;
+    progress.textContent = `ready on ${r.backend.kind === "webgpu" ? "WebGPU" : "CPU"}${carry ? ", with the weights so far" : ""}`;
     setState("ready");
   }
 

@@ -1,6 +1,23 @@
 // The training worker: the engine runs here so the page never freezes. It trains in small chunks
-// and yields between them, so pause / resume / abort messages are handled within one chunk.
+// (sized to take about 150 ms) and yields between them, so pause / resume / abort messages are
+// handled promptly. While it trains it sends snapshots of the weights (at the start and then at
+// most once a second), so that if the GPU fails the page can go on from them on the CPU.
 import init, * as dl from "../diffusion-lab.js";
+
+// Watch every WebGPU device this worker opens (burn's wgpu asks for one through the adapter): a
+// lost device — driver reset, out of memory, the GPU process gone — is reported at once, even if
+// the engine is stuck waiting on it.
+self.gpuDevices = [];
+if (self.GPUAdapter) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    self.gpuDevices.push(device);
+    device.lost.then((info) => post({ type: "device-lost", message: `the WebGPU device was lost (${info.reason || "unknown"}${info.message ? ": " + info.message : ""})` }));
+    device.addEventListener?.("uncapturederror", (e) => post({ type: "device-lost", message: `WebGPU error: ${e.error?.message || e.error}` }));
+    return device;
+  };
+}
 
 const ready = init({ module_or_path: new URL("../diffusion-lab_bg.wasm", import.meta.url) });
 let trainer = null;
@@ -8,13 +25,22 @@ let paused = false, aborted = false, running = false;
 const post = (m, transfer) => postMessage(m, transfer || []);
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-async function train({ steps, chunk = 10, evalEvery = 200 }) {
+async function snapshot() {
+  const bytes = await trainer.save();
+  post({ type: "snapshot", bytes, step: trainer.stepCount }, [bytes.buffer]);
+}
+
+async function train({ steps, evalEvery = 200 }) {
   running = true; paused = false; aborted = false;
-  let done = 0, sinceEval = 0;
+  let done = 0, sinceEval = 0, chunk = 1, lastSnapshot = performance.now();
+  await snapshot();
   const t0 = performance.now();
   while (done < steps && !aborted) {
-    if (paused) { await tick(); await new Promise((r) => setTimeout(r, 50)); continue; }
+    if (paused) { await new Promise((r) => setTimeout(r, 50)); continue; }
+    const c0 = performance.now();
     const r = await trainer.run(Math.min(chunk, steps - done));
+    const ms = performance.now() - c0;
+    chunk = Math.max(1, Math.min(50, Math.round((chunk * 150) / Math.max(ms, 1)))); // aim at ~150 ms
     done += r.steps; sinceEval += r.steps;
     const secs = (performance.now() - t0) / 1000;
     post({ type: "progress", losses: r.losses, totalSteps: r.totalSteps, done, steps, stepsPerSec: done / secs, lossByT: trainer.lossByT() });
@@ -23,6 +49,7 @@ async function train({ steps, chunk = 10, evalEvery = 200 }) {
       sinceEval = 0;
       post({ type: "heldout", step: r.totalSteps, ...(await trainer.heldOut({ points: 128, tSamples: 32 })) });
     }
+    if (performance.now() - lastSnapshot > 1000) { await snapshot(); lastSnapshot = performance.now(); }
     await tick();
   }
   running = false;
@@ -52,6 +79,7 @@ onmessage = async ({ data: m }) => {
       default: throw new Error(`unknown command ${m.cmd}`);
     }
   } catch (e) {
+    if (m.cmd === "train") running = false;
     post({ type: "error", message: e && e.message ? e.message : String(e), cmd: m.cmd, id: m.id });
   }
 };

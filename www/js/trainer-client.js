@@ -1,18 +1,76 @@
 // The page's side of the training worker: commands out, events in.
+//
+// GPU failure: while training on WebGPU the worker sends weight snapshots. If the device is lost
+// (or the engine fails on it: out of memory, a trap), the client ends that worker, starts a new
+// one on the CPU backend, loads the last snapshot and trains the remaining steps, then reports
+// `{type: "fallback", reason, step, backend}`. The optimiser's moments start afresh; the weights
+// are kept.
 export class TrainerClient {
   constructor(onEvent) {
-    this.worker = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
+    this.onEvent = onEvent;
     this.pending = new Map();
     this.nextId = 1;
-    this.worker.onmessage = ({ data }) => {
-      const p = data.id && this.pending.get(data.id);
-      if (p) {
-        this.pending.delete(data.id);
-        if (data.type === "error") p.reject(new Error(data.message)); else p.resolve(data);
-      } else onEvent(data);
-    };
-    this.worker.onerror = (e) => onEvent({ type: "error", message: "the training worker failed: " + (e.message || "unknown error") });
+    this.snapshot = null; // {bytes, step}: the newest weights the worker sent while training
+    this.job = null; // {target}: the total step count the current training run aims at
+    this.backendKind = null;
+    this.fallingBack = false;
+    this.stepCount = 0; // the trainer's steps so far (from progress events and loaded checkpoints)
+    this.spawn();
   }
+
+  spawn() {
+    this.worker = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
+    this.worker.onmessage = ({ data }) => this.receive(data);
+    this.worker.onerror = (e) => this.failed("the training worker failed: " + (e.message || "unknown error"), "train");
+  }
+
+  receive(data) {
+    const p = data.id && this.pending.get(data.id);
+    if (p) {
+      this.pending.delete(data.id);
+      if (data.type === "error") p.reject(new Error(data.message)); else p.resolve(data);
+      return;
+    }
+    if (data.type === "snapshot") { this.snapshot = { bytes: data.bytes, step: data.step }; return; }
+    if (data.type === "device-lost") { this.failed(data.message, "train"); return; }
+    if (data.type === "error") { this.failed(data.message, data.cmd); return; }
+    if (data.type === "progress") this.stepCount = data.totalSteps;
+    if (data.type === "finished" || data.type === "stopped") this.job = null;
+    this.onEvent(data);
+  }
+
+  // An engine failure: on WebGPU during training, fall back to the CPU; otherwise report it.
+  failed(message, cmd) {
+    if (this.backendKind === "webgpu" && this.job && cmd === "train" && !this.fallingBack) {
+      this.fallBack(message);
+    } else if (!this.fallingBack) {
+      this.onEvent({ type: "error", message, cmd });
+    }
+  }
+
+  async fallBack(reason) {
+    this.fallingBack = true;
+    const job = this.job;
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new Error(reason));
+    this.pending.clear();
+    this.spawn();
+    try {
+      const r = await this.create(this.config, { ...this.options, backend: "cpu" });
+      let step = 0;
+      if (this.snapshot) step = (await this.load(this.snapshot.bytes)).steps;
+      this.onEvent({ type: "fallback", reason, step, backend: r.backend });
+      const remaining = job.target - step;
+      if (remaining > 0) this.train(remaining, job.evalEvery);
+      else this.onEvent({ type: "finished", aborted: false, totalSteps: step });
+    } catch (e) {
+      this.job = null;
+      this.onEvent({ type: "error", message: `${reason}; the CPU fallback failed too: ${e.message}` });
+    } finally {
+      this.fallingBack = false;
+    }
+  }
+
   request(cmd, fields = {}, transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -20,12 +78,26 @@ export class TrainerClient {
       this.worker.postMessage({ cmd, id, ...fields }, transfer);
     });
   }
-  create(config, options) { return this.request("create", { config, options }); }
-  train(steps, evalEvery) { this.worker.postMessage({ cmd: "train", steps, evalEvery }); }
+  async create(config, options) {
+    this.config = config; this.options = options; this.snapshot = null; this.stepCount = 0;
+    const r = await this.request("create", { config, options });
+    this.backendKind = r.backend.kind;
+    return r;
+  }
+  train(steps, evalEvery) {
+    this.job = { target: this.stepCount + steps, evalEvery };
+    this.worker.postMessage({ cmd: "train", steps, evalEvery });
+  }
   pause() { this.worker.postMessage({ cmd: "pause" }); }
   resume() { this.worker.postMessage({ cmd: "resume" }); }
-  abort() { this.worker.postMessage({ cmd: "abort" }); }
+  abort() { this.job = null; this.worker.postMessage({ cmd: "abort" }); }
   heldOut() { this.worker.postMessage({ cmd: "heldout" }); }
   async save() { return (await this.request("save")).bytes; }
-  async load(bytes) { const copy = bytes.slice(); return (await this.request("load", { bytes: copy.buffer }, [copy.buffer])).header; }
+  async load(bytes) {
+    const copy = bytes.slice();
+    const header = (await this.request("load", { bytes: copy.buffer }, [copy.buffer])).header;
+    this.snapshot = { bytes: bytes.slice(), step: header.steps };
+    this.stepCount = header.steps;
+    return header;
+  }
 }

@@ -675,7 +675,7 @@ pub async fn init_backend() -> JsValue {
 // Training. A `Trainer` lives in wasm behind a handle; its asynchronous methods return Promises.
 // Calls must not overlap: a second call while one runs is refused with a message.
 
-use crate::evaluate::{held_out_elbo, EvalConfig};
+use crate::evaluate::EvalConfig;
 use crate::model::DenoiserConfig;
 use crate::objective::Weighting;
 use crate::train::{DataSource, TrainConfig, Trainer as CoreTrainer};
@@ -691,7 +691,7 @@ fn train_config(value: JsValue) -> JsResult<TrainConfig> {
     )?;
     c.finish(&[
         "dataset", "points", "dim", "train", "heldout", "schedule", "T", "parameterization", "weighting", "width", "depth",
-        "timeDim", "learningRate", "batchSize", "seed",
+        "timeDim", "learningRate", "batchSize", "seed", "ncsn",
     ])?;
     let dataset = c.string("dataset")?.unwrap_or_else(|| "ring8".into());
     let mut cfg = match dataset.as_str() {
@@ -751,6 +751,18 @@ fn train_config(value: JsValue) -> JsResult<TrainConfig> {
     if let Some(v) = c.number("seed")? {
         cfg.seed = integer("seed", v, 9_007_199_254_740_991.0)?;
     }
+    if let Some(v) = c.fields.get("ncsn") {
+        let n = Config::parse("ncsn", v.clone(), "{sigmaMax: 3, sigmaMin: 0.05, levels: 10}")?;
+        n.finish(&["sigmaMax", "sigmaMin", "levels"])?;
+        cfg.ncsn = Some(crate::train::SigmaLadder {
+            sigma_max: n.number("sigmaMax")?.unwrap_or(3.0),
+            sigma_min: n.number("sigmaMin")?.unwrap_or(0.05),
+            levels: integer("levels", n.number("levels")?.unwrap_or(10.0), 1e6)? as usize,
+        });
+        if c.fields.get("parameterization").is_none() {
+            cfg.parameterization = Prediction::Score;
+        }
+    }
     Ok(cfg)
 }
 
@@ -785,6 +797,8 @@ impl Trainer {
                 Ok(b) => b,
                 Err(_) => backend::init_cpu(),
             },
+            #[cfg(feature = "ndarray")]
+            "ndarray" => backend::init_cpu_ndarray(),
             other => return Err(JsError::new(&format!("unknown backend \"{other}\": valid ones are \"auto\", \"webgpu\", \"cpu\""))),
         };
         let core = CoreTrainer::new(cfg, &backend.device).map_err(js_err)?;
@@ -838,14 +852,19 @@ impl Trainer {
     }
 
     /// The held-out −ELBO per dimension: `{negElboPerDim, stdError, unit, points, reconstruction,
-    /// prior, denoising, klByT, dataEntropyPerDim?, dataEntropyStdError?}`. Options `{points: 256,
-    /// tSamples: 64}` (tSamples 0 = every t).
+    /// prior, denoising, klByT, dataEntropyPerDim?, dataEntropyStdError?, gapPerDim?, gapStdError?,
+    /// oracleNegElboPerDim?, oracleStdError?, oracleGapPerDim?, oracleGapStdError?}` — for ring8 the
+    /// gap −ELBO − (−log q(x_0)) paired point by point (≥ KL(data ‖ model)/D), and the same for the
+    /// exact mixture's predictions on the same draws (the floor).
+    /// Options `{points: 256, tSamples: 64, variance: "beta_tilde" | "beta"}` (tSamples 0 = every t;
+    /// variance: σ_t² of p_θ(x_{t−1}|x_t) and of the decoder).
     #[wasm_bindgen(js_name = heldOut)]
     pub fn held_out(&self, options: JsValue) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let o = Config::parse("held-out options", options, "{points: 256, tSamples: 64}")?;
-            o.finish(&["points", "tSamples"])?;
+            let o = Config::parse("held-out options", options, "{points: 256, tSamples: 64, variance: \"beta_tilde\"}")?;
+            o.finish(&["points", "tSamples", "variance"])?;
+            let variance = variance(o.string("variance")?.as_deref().unwrap_or("beta_tilde"))?;
             let mut eval = EvalConfig::default();
             if let Some(v) = o.number("points")? {
                 eval.points = integer("points", v, 100_000.0)?.max(1) as usize;
@@ -856,11 +875,8 @@ impl Trainer {
             let guard = state.try_borrow_mut().map_err(|_| busy())?;
             let st = guard.as_ref().ok_or_else(|| JsValue::from(JsError::new("the trainer was disposed")))?;
             let c = &st.core;
-            let decoder = if matches!(c.config.data, DataSource::Digits) { Decoder::Discretized } else { Decoder::Gaussian };
             let dims = c.config.data_dim();
-            let h = held_out_elbo(&c.model(), c.inference_device(), &c.schedule, c.config.parameterization, c.config.model.time_dim, &c.heldout, dims, decoder, eval)
-                .await
-                .map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let h = c.held_out(eval, variance).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
             let mut o = Obj::new()
                 .set("negElboPerDim", h.neg_elbo_per_dim)
                 .set("stdError", h.std_error)
@@ -876,8 +892,32 @@ impl Trainer {
                     o = o.set("dataEntropyPerDim", e.mean / dims as f64).set("dataEntropyStdError", e.std_error / dims as f64);
                 }
             }
+            if let Some((gap, se)) = c.entropy_gap(&h) {
+                o = o.set("gapPerDim", gap).set("gapStdError", se);
+            }
+            if let Some(oracle) = c.oracle_held_out(eval, variance) {
+                let oh = oracle.map_err(|e| JsValue::from(JsError::new(&e)))?;
+                o = o.set("oracleNegElboPerDim", oh.neg_elbo_per_dim).set("oracleStdError", oh.std_error);
+                if let Some((gap, se)) = c.entropy_gap(&oh) {
+                    o = o.set("oracleGapPerDim", gap).set("oracleGapStdError", se);
+                }
+            }
             Ok(o.build())
         })
+    }
+
+    /// A reverse chain driven by this trainer's network as it is now (a snapshot of the weights),
+    /// on the trainer's schedule: see `Chain`. For ring8 the chain also knows the exact mixture,
+    /// for sample quality.
+    pub fn chain(&self, config: JsValue) -> JsResult<Chain> {
+        let s = self.state.try_borrow().map_err(|_| JsError::new("the trainer is busy: wait for the previous call to finish"))?;
+        let st = s.as_ref().ok_or_else(|| JsError::new("the trainer was disposed"))?;
+        let c = &st.core;
+        let mixture = match &c.config.data {
+            DataSource::Toy(d) => d.mixture(),
+            _ => None,
+        };
+        Chain::build(config, c.schedule.clone(), c.config.data_dim(), c.predictor(), mixture)
     }
 
     /// The weights as a versioned checkpoint (`Uint8Array`).
@@ -906,3 +946,6 @@ impl Trainer {
             .build())
     }
 }
+
+mod chain;
+pub use chain::Chain;

@@ -1,0 +1,427 @@
+//! The reverse chain as a stepping state: N particles moved from x_T to x_0 (or through a Langevin
+//! run) one step at a time, with `step`, `step_back` and `run_to`, and what the inspector shows at
+//! the current step.
+//!
+//! Reproducibility: the noise of step k is drawn from its own generator seeded by (seed, k), so any
+//! step can be recomputed bit for bit. The trajectory is kept (every state, or every `stride`-th
+//! one when N·D·steps is large), so stepping back restores the earlier state exactly: from memory,
+//! or by recomputing the few steps since the nearest kept state with the same predictions and noise.
+
+use crate::error::{InputError, Result};
+use crate::gaussian::kl_diagonal;
+use crate::posterior::q_posterior;
+use crate::predictor::Predictor;
+use crate::rng::Rng;
+use crate::sampler::{annealed_step_size, ddim_step, ddim_timesteps, ddpm_step, langevin_step, sigma_ladder};
+use crate::schedule::{ModelVariance, NoiseSchedule};
+
+/// Which sampler moves the particles.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SamplerKind {
+    /// DDPM ancestral sampling (Algorithm 2) over every t = T..1, σ_t² = β_t or β̃_t.
+    Ddpm { variance: ModelVariance },
+    /// DDIM over `steps` timesteps spread over T..1 (η = 0: deterministic).
+    Ddim { eta: f64, steps: usize },
+    /// Langevin dynamics on a fixed score: the data's own (σ = 0) (seed 003, 2.1.3).
+    Langevin { step_size: f64, steps: usize },
+    /// Annealed Langevin (NCSN, 2.2.6): `levels` σ's from `sigma_max` down to `sigma_min`, geometric,
+    /// `steps_per_level` steps at α_i = ε σ_i²/σ_L² each.
+    Annealed { sigma_max: f64, sigma_min: f64, levels: usize, steps_per_level: usize, eps: f64 },
+}
+
+impl SamplerKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SamplerKind::Ddpm { .. } => "ddpm",
+            SamplerKind::Ddim { .. } => "ddim",
+            SamplerKind::Langevin { .. } => "langevin",
+            SamplerKind::Annealed { .. } => "annealed",
+        }
+    }
+}
+
+/// Where the particles start.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Init {
+    /// N(0, std² I): x_T for DDPM/DDIM (std = 1)
+    Gaussian { std: f64 },
+    /// uniform on [−h, h]^D: NCSN's start for Langevin
+    Uniform { half_width: f64 },
+    /// forward then reverse: these x_0 (N × D) noised to x_{t_start} by q(x_t|x_0) (1.72), so the
+    /// true posterior q(x_{t−1}|x_t,x_0) is known at every step
+    Forward { x0: Vec<f64> },
+}
+
+/// Everything a chain needs; validated by [`Chain::new`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainConfig {
+    pub sampler: SamplerKind,
+    pub particles: usize,
+    pub dim: usize,
+    pub seed: u64,
+    pub init: Init,
+    /// DDPM/DDIM: the first t (default T); forward-then-reverse noises x_0 to this t
+    pub t_start: Option<usize>,
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StepPlan {
+    Ddpm { t: usize },
+    Ddim { t: usize, t_prev: usize },
+    /// a Langevin step at noise level σ (0: the data's score) with step size α
+    Langevin { level: usize, sigma: f64, step_size: f64 },
+}
+
+/// What the inspector shows for the step from the current state (all N particles, N × D each).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    /// the state the step starts from (x_t)
+    pub x: Vec<f64>,
+    /// μ_θ(x_t, t), the deterministic part of the update
+    pub mean: Vec<f64>,
+    /// the noise scale σ_t of the step
+    pub sigma: f64,
+    /// predicted x̂_0, ε̂ and score (for Langevin: Tweedie's x̂_0 = x + σ² s and ε̂ = −σ s)
+    pub x0: Vec<f64>,
+    pub eps: Vec<f64>,
+    pub score: Vec<f64>,
+    /// the state the step leads to
+    pub next: Vec<f64>,
+}
+
+/// The true posterior q(x_{t−1}|x_t,x_0) of one particle in forward-then-reverse mode, beside the
+/// model's p_θ(x_{t−1}|x_t) = N(μ_θ, σ_t² I), with KL(q ‖ p_θ) in nats (none at t = 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PosteriorView {
+    pub x0: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub variance: f64,
+    pub model_mean: Vec<f64>,
+    pub model_variance: f64,
+    pub kl: Option<f64>,
+}
+
+/// Most f64 values the trajectory keeps before it thins to every `stride`-th state (64 MiB).
+const TRAJECTORY_BUDGET: usize = 8 << 20;
+
+pub struct Chain {
+    pub config: ChainConfig,
+    pub schedule: NoiseSchedule,
+    plan: Vec<StepPlan>,
+    position: usize,
+    state: Vec<f64>,
+    /// kept[k / stride] = the state at position k, for k a multiple of stride
+    kept: Vec<Vec<f64>>,
+    stride: usize,
+    /// the inspector's view of the step from the current position, once computed
+    view: Option<StepView>,
+}
+
+impl Chain {
+    /// Validate the config and draw the initial particles.
+    pub fn new(config: ChainConfig, schedule: NoiseSchedule) -> Result<Self> {
+        let (n, d) = (config.particles, config.dim);
+        if !(1..=1_000_000).contains(&n) {
+            return Err(InputError::new("particles", format!("particles = {n} is out of range: it must be an integer in 1..=1000000")));
+        }
+        if !(1..=4096).contains(&d) {
+            return Err(InputError::new("dim", format!("dim = {d} is out of range: it must be an integer in 1..=4096")));
+        }
+        let t_start = config.t_start.unwrap_or(schedule.t_max);
+        schedule.check_t_in("tStart", t_start, 1)?;
+        let plan = plan(&config.sampler, t_start)?;
+        let mut rng = Rng::new(config.seed);
+        let state: Vec<f64> = match &config.init {
+            Init::Gaussian { std } => {
+                crate::error::check_positive("initScale", *std)?;
+                rng.normals(n * d).into_iter().map(|z| std * z).collect()
+            }
+            Init::Uniform { half_width } => {
+                crate::error::check_positive("initScale", *half_width)?;
+                (0..n * d).map(|_| rng.uniform_in(-half_width, *half_width)).collect()
+            }
+            Init::Forward { x0 } => {
+                if x0.len() != n * d {
+                    return Err(InputError::new("x0", format!("x0 has {} values but particles × dim = {n} × {d} = {}: give one x_0 per particle", x0.len(), n * d)));
+                }
+                crate::error::check_finite("x0", x0)?;
+                if matches!(config.sampler, SamplerKind::Langevin { .. } | SamplerKind::Annealed { .. }) {
+                    return Err(InputError::new("init", "forward-then-reverse starts from q(x_t|x_0) and needs a DDPM or DDIM sampler"));
+                }
+                let (a, s) = (schedule.alpha_bar(t_start).sqrt(), (1.0 - schedule.alpha_bar(t_start)).sqrt());
+                x0.iter().zip(rng.normals(n * d)).map(|(x, z)| a * x + s * z).collect() // (1.72)
+            }
+        };
+        let stride = ((n * d * (plan.len() + 1)).div_ceil(TRAJECTORY_BUDGET)).max(1);
+        Ok(Self { config, schedule, plan, position: 0, kept: vec![state.clone()], state, stride, view: None })
+    }
+
+    /// The number of steps in the chain (positions run 0..=len).
+    pub fn len(&self) -> usize {
+        self.plan.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.plan.is_empty()
+    }
+
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// The current particles (N × D).
+    pub fn state(&self) -> &[f64] {
+        &self.state
+    }
+
+    /// The plan of the step from the current position (None at the end).
+    pub fn current_step(&self) -> Option<StepPlan> {
+        self.plan.get(self.position).copied()
+    }
+
+    /// The t of the current state for DDPM/DDIM (0 at the end: x_0), the Langevin iteration else.
+    pub fn t(&self) -> usize {
+        match self.plan.get(self.position) {
+            Some(StepPlan::Ddpm { t }) | Some(StepPlan::Ddim { t, .. }) => *t,
+            Some(StepPlan::Langevin { .. }) => self.position,
+            None => match self.plan.last() {
+                Some(StepPlan::Langevin { .. }) => self.position,
+                _ => 0,
+            },
+        }
+    }
+
+    /// The noise level σ of the current Langevin step (0 for plain Langevin; None otherwise).
+    pub fn sigma_level(&self) -> Option<(usize, f64)> {
+        match self.plan.get(self.position) {
+            Some(StepPlan::Langevin { level, sigma, .. }) => Some((*level, *sigma)),
+            _ => None,
+        }
+    }
+
+    /// The step size of every Langevin step, the σ ladder (annealed), or nothing.
+    pub fn sigmas(&self) -> Vec<f64> {
+        match &self.config.sampler {
+            SamplerKind::Annealed { sigma_max, sigma_min, levels, .. } => sigma_ladder(*sigma_max, *sigma_min, *levels),
+            _ => Vec::new(),
+        }
+    }
+
+    fn noise(&self, k: usize) -> Vec<f64> {
+        let mut rng = Rng::new(self.config.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        rng.normals(self.state.len())
+    }
+
+    /// The step from position k applied to state x.
+    async fn compute(&self, k: usize, x: &[f64], predictor: &Predictor) -> std::result::Result<StepView, String> {
+        let (s, d) = (&self.schedule, self.config.dim);
+        let z = self.noise(k);
+        let err = |e: InputError| e.message;
+        match self.plan[k] {
+            StepPlan::Ddpm { t } => {
+                let variance = match self.config.sampler {
+                    SamplerKind::Ddpm { variance } => variance,
+                    _ => ModelVariance::BetaTilde,
+                };
+                let pred = predictor.predict(s, x, d, t).await?;
+                let r = ddpm_step(s, predictor.param(), x, d, t, &pred, variance, &z).map_err(err)?;
+                Ok(StepView { x: x.to_vec(), mean: r.mean, sigma: r.sigma, x0: r.x0, eps: r.eps, score: r.score, next: r.prev })
+            }
+            StepPlan::Ddim { t, t_prev } => {
+                let eta = match self.config.sampler {
+                    SamplerKind::Ddim { eta, .. } => eta,
+                    _ => 0.0,
+                };
+                let pred = predictor.predict(s, x, d, t).await?;
+                let r = ddim_step(s, predictor.param(), x, d, t, t_prev, &pred, eta, &z).map_err(err)?;
+                Ok(StepView { x: x.to_vec(), mean: r.mean, sigma: r.sigma, x0: r.x0, eps: r.eps, score: r.score, next: r.prev })
+            }
+            StepPlan::Langevin { sigma, step_size, .. } => {
+                let score = predictor.score_sigma(s, x, d, sigma).await?;
+                if let Some(i) = score.iter().position(|v| !v.is_finite()) {
+                    return Err(format!("the score is not finite for particle {} at step {}", i / d, k + 1));
+                }
+                let (next, mean) = langevin_step(x, &score, step_size, &z);
+                let x0 = x.iter().zip(&score).map(|(x, s)| x + sigma * sigma * s).collect(); // Tweedie (1.121) for x̃ = x + σε
+                let eps = score.iter().map(|s| -sigma * s).collect(); // (2.23): ∇log q_σ(x̃|x) = −ε/σ
+                Ok(StepView { x: x.to_vec(), mean, sigma: step_size.sqrt(), x0, eps, score, next })
+            }
+        }
+    }
+
+    /// The inspector's view of the step from the current position (None at the end).
+    pub async fn inspect(&mut self, predictor: &Predictor) -> std::result::Result<Option<&StepView>, String> {
+        if self.position >= self.plan.len() {
+            return Ok(None);
+        }
+        if self.view.is_none() {
+            self.view = Some(self.compute(self.position, &self.state.clone(), predictor).await?);
+        }
+        Ok(self.view.as_ref())
+    }
+
+    /// Take one step; returns the view of the step taken (None at the end). A non-finite result
+    /// stops with a message and leaves the state as it was.
+    pub async fn step(&mut self, predictor: &Predictor) -> std::result::Result<Option<StepView>, String> {
+        if self.inspect(predictor).await?.is_none() {
+            return Ok(None);
+        }
+        let view = self.view.take().expect("inspected");
+        if let Some(i) = view.next.iter().position(|v| !v.is_finite()) {
+            return Err(format!("step {} produced a non-finite value for particle {}: the chain stays at step {}", self.position + 1, i / self.config.dim, self.position));
+        }
+        self.position += 1;
+        self.state = view.next.clone();
+        if self.position.is_multiple_of(self.stride) {
+            let slot = self.position / self.stride;
+            if self.kept.len() == slot {
+                self.kept.push(self.state.clone());
+            }
+        }
+        Ok(Some(view))
+    }
+
+    /// Go back one step, to exactly the earlier state. Returns false at position 0.
+    pub async fn step_back(&mut self, predictor: &Predictor) -> std::result::Result<bool, String> {
+        if self.position == 0 {
+            return Ok(false);
+        }
+        let target = self.position - 1;
+        let base = target - target % self.stride;
+        let mut x = self.kept[base / self.stride].clone();
+        for k in base..target {
+            x = self.compute(k, &x, predictor).await?.next;
+        }
+        self.state = x;
+        self.position = target;
+        self.view = None;
+        Ok(true)
+    }
+
+    /// Step forward or back until the position is `target` (clamped to 0..=len).
+    pub async fn run_to(&mut self, target: usize, predictor: &Predictor) -> std::result::Result<(), String> {
+        let target = target.min(self.plan.len());
+        if target < self.position {
+            // jump to the nearest kept state at or before the target, then step forward
+            let base = target - target % self.stride;
+            if base / self.stride < self.kept.len() {
+                self.state = self.kept[base / self.stride].clone();
+                self.position = base;
+                self.view = None;
+            }
+        }
+        while self.position < target {
+            self.step(predictor).await?;
+        }
+        Ok(())
+    }
+
+    /// The position whose t (DDPM/DDIM) is the largest ≤ `t`: for a slider over t.
+    pub fn position_of_t(&self, t: usize) -> usize {
+        self.plan
+            .iter()
+            .position(|p| match p {
+                StepPlan::Ddpm { t: tp } | StepPlan::Ddim { t: tp, .. } => *tp <= t,
+                StepPlan::Langevin { .. } => false,
+            })
+            .unwrap_or(self.plan.len())
+    }
+
+    /// The score the current step uses, at arbitrary points (row-major, D each): the vector field
+    /// ∇log q at this t (or σ), from the network or the oracle. At the end, that of the last step.
+    pub async fn score_field(&self, points: &[f64], predictor: &Predictor) -> std::result::Result<Vec<f64>, String> {
+        let d = self.config.dim;
+        if points.len() % d != 0 {
+            return Err(format!("points holds {} values: it must be whole points of dimension {d}", points.len()));
+        }
+        let k = self.position.min(self.plan.len().saturating_sub(1));
+        match self.plan.get(k) {
+            Some(StepPlan::Ddpm { t }) | Some(StepPlan::Ddim { t, .. }) => {
+                let pred = predictor.predict(&self.schedule, points, d, *t).await?;
+                let (_, _, score) = crate::sampler::all_forms(&self.schedule, predictor.param(), points, d, *t, &pred).map_err(|e| e.message)?;
+                Ok(score)
+            }
+            Some(StepPlan::Langevin { sigma, .. }) => predictor.score_sigma(&self.schedule, points, d, *sigma).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// In forward-then-reverse mode, the true posterior of particle i at the current step beside
+    /// the model's p_θ (DDPM steps), with KL(q ‖ p_θ) (1.62's summand).
+    pub async fn posterior(&mut self, i: usize, predictor: &Predictor) -> std::result::Result<Option<PosteriorView>, String> {
+        let d = self.config.dim;
+        let x0 = match &self.config.init {
+            Init::Forward { x0 } => {
+                if i >= self.config.particles {
+                    return Err(format!("particle = {i} is out of range: it must be an integer in 0..{}", self.config.particles));
+                }
+                x0[i * d..(i + 1) * d].to_vec()
+            }
+            _ => return Ok(None),
+        };
+        let t = match self.current_step() {
+            Some(StepPlan::Ddpm { t }) => t,
+            _ => return Ok(None),
+        };
+        let variance = match self.config.sampler {
+            SamplerKind::Ddpm { variance } => variance,
+            _ => return Ok(None),
+        };
+        let x_t = self.state[i * d..(i + 1) * d].to_vec();
+        let view = self.inspect(predictor).await?.expect("a step remains").clone();
+        let q = q_posterior(&self.schedule, &x_t, &x0, t).map_err(|e| e.message)?;
+        let model_mean = view.mean[i * d..(i + 1) * d].to_vec();
+        let model_variance = self.schedule.model_variance(t, variance);
+        let kl = if t > 1 { Some(kl_diagonal(&q.mean, &[q.variance], &model_mean, &[model_variance]).map_err(|e| e.message)?) } else { None };
+        Ok(Some(PosteriorView { x0, mean: q.mean, variance: q.variance, model_mean, model_variance, kl }))
+    }
+}
+
+/// The steps of a sampler, validated.
+fn plan(sampler: &SamplerKind, t_start: usize) -> Result<Vec<StepPlan>> {
+    let positive = |name: &str, v: f64| crate::error::check_positive(name, v);
+    let count = |name: &str, v: usize, hi: usize| -> Result<()> {
+        if (1..=hi).contains(&v) {
+            Ok(())
+        } else {
+            Err(InputError::new(name, format!("{name} = {v} is out of range: it must be an integer in 1..={hi}")))
+        }
+    };
+    Ok(match sampler {
+        SamplerKind::Ddpm { .. } => (1..=t_start).rev().map(|t| StepPlan::Ddpm { t }).collect(),
+        SamplerKind::Ddim { eta, steps } => {
+            if !(eta.is_finite() && (0.0..=1.0).contains(eta)) {
+                return Err(InputError::new("eta", format!("eta = {eta} is out of range: η must be in [0, 1]")));
+            }
+            count("steps", *steps, t_start)?;
+            let ts = ddim_timesteps(t_start, *steps);
+            ts.iter().enumerate().map(|(i, &t)| StepPlan::Ddim { t, t_prev: ts.get(i + 1).copied().unwrap_or(0) }).collect()
+        }
+        SamplerKind::Langevin { step_size, steps } => {
+            positive("stepSize", *step_size)?;
+            count("steps", *steps, 1_000_000)?;
+            (0..*steps).map(|_| StepPlan::Langevin { level: 0, sigma: 0.0, step_size: *step_size }).collect()
+        }
+        SamplerKind::Annealed { sigma_max, sigma_min, levels, steps_per_level, eps } => {
+            positive("sigmaMax", *sigma_max)?;
+            positive("sigmaMin", *sigma_min)?;
+            positive("eps", *eps)?;
+            if sigma_min >= sigma_max {
+                return Err(InputError::new("sigmaMin", format!("sigmaMin = {sigma_min} must be smaller than sigmaMax = {sigma_max}")));
+            }
+            count("levels", *levels, 10_000)?;
+            count("stepsPerLevel", *steps_per_level, 100_000)?;
+            if levels * steps_per_level > 1_000_000 {
+                return Err(InputError::new("stepsPerLevel", "levels × stepsPerLevel must be at most 1000000"));
+            }
+            let ladder = sigma_ladder(*sigma_max, *sigma_min, *levels);
+            let last = *ladder.last().expect("levels ≥ 1");
+            ladder
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &sigma)| (0..*steps_per_level).map(move |_| StepPlan::Langevin { level: i, sigma, step_size: annealed_step_size(*eps, sigma, last) }))
+                .collect()
+        }
+    })
+}

@@ -1,0 +1,103 @@
+//! What the reverse chain asks at every step: a trained network or the exact oracle of a Gaussian
+//! mixture in its place, so the reader can tell the sampler's error from the network's.
+
+use burn::prelude::*;
+
+use crate::model::{read, Denoiser};
+use crate::oracle::GaussianMixture;
+use crate::parameterization::Prediction;
+use crate::schedule::NoiseSchedule;
+
+/// The source of predictions.
+#[derive(Debug, Clone)]
+pub enum Predictor {
+    /// The exact E[ε|x_t] and ∇log q_σ of a known mixture.
+    Oracle(GaussianMixture),
+    /// A trained denoiser predicting `param`, on `device`.
+    Network { model: Denoiser, device: Device, param: Prediction, time_dim: usize },
+    /// A noise-conditional score network (NCSN) trained by denoising score matching (2.24) on the
+    /// σ ladder `sigmas`; it is told the level index and predicts the score.
+    NoiseConditional { model: Denoiser, device: Device, sigmas: Vec<f64>, time_dim: usize },
+}
+
+impl Predictor {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Predictor::Oracle(_) => "oracle",
+            Predictor::Network { .. } => "network",
+            Predictor::NoiseConditional { .. } => "ncsn",
+        }
+    }
+
+    /// The parameterization of [`Predictor::predict`]'s output.
+    pub fn param(&self) -> Prediction {
+        match self {
+            Predictor::Oracle(_) => Prediction::Eps,
+            Predictor::Network { param, .. } => *param,
+            Predictor::NoiseConditional { .. } => Prediction::Score,
+        }
+    }
+
+    /// Predictions for n points (row-major, `dim` each) at timestep t, in [`Predictor::param`].
+    pub async fn predict(&self, s: &NoiseSchedule, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, String> {
+        match self {
+            Predictor::Oracle(m) => {
+                let ab = s.alpha_bar(t);
+                Ok(x.chunks(dim).flat_map(|p| m.posterior_mean_eps(p, ab)).collect())
+            }
+            Predictor::Network { model, device, time_dim, .. } => forward(model, device, *time_dim, x, dim, t).await,
+            Predictor::NoiseConditional { .. } => {
+                Err("a noise-conditional score network knows noise levels σ, not the diffusion chain's t: sample it with \"langevin\" or \"annealed\"".into())
+            }
+        }
+    }
+
+    /// The score ∇ log q_σ(x̃) at noise level σ (variance-exploding, as NCSN). The oracle's is
+    /// exact; a network trained on the variance-preserving chain answers at the t whose
+    /// ᾱ_t = 1/(1+σ²) is nearest, rescaled: s_σ(x̃) = c · s_t(c x̃), c = √ᾱ_t (see
+    /// [`GaussianMixture::score_sigma`]).
+    pub async fn score_sigma(&self, s: &NoiseSchedule, x: &[f64], dim: usize, sigma: f64) -> Result<Vec<f64>, String> {
+        match self {
+            Predictor::Oracle(m) => Ok(x.chunks(dim).flat_map(|p| m.score_sigma(p, sigma)).collect()),
+            Predictor::NoiseConditional { model, device, sigmas, time_dim } => {
+                // the level whose σ_i is nearest σ (in log space); level indices run 1..=L
+                let level = 1 + (0..sigmas.len()).min_by(|a, b| (sigmas[*a].ln() - sigma.max(1e-300).ln()).abs().total_cmp(&(sigmas[*b].ln() - sigma.max(1e-300).ln()).abs())).unwrap_or(0);
+                forward(model, device, *time_dim, x, dim, level).await
+            }
+            Predictor::Network { param, .. } => {
+                let t = nearest_t(s, sigma);
+                let c = s.alpha_bar(t).sqrt();
+                let xt: Vec<f64> = x.iter().map(|v| c * v).collect();
+                let pred = self.predict(s, &xt, dim, t).await?;
+                let mut out = Vec::with_capacity(x.len());
+                for i in 0..x.len() / dim {
+                    let r = i * dim..(i + 1) * dim;
+                    let sc = crate::parameterization::convert(s, *param, Prediction::Score, &xt[r.clone()], t, &pred[r]).map_err(|e| e.message)?;
+                    out.extend(sc.into_iter().map(|v| c * v));
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// The network's output for n points (row-major, `dim` each) at embedding index t.
+async fn forward(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, String> {
+    let n = x.len() / dim;
+    let xs: Vec<f32> = x.iter().map(|v| *v as f32).collect();
+    let emb = crate::embedding::timestep_embedding(t, time_dim);
+    let emb: Vec<f32> = (0..n).flat_map(|_| emb.iter().copied()).collect();
+    let xs = Tensor::<2>::from_data(TensorData::new(xs, [n, dim]), device); // [n, D]
+    let emb = Tensor::<2>::from_data(TensorData::new(emb, [n, time_dim]), device); // [n, E]
+    let out: Vec<f64> = read(model.forward(xs, emb)).await?.into_iter().map(|v| v as f64).collect(); // [n, D]
+    if let Some(i) = out.iter().position(|v| !v.is_finite()) {
+        return Err(format!("the network predicts a non-finite value for particle {} at step {t}", i / dim));
+    }
+    Ok(out)
+}
+
+/// The timestep whose noise level matches σ: ᾱ_t nearest to 1/(1+σ²) (in log space).
+pub fn nearest_t(s: &NoiseSchedule, sigma: f64) -> usize {
+    let target = -(1.0 + sigma * sigma).ln();
+    (1..=s.t_max).min_by(|a, b| (s.alpha_bar(*a).ln() - target).abs().total_cmp(&(s.alpha_bar(*b).ln() - target).abs())).unwrap_or(1)
+}
