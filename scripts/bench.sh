@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Benchmarks (numbers, not assertions): native training steps/s, then wasm CPU and WebGPU in
-# headless Chromium. Uses the same set-up as the tests.
+# Benchmarks (numbers, not assertions): native training steps/s, time to the entropy, chain ms/step;
+# then the same in headless Chromium (wasm CPU and WebGPU), and burn's deprecated ndarray CPU
+# backend in wasm for comparison with flex. Uses the same set-up as the tests.
+#   ./scripts/bench.sh            everything
+#   ./scripts/bench.sh native     only the native part
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh"
+echo "== native (burn flex CPU)"
 cargo run --quiet --example bench
-export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-900}"
-wasm-pack test --headless --chrome -- --test bench_web -- --nocapture 2>&1 | grep -E "BENCH|test result" | sed 's/^.*BENCH/  /'
+[ "${1:-}" = native ] && exit 0
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-1800}"
+echo "== headless Chromium: wasm CPU (flex, and ndarray) and WebGPU (SwiftShader)"
+wasm-pack test --headless --chrome --features ndarray -- --test bench_web -- --nocapture 2>&1 | grep -E "BENCH|test result|panicked" | sed 's/^.*BENCH/  /'

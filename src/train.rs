@@ -188,6 +188,16 @@ impl TrainConfig {
     }
 }
 
+/// The learning-rate schedule of the shipped 2-D checkpoints and of the time-to-entropy benchmark:
+/// `base` for 6000 steps, base/5 to 9000, then base/25 (piecewise constant; Adam keeps its moments).
+pub fn step_decay(base: f64, step: usize) -> f64 {
+    match step {
+        0..6000 => base,
+        6000..9000 => base / 5.0,
+        _ => base / 25.0,
+    }
+}
+
 /// A seeded Fisher–Yates permutation of 0..n.
 fn permutation(n: usize, seed: u64) -> Vec<usize> {
     let mut rng = Rng::new(seed ^ 0x5EED_0F_D1617);
@@ -213,6 +223,9 @@ pub struct RunStats {
     pub max: f64,
     /// set when a non-finite loss stopped the run; the last good weights are kept
     pub stopped: Option<String>,
+    /// the device failed (a read-back error: a lost GPU, out of memory); the weights are those
+    /// before the failed step, and the caller may move them to another device
+    pub device_failed: bool,
 }
 
 /// Number of t-bins for the training loss per t.
@@ -466,6 +479,7 @@ impl Trainer {
     pub async fn run(&mut self, n: usize) -> RunStats {
         let mut losses = Vec::with_capacity(n);
         let mut stopped = self.failed.clone();
+        let mut device_failed = false;
         let (b, d, e) = (self.config.batch_size, self.config.data_dim(), self.config.model.time_dim);
         let bins = LOSS_BINS;
         for _ in 0..n {
@@ -486,7 +500,9 @@ impl Trainer {
             let values = match read(per_example.detach()).await {
                 Ok(v) => v,
                 Err(e) => {
-                    stopped = Some(format!("step {}: {e}", self.step + 1));
+                    self.model = before; // the step never completed
+                    device_failed = true;
+                    stopped = Some(format!("the device failed at step {}: {e}", self.step + 1));
                     break;
                 }
             };
@@ -510,7 +526,9 @@ impl Trainer {
             }
             losses.push(mean);
         }
-        self.failed = stopped.clone();
+        if !device_failed {
+            self.failed = stopped.clone();
+        }
         let (mut min, mut max, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
         for l in &losses {
             min = min.min(*l);
@@ -518,6 +536,6 @@ impl Trainer {
             sum += l;
         }
         let mean = if losses.is_empty() { f64::NAN } else { sum / losses.len() as f64 };
-        RunStats { steps: losses.len(), total_steps: self.step, losses, mean, min, max, stopped }
+        RunStats { steps: losses.len(), total_steps: self.step, losses, mean, min, max, stopped, device_failed }
     }
 }

@@ -188,3 +188,100 @@ async fn webgpu_trains_a_few_steps_with_finite_loss() {
     let bytes = js_sys::Uint8Array::from(resolve(tr.save()).await.unwrap()).to_vec();
     assert!(bytes.starts_with(b"DLCKPT01"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The reverse chain from JS
+
+fn f64_field(o: &JsValue, k: &str) -> f64 {
+    field(o, k).as_f64().unwrap_or_else(|| panic!("{k} is not a number"))
+}
+
+#[wasm_bindgen_test]
+async fn oracle_chain_steps_forward_and_back_exactly() {
+    let ring = Mixture::ring8(JsValue::UNDEFINED).unwrap();
+    let chain = web::Chain::with_oracle(json(r#"{"sampler": "ddpm", "particles": 300, "seed": 3, "T": 100, "variance": "beta"}"#), &ring).map_err(message).unwrap();
+    assert_eq!(chain.length().unwrap(), 100);
+    let start = chain.state().unwrap().to_vec();
+    assert_eq!(start.len(), 600);
+    let v = resolve(chain.step()).await.unwrap();
+    assert_eq!(f64_field(&v, "t"), 99.0);
+    for k in ["x", "mean", "x0", "eps", "score", "next"] {
+        assert_eq!(Float64Array::from(field(&v, k)).length(), 600, "{k}");
+    }
+    assert!(f64_field(&v, "sigma") > 0.0);
+    let after_one = chain.state().unwrap().to_vec();
+    assert_eq!(Float64Array::from(field(&v, "next")).to_vec(), after_one);
+    // back to exactly the start, then forward again to exactly the same state
+    assert_eq!(resolve(chain.step_back()).await.unwrap(), JsValue::TRUE);
+    assert_eq!(chain.state().unwrap().to_vec(), start);
+    resolve(chain.step()).await.unwrap();
+    assert_eq!(chain.state().unwrap().to_vec(), after_one);
+    // to the end: x_0, and the samples match the mixture (MMD near the floor of two data samples)
+    let at = resolve(chain.run_to(100.0)).await.unwrap();
+    assert_eq!(f64_field(&at, "t"), 0.0);
+    let reference = ring.sample(300.0, 99.0).unwrap().to_vec();
+    let q = chain.quality(&reference).map_err(message).unwrap();
+    let floor = web::mmd2(&ring.sample(300.0, 1.0).unwrap().to_vec(), &reference, 2.0).map_err(message).unwrap();
+    assert!(f64_field(&q, "mmd2") < floor.abs() + 0.01, "MMD² {} vs floor {floor}", f64_field(&q, "mmd2"));
+    assert!(f64_field(&q, "modeWeightError") < 0.1);
+    assert!(resolve(chain.step()).await.unwrap().is_null(), "no step after the end");
+    // the score field at the current t, and bad input
+    let f = Float64Array::from(resolve(chain.score_field(vec![0.0, 0.0, 2.0, 0.0])).await.unwrap());
+    assert_eq!(f.length(), 4);
+    for (cfg, want) in [
+        (r#"{"sampler": "euler"}"#, r#"valid ones are "ddpm", "ddim""#),
+        (r#"{"sampler": "ddim", "eta": 2}"#, "eta = 2 is out of range"),
+        (r#"{"particles": 0}"#, "particles = 0 is out of range"),
+        (r#"{"sampler": "annealed", "sigmaMin": 5, "sigmaMax": 1}"#, "must be smaller"),
+        (r#"{"init": "forward"}"#, "needs x0"),
+        (r#"{"tempo": 1}"#, r#"unknown field "tempo""#),
+    ] {
+        let e = web::Chain::with_oracle(json(cfg), &ring).err().unwrap_or_else(|| panic!("{cfg} accepted"));
+        assert!(message(e).contains(want), "{cfg}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn forward_then_reverse_exposes_the_true_posterior() {
+    let ring = Mixture::ring8(JsValue::UNDEFINED).unwrap();
+    let cfg = json(r#"{"sampler": "ddpm", "init": "forward", "tStart": 30, "seed": 1, "T": 100}"#);
+    Reflect::set(&cfg, &"x0".into(), &ring.sample(10.0, 5.0).unwrap()).unwrap();
+    let chain = web::Chain::with_oracle(cfg, &ring).map_err(message).unwrap();
+    let p = resolve(chain.posterior(2.0)).await.unwrap();
+    assert!(f64_field(&p, "kl") >= 0.0);
+    assert_eq!(Float64Array::from(field(&p, "mean")).length(), 2);
+    assert!(resolve(chain.posterior(10.0)).await.unwrap_err().contains("particle = 10 is out of range"));
+}
+
+#[wasm_bindgen_test]
+async fn a_trained_network_drives_the_chain_on_the_cpu() {
+    let tr = web::Trainer::create(json(r#"{"dataset": "ring8", "T": 100, "batchSize": 128, "seed": 1}"#), json(r#"{"backend": "cpu"}"#))
+        .await
+        .map_err(message)
+        .unwrap();
+    resolve(tr.run(200.0)).await.unwrap();
+    let chain = tr.chain(json(r#"{"sampler": "ddim", "steps": 20, "particles": 200, "seed": 4}"#)).map_err(message).unwrap();
+    assert_eq!(chain.predictor().unwrap(), "network");
+    let v = resolve(chain.inspect()).await.unwrap();
+    assert_eq!(f64_field(&v, "t"), 100.0);
+    assert_eq!(f64_field(&v, "sigma"), 0.0, "DDIM η = 0 adds no noise");
+    resolve(chain.run_to(20.0)).await.unwrap();
+    assert!(chain.state().unwrap().to_vec().iter().all(|v| v.is_finite()));
+    // annealed Langevin on a DDPM network (scores at σ through the matching t)
+    let a = tr.chain(json(r#"{"sampler": "annealed", "levels": 3, "stepsPerLevel": 2, "particles": 50}"#)).map_err(message).unwrap();
+    resolve(a.run_to(6.0)).await.unwrap();
+    assert!(a.state().unwrap().to_vec().iter().all(|v| v.is_finite()));
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_network_steps_the_chain() {
+    let tr = web::Trainer::create(json(r#"{"dataset": "moons", "T": 30, "width": 32, "depth": 2, "seed": 2}"#), json(r#"{"backend": "webgpu"}"#))
+        .await
+        .map_err(message)
+        .unwrap();
+    let chain = tr.chain(json(r#"{"sampler": "ddpm", "particles": 64}"#)).map_err(message).unwrap();
+    let v = resolve(chain.step()).await.unwrap();
+    assert_eq!(f64_field(&v, "t"), 29.0);
+    assert!(Float64Array::from(field(&v, "eps")).to_vec().iter().all(|v| v.is_finite()));
+    assert_eq!(resolve(chain.step_back()).await.unwrap(), JsValue::TRUE);
+}

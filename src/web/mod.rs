@@ -813,6 +813,18 @@ impl Trainer {
         Ok(backend_info(&st.backend, None).build())
     }
 
+    /// The learning rate of the next steps (Adam keeps its moments): for a decay schedule.
+    #[wasm_bindgen(setter, js_name = learningRate)]
+    pub fn set_learning_rate(&self, lr: f64) -> JsResult<()> {
+        if !(lr.is_finite() && lr > 0.0 && lr <= 1.0) {
+            return Err(JsError::new(&format!("learningRate = {lr} is out of range: it must be in (0, 1]")));
+        }
+        let mut s = self.state.try_borrow_mut().map_err(|_| JsError::new("the trainer is busy: wait for the previous call to finish"))?;
+        let st = s.as_mut().ok_or_else(|| JsError::new("the trainer was disposed"))?;
+        st.core.config.learning_rate = lr;
+        Ok(())
+    }
+
     /// Optimisation steps done so far.
     #[wasm_bindgen(getter, js_name = stepCount)]
     pub fn step_count(&self) -> JsResult<usize> {
@@ -821,7 +833,8 @@ impl Trainer {
     }
 
     /// Run up to n steps; resolves to `{steps, totalSteps, losses: Float64Array, mean, min, max,
-    /// stopped?}` (`stopped`: why a non-finite loss ended training; the last good weights stay).
+    /// stopped?, deviceError?}` (`stopped`: why a non-finite loss or a failed device ended training;
+    /// the last good weights stay; `deviceError`: the device failed, e.g. a lost GPU).
     pub fn run(&self, n: f64) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
@@ -837,7 +850,7 @@ impl Trainer {
                 .set("min", r.min)
                 .set("max", r.max);
             Ok(match r.stopped {
-                Some(m) => o.set("stopped", m),
+                Some(m) => o.set("stopped", m).set("deviceError", r.device_failed),
                 None => o,
             }
             .build())
@@ -948,4 +961,4 @@ impl Trainer {
 }
 
 mod chain;
-pub use chain::Chain;
+pub use chain::{mmd2, Chain};

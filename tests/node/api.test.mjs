@@ -130,3 +130,27 @@ test("the discretized decoder stays finite in the tails", () => {
   for (const v of ll) assert.ok(Number.isFinite(v) && v < 0);
   assert.ok(Number.isFinite(dl.logStdNormalCdf(-1e4)));
 });
+
+test("the reverse chain from JS: DDIM with the oracle, deterministic from the seed, annealed vs plain Langevin", async () => {
+  const ring = dl.Mixture.ring8({});
+  const run = async (cfg) => { const c = dl.Chain.withOracle(cfg, ring); await c.runTo(c.length); const s = c.state(); return { c, s }; };
+  const a = await run({ sampler: "ddim", steps: 25, particles: 200, seed: 9 });
+  const b = await run({ sampler: "ddim", steps: 25, particles: 200, seed: 9 });
+  assert.ok(a.s instanceof Float64Array && a.s.length === 400);
+  assert.deepEqual(a.s, b.s);
+  assert.equal(a.c.at.t, 0);
+  const q = a.c.quality(ring.sample(400, 3));
+  assert.ok(q.mmd2 < 0.02, `MMD² ${q.mmd2}`);
+  assert.equal(q.modeFractions.length, 8);
+  // an unbalanced pair of modes: annealed Langevin gets the weights right, plain Langevin does not
+  const m = new dl.Mixture({ weights: [0.2, 0.8], means: [[-5, -5], [5, 5]], variances: [[1, 1], [1, 1]] });
+  const plain = dl.Chain.withOracle({ sampler: "langevin", stepSize: 0.1, steps: 300, particles: 500, initScale: 8, seed: 1 }, m);
+  await plain.runTo(plain.length);
+  const annealed = dl.Chain.withOracle({ sampler: "annealed", sigmaMax: 15, sigmaMin: 0.3, levels: 10, stepsPerLevel: 30, eps: 0.045, particles: 500, initScale: 8, seed: 1 }, m);
+  assert.equal(annealed.sigmas().length, 10);
+  await annealed.runTo(annealed.length);
+  const ref = m.sample(500, 2);
+  const [p, an] = [plain.quality(ref), annealed.quality(ref)];
+  assert.ok(an.modeWeightError < 0.06 && p.modeWeightError > an.modeWeightError + 0.1, `plain ${p.modeFractions} annealed ${an.modeFractions}`);
+  assert.throws(() => dl.Chain.withOracle({ sampler: "ddim", steps: 0 }, ring), /steps = 0 is out of range/);
+});

@@ -86,6 +86,54 @@ test("the pretrained model is loaded on first visit", async () => {
   assert.match(await page.locator("#train-progress").textContent(), /pretrained model loaded: ring8/);
 });
 
+test("the reverse chain steps with the arrow keys and the inspector follows", async () => {
+  await page.waitForSelector("#chain[data-position]", { timeout: 120_000 });
+  const chain = page.locator("#chain");
+  assert.equal(await chain.getAttribute("data-t"), "1000");
+  const before = await chain.getAttribute("data-inspector");
+  await page.locator("#chain-canvas").focus();
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press("ArrowRight");
+    await page.waitForFunction((n) => document.getElementById("chain").dataset.position === String(n), i + 1, { timeout: 30_000 });
+  }
+  assert.equal(await chain.getAttribute("data-t"), "995");
+  assert.notEqual(await chain.getAttribute("data-inspector"), before, "the inspector's x̂₀ changed");
+  await page.keyboard.press("ArrowLeft");
+  await page.waitForFunction(() => document.getElementById("chain").dataset.t === "996", null, { timeout: 30_000 });
+  await page.locator("#chain").screenshot({ path: artifacts + "chain-start.png" });
+  // DDIM in 50 steps to x_0 with the pretrained network: the samples are compared with held-out data
+  await page.selectOption("#chain-sampler", "ddim");
+  await page.click("#chain-new");
+  await page.waitForFunction(() => document.getElementById("chain").dataset.t === "1000", null, { timeout: 60_000 });
+  await page.click("#chain-end");
+  await page.waitForSelector("#chain[data-mmd]", { timeout: 240_000 });
+  assert.equal(await chain.getAttribute("data-t"), "0");
+  assert.match(await page.locator("#chain-quality").textContent(), /MMD² = .*two data samples/);
+  const mmd = Number(await chain.getAttribute("data-mmd"));
+  assert.ok(mmd < 0.02, `the pretrained model's samples: MMD² ${mmd}`);
+  await page.locator("#chain").screenshot({ path: artifacts + "chain-end.png" });
+  // forward then reverse with the exact oracle: the true posterior and the KL appear
+  await page.selectOption("#chain-sampler", "ddpm:beta_tilde");
+  await page.selectOption("#chain-model", "oracle");
+  await page.selectOption("#chain-start", "forward");
+  await page.fill("#chain-tstart", "200");
+  await page.click("#chain-new");
+  await page.waitForFunction(() => document.getElementById("chain").dataset.t === "200" && document.getElementById("chain").dataset.source === "oracle", null, { timeout: 60_000 });
+  assert.match(await page.locator("#chain-inspector").textContent(), /KL\(q\(x_\{t−1\}\|x_t,x₀\).*nats/);
+  await page.check("#chain-field");
+  await page.locator("#chain").screenshot({ path: artifacts + "chain-forward.png" });
+  // bad input gets a message, not a broken chain
+  await page.selectOption("#chain-start", "noise");
+  await page.fill("#chain-particles", "0");
+  await page.click("#chain-new");
+  await page.waitForFunction(() => /particles = 0 is out of range/.test(document.getElementById("chain-error").textContent), null, { timeout: 30_000 });
+  await page.fill("#chain-particles", "2000");
+  await page.selectOption("#chain-model", "network");
+  await page.selectOption("#chain-start", "noise");
+  await page.selectOption("#chain-sampler", "ddpm:beta");
+  assert.deepEqual(problems, []);
+});
+
 test("a short training run in the worker updates the loss chart and the held-out ELBO", async () => {
   await page.selectOption("#train-dataset", "ring8");
   await page.selectOption("#train-backend", "cpu");
@@ -142,7 +190,7 @@ test("training on WebGPU in the worker; a lost GPU device falls back to the CPU 
   const kept = Number(await page.locator("#training").getAttribute("data-fallback"));
   assert.ok(kept >= before, `training went on from the weights of step ${kept} (it started at ${before})`);
   assert.equal(await page.locator("#training").getAttribute("data-backend"), "cpu");
-  assert.match(await page.locator("#train-error").textContent(), /WebGPU device was lost.*continues on the CPU from the weights of step/);
+  assert.match(await page.locator("#train-error").textContent(), /continues on the CPU from the weights of step \d+/);
   await page.waitForSelector("#training[data-state=done]", { timeout: 180_000 });
   assert.equal(Number(await page.locator("#training").getAttribute("data-steps")), before + 30);
   assert.ok(Number.isFinite(Number(await page.locator("#training").getAttribute("data-heldout"))));

@@ -3,6 +3,7 @@ import { startScheduleView } from "./schedule-view.js";
 import { startTweedieView } from "./tweedie-view.js";
 import { showBackend } from "./backend-badge.js";
 import { startTrainView } from "./train-view.js";
+import { startChainView } from "./chain-view.js";
 
 function showLoadError(err) {
   const el = document.getElementById("load-error");
@@ -16,7 +17,10 @@ async function start() {
   try {
     startScheduleView(engine);
     startTweedieView(engine);
-    startTrainView();
+    const train = startTrainView();
+    train.sample = (name, n) => engine.sampleDataset({ name, n, seed: 999 });
+    const chain = startChainView(train);
+    train.restored.then(() => chain.create()); // the pretrained (or your) model's chain, ready to step
   } catch (err) {
     showLoadError(err);
     return;

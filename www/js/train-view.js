@@ -50,7 +50,7 @@ export function startTrainView() {
         progress.textContent = `pretrained model loaded: ${h.dataset}, predicts ${h.parameterization}, ${h.steps} steps — train on to continue`;
         section.dataset.restored = "pretrained";
       }
-      client.heldOut();
+      client.heldOut($("train-variance").value);
     } catch (e) {
       err.textContent = e.message;
       if (saved) localStorage.removeItem(STORE); // a stale or corrupt session must not block the page
@@ -98,16 +98,20 @@ export function startTrainView() {
       elbo.push({ step: m.step, value: m.negElboPerDim });
       entropy = m.dataEntropyPerDim ?? null;
       $("elbo-unit").textContent = `(${m.unit})`;
-      const gap = entropy != null ? ` — data entropy ${fmt(entropy)} ± ${fmt(m.dataEntropyStdError)}, gap ${fmt(m.negElboPerDim - entropy)} ≥ KL(data ‖ model)/D` : "";
+      const sig = m.variance === "beta" ? "β_t" : "β̃_t";
+      const gap = m.gapPerDim != null
+        ? ` (σ² = ${sig}) — data entropy ${fmt(entropy)} ± ${fmt(m.dataEntropyStdError)}; gap −ELBO − H = ${fmt(m.gapPerDim)} ± ${fmt(m.gapStdError)} ≥ KL(data ‖ model)/D (paired per point); the exact oracle's gap: ${fmt(m.oracleGapPerDim)} ± ${fmt(m.oracleGapStdError)}`
+        : ` (σ² = ${sig})`;
       heldOutText.textContent = `held-out −ELBO at step ${m.step}: ${fmt(m.negElboPerDim)} ± ${fmt(m.stdError)} ${m.unit}${gap}`;
       section.dataset.heldout = String(m.negElboPerDim);
+      if (m.gapPerDim != null) section.dataset.gap = String(m.gapPerDim);
       draw();
     } else if (m.type === "fallback") {
       // the GPU failed: training goes on in a fresh CPU worker from the last snapshot of the weights
       $("train-backend").value = lastBackend = "cpu";
       section.dataset.fallback = String(m.step);
       section.dataset.backend = "cpu";
-      err.textContent = `${m.reason}. Training continues on the CPU from the weights of step ${m.step}.`;
+      err.textContent = `${String(m.reason).split("\n")[0]}. Training continues on the CPU from the weights of step ${m.step}.`;
     } else if (m.type === "stopped") {
       err.textContent = m.message;
     } else if (m.type === "finished") {
@@ -143,7 +147,7 @@ export function startTrainView() {
     try {
       const steps = readNumber($("train-steps"), "steps");
       await ensureTrainer();
-      if (!elbo.length) client.heldOut(); // the starting point of the curve
+      if (!elbo.length) client.heldOut($("train-variance").value); // the starting point of the curve
       setState("training");
       client.train(steps, Math.max(50, Math.round(steps / 10)));
     } catch (e) {
@@ -171,6 +175,7 @@ export function startTrainView() {
       URL.revokeObjectURL(a.href);
     } catch (e) { err.textContent = e.message; }
   });
+  $("train-variance").addEventListener("change", () => { elbo = []; client.heldOut($("train-variance").value); });
   $("train-import").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];
     if (!file) return;
@@ -184,5 +189,6 @@ export function startTrainView() {
   });
   setState("idle");
   draw();
-  restore();
+  const restored = restore();
+  return { client, restored, ready: () => state !== "idle" && state !== "creating" };
 }

@@ -23,12 +23,19 @@ const ready = init({ module_or_path: new URL("../diffusion-lab_bg.wasm", import.
 let trainer = null;
 let paused = false, aborted = false, running = false;
 const post = (m, transfer) => postMessage(m, transfer || []);
+// One engine call at a time: the trainer refuses overlapping calls, and the chain, the held-out
+// estimate and the training chunks all use it. Calls queue here and interleave between chunks.
+let lock = Promise.resolve();
+const exclusive = (fn) => { const run = lock.then(fn, fn); lock = run.catch(() => {}); return run; };
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 async function snapshot() {
-  const bytes = await trainer.save();
-  post({ type: "snapshot", bytes, step: trainer.stepCount }, [bytes.buffer]);
+  const [bytes, step] = await exclusive(async () => [await trainer.save(), trainer.stepCount]);
+  post({ type: "snapshot", bytes, step }, [bytes.buffer]);
 }
+
+let heldOutOptions = { points: 256, tSamples: 64, variance: "beta" };
+const heldOut = () => exclusive(async () => { const step = trainer.stepCount; return { type: "heldout", step, variance: heldOutOptions.variance, ...(await trainer.heldOut(heldOutOptions)) }; });
 
 async function train({ steps, evalEvery = 200 }) {
   running = true; paused = false; aborted = false;
@@ -38,31 +45,84 @@ async function train({ steps, evalEvery = 200 }) {
   while (done < steps && !aborted) {
     if (paused) { await new Promise((r) => setTimeout(r, 50)); continue; }
     const c0 = performance.now();
-    const r = await trainer.run(Math.min(chunk, steps - done));
+    const [r, lossByT] = await exclusive(async () => [await trainer.run(Math.min(chunk, steps - done)), trainer.lossByT()]);
     const ms = performance.now() - c0;
     chunk = Math.max(1, Math.min(50, Math.round((chunk * 150) / Math.max(ms, 1)))); // aim at ~150 ms
     done += r.steps; sinceEval += r.steps;
     const secs = (performance.now() - t0) / 1000;
-    post({ type: "progress", losses: r.losses, totalSteps: r.totalSteps, done, steps, stepsPerSec: done / secs, lossByT: trainer.lossByT() });
+    post({ type: "progress", losses: r.losses, totalSteps: r.totalSteps, done, steps, stepsPerSec: done / secs, lossByT });
+    if (r.deviceError) throw new Error(r.stopped); // the page falls back to the CPU
     if (r.stopped) { post({ type: "stopped", message: r.stopped }); break; }
     if (sinceEval >= evalEvery || done >= steps) {
       sinceEval = 0;
-      post({ type: "heldout", step: r.totalSteps, ...(await trainer.heldOut({ points: 128, tSamples: 32 })) });
+      post(await heldOut());
     }
     if (performance.now() - lastSnapshot > 1000) { await snapshot(); lastSnapshot = performance.now(); }
     await tick();
   }
   running = false;
-  post({ type: "finished", aborted, totalSteps: trainer.stepCount });
+  post({ type: "finished", aborted, totalSteps: await exclusive(() => trainer.stepCount) });
+}
+
+// The reverse chain (section 4) runs here too: the network lives in this worker, and 10,000
+// particles never block the page. Each reply carries the particles and, for the selected
+// particle, what the inspector shows.
+let chain = null;
+const pick = (a, i, d) => (a ? Array.from(a.subarray(i * d, (i + 1) * d)) : null);
+async function chainReply(selected) {
+  const d = 2, i = selected ?? 0;
+  const view = await chain.inspect(); // what the model says at the current state: the next step
+  const at = chain.at;
+  const particle = view && { x: pick(view.x, i, d), mean: pick(view.mean, i, d), x0: pick(view.x0, i, d), eps: pick(view.eps, i, d), score: pick(view.score, i, d), sigma: view.sigma };
+  const posterior = view ? await chain.posterior(i) : null;
+  const state = chain.state();
+  return { at, state, particle, posterior: posterior && { ...posterior, x0: Array.from(posterior.x0), mean: Array.from(posterior.mean), modelMean: Array.from(posterior.modelMean) }, transfer: [state.buffer] };
+}
+async function chainCommand(m) {
+  if (!chain && m.cmd !== "chain-create") throw new Error("there is no chain yet (or the engine restarted on the CPU): press New chain");
+  switch (m.cmd) {
+    case "chain-create": {
+      chain?.free();
+      chain = null;
+      chain = m.source === "oracle" ? dl.Chain.withOracle({ ...m.config, T: m.T }, dl.Mixture.ring8({})) : trainer.chain(m.config);
+      return chainReply(m.selected);
+    }
+    case "chain-step": await chain.step(); return chainReply(m.selected);
+    case "chain-back": await chain.stepBack(); return chainReply(m.selected);
+    case "chain-to": await chain.runTo(m.position); return chainReply(m.selected);
+    case "chain-inspect": return chainReply(m.selected);
+    case "chain-quality": {
+      const ref = dl.sampleDataset({ name: m.dataset, n: 1000, seed: 777 });
+      const q = chain.quality(ref);
+      const floor = dl.mmd2(dl.sampleDataset({ name: m.dataset, n: chain.state().length / 2, seed: 778 }), ref, 2);
+      return { quality: { ...q, modeFractions: q.modeFractions && Array.from(q.modeFractions), modeWeights: q.modeWeights && Array.from(q.modeWeights), floor } };
+    }
+    case "chain-field": return { field: await chain.scoreField(m.points) };
+  }
 }
 
 onmessage = async ({ data: m }) => {
+  if (m.cmd && m.cmd.startsWith("chain-")) {
+    try {
+      await ready;
+      const r = await exclusive(() => chainCommand(m));
+      const transfer = r.transfer || [];
+      delete r.transfer;
+      post({ type: "chain", id: m.id, ...r }, transfer);
+    } catch (e) {
+      post({ type: "error", message: e && e.message ? e.message : String(e), cmd: m.cmd, id: m.id });
+    }
+    return;
+  }
   try {
     await ready;
     switch (m.cmd) {
       case "create":
-        trainer?.free();
-        trainer = await dl.Trainer.create(m.config, m.options || {});
+        await exclusive(async () => {
+          chain?.free(); chain = null;
+          trainer?.free();
+          trainer = await dl.Trainer.create(m.config, m.options || {});
+        });
         post({ type: "created", backend: trainer.backend, id: m.id });
         break;
       case "train": if (!running) await train(m); break;
@@ -70,12 +130,15 @@ onmessage = async ({ data: m }) => {
       case "resume": paused = false; post({ type: "resumed" }); break;
       case "abort": aborted = true; paused = false; break;
       case "save": {
-        const bytes = await trainer.save();
+        const bytes = await exclusive(() => trainer.save());
         post({ type: "saved", bytes, id: m.id }, [bytes.buffer]);
         break;
       }
-      case "heldout": post({ type: "heldout", step: trainer.stepCount, ...(await trainer.heldOut({ points: 128, tSamples: 32 })) }); break;
-      case "load": post({ type: "loaded", header: trainer.load(new Uint8Array(m.bytes)), id: m.id }); break;
+      case "heldout":
+        if (m.variance) heldOutOptions = { ...heldOutOptions, variance: m.variance };
+        post(await heldOut());
+        break;
+      case "load": post({ type: "loaded", header: await exclusive(() => trainer.load(new Uint8Array(m.bytes))), id: m.id }); break;
       default: throw new Error(`unknown command ${m.cmd}`);
     }
   } catch (e) {

@@ -50,7 +50,7 @@ export class TrainerClient {
 
   async fallBack(reason) {
     this.fallingBack = true;
-    const job = this.job;
+    const job = this.job, snapshot = this.snapshot;
     this.worker.terminate();
     for (const p of this.pending.values()) p.reject(new Error(reason));
     this.pending.clear();
@@ -58,7 +58,7 @@ export class TrainerClient {
     try {
       const r = await this.create(this.config, { ...this.options, backend: "cpu" });
       let step = 0;
-      if (this.snapshot) step = (await this.load(this.snapshot.bytes)).steps;
+      if (snapshot) step = (await this.load(snapshot.bytes)).steps;
       this.onEvent({ type: "fallback", reason, step, backend: r.backend });
       const remaining = job.target - step;
       if (remaining > 0) this.train(remaining, job.evalEvery);
@@ -91,7 +91,9 @@ export class TrainerClient {
   pause() { this.worker.postMessage({ cmd: "pause" }); }
   resume() { this.worker.postMessage({ cmd: "resume" }); }
   abort() { this.job = null; this.worker.postMessage({ cmd: "abort" }); }
-  heldOut() { this.worker.postMessage({ cmd: "heldout" }); }
+  heldOut(variance) { this.worker.postMessage({ cmd: "heldout", variance }); }
+  // the reverse chain, hosted by the same worker (it uses the trainer's network)
+  chain(cmd, fields = {}) { return this.request("chain-" + cmd, fields); }
   async save() { return (await this.request("save")).bytes; }
   async load(bytes) {
     const copy = bytes.slice();
