@@ -13,4 +13,4 @@ cargo run --quiet --example bench
 [ "${1:-}" = native ] && exit 0
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-1800}"
 echo "== headless Chromium: wasm CPU (flex, and ndarray) and WebGPU (SwiftShader)"
-wasm-pack test --headless --chrome --features ndarray -- --test bench_web -- --nocapture 2>&1 | grep -E "BENCH|test result|panicked" | sed 's/^.*BENCH/  /'
+wasm-pack test --headless --chrome -- --features ndarray --test bench_web -- --nocapture 2>&1 | grep -E "BENCH|test result|panicked" | sed 's/^.*BENCH/  /'

@@ -88,7 +88,7 @@ export function startChainView(train) {
 
   async function play() {
     playing = !playing;
-    $("chain-play").textContent = playing ? "⏸ pause" : "▶ play";
+    $("chain-play").textContent = playing ? "pause" : "▶ play";
     while (playing && at && at.position < at.length) {
       const r = await send("step");
       if (!r) break;

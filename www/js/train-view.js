@@ -41,6 +41,7 @@ export function startTrainView() {
         const h = await client.load(fromB64(saved.weights));
         progress.textContent = `restored your model: ${h.dataset}, predicts ${h.parameterization}, ${h.steps} steps`;
         section.dataset.restored = "saved";
+        section.dataset.steps = String(h.steps);
       } else {
         await ensureTrainer();
         const name = PRETRAINED[$("train-dataset").value];
@@ -49,6 +50,7 @@ export function startTrainView() {
         const h = await client.load(new Uint8Array(await r.arrayBuffer()));
         progress.textContent = `pretrained model loaded: ${h.dataset}, predicts ${h.parameterization}, ${h.steps} steps — train on to continue`;
         section.dataset.restored = "pretrained";
+        section.dataset.steps = String(h.steps);
       }
       client.heldOut($("train-variance").value);
     } catch (e) {
