@@ -12,7 +12,7 @@ use crate::gaussian::kl_diagonal;
 use crate::posterior::q_posterior;
 use crate::predictor::Predictor;
 use crate::rng::Rng;
-use crate::sampler::{annealed_step_size, ddim_step, ddim_timesteps, ddpm_step, langevin_step, sigma_ladder};
+use crate::sampler::{annealed_step_size, ddim_step, ddim_timesteps, ddpm_step, langevin_step, sigma_ladder, ReverseStep};
 use crate::schedule::{ModelVariance, NoiseSchedule};
 
 /// Which sampler moves the particles.
@@ -73,21 +73,14 @@ pub enum StepPlan {
     Langevin { level: usize, sigma: f64, step_size: f64 },
 }
 
-/// What the inspector shows for the step from the current state (all N particles, N × D each).
+/// What the inspector shows for the step from the current state (all N particles, N × D each):
+/// where it starts, and the step's outcome (for Langevin, x̂_0 = x + σ² s by Tweedie and ε̂ = −σ s).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepView {
     /// the state the step starts from (x_t)
     pub x: Vec<f64>,
-    /// μ_θ(x_t, t), the deterministic part of the update
-    pub mean: Vec<f64>,
-    /// the noise scale σ_t of the step
-    pub sigma: f64,
-    /// predicted x̂_0, ε̂ and score (for Langevin: Tweedie's x̂_0 = x + σ² s and ε̂ = −σ s)
-    pub x0: Vec<f64>,
-    pub eps: Vec<f64>,
-    pub score: Vec<f64>,
-    /// the state the step leads to
-    pub next: Vec<f64>,
+    /// μ_θ, σ_t, the predictions and the state the step leads to (`step.prev`)
+    pub step: ReverseStep,
 }
 
 /// The true posterior q(x_{t−1}|x_t,x_0) of one particle in forward-then-reverse mode, beside the
@@ -225,8 +218,7 @@ impl Chain {
                     _ => ModelVariance::BetaTilde,
                 };
                 let pred = predictor.predict(s, x, d, t).await?;
-                let r = ddpm_step(s, predictor.param(), x, d, t, &pred, variance, &z).map_err(err)?;
-                Ok(StepView { x: x.to_vec(), mean: r.mean, sigma: r.sigma, x0: r.x0, eps: r.eps, score: r.score, next: r.prev })
+                Ok(StepView { x: x.to_vec(), step: ddpm_step(s, predictor.param(), x, d, t, &pred, variance, &z).map_err(err)? })
             }
             StepPlan::Ddim { t, t_prev } => {
                 let eta = match self.config.sampler {
@@ -234,18 +226,17 @@ impl Chain {
                     _ => 0.0,
                 };
                 let pred = predictor.predict(s, x, d, t).await?;
-                let r = ddim_step(s, predictor.param(), x, d, t, t_prev, &pred, eta, &z).map_err(err)?;
-                Ok(StepView { x: x.to_vec(), mean: r.mean, sigma: r.sigma, x0: r.x0, eps: r.eps, score: r.score, next: r.prev })
+                Ok(StepView { x: x.to_vec(), step: ddim_step(s, predictor.param(), x, d, t, t_prev, &pred, eta, &z).map_err(err)? })
             }
             StepPlan::Langevin { sigma, step_size, .. } => {
                 let score = predictor.score_sigma(s, x, d, sigma).await?;
                 if let Some(i) = score.iter().position(|v| !v.is_finite()) {
                     return Err(format!("the score is not finite for particle {} at step {}", i / d, k + 1));
                 }
-                let (next, mean) = langevin_step(x, &score, step_size, &z);
+                let (prev, mean) = langevin_step(x, &score, step_size, &z);
                 let x0 = x.iter().zip(&score).map(|(x, s)| x + sigma * sigma * s).collect(); // Tweedie (1.121) for x̃ = x + σε
                 let eps = score.iter().map(|s| -sigma * s).collect(); // (2.23): ∇log q_σ(x̃|x) = −ε/σ
-                Ok(StepView { x: x.to_vec(), mean, sigma: step_size.sqrt(), x0, eps, score, next })
+                Ok(StepView { x: x.to_vec(), step: ReverseStep { prev, mean, sigma: step_size.sqrt(), x0, eps, score } })
             }
         }
     }
@@ -256,7 +247,8 @@ impl Chain {
             return Ok(None);
         }
         if self.view.is_none() {
-            self.view = Some(self.compute(self.position, &self.state.clone(), predictor).await?);
+            let view = self.compute(self.position, &self.state, predictor).await?;
+            self.view = Some(view);
         }
         Ok(self.view.as_ref())
     }
@@ -268,11 +260,11 @@ impl Chain {
             return Ok(None);
         }
         let view = self.view.take().expect("inspected");
-        if let Some(i) = view.next.iter().position(|v| !v.is_finite()) {
+        if let Some(i) = view.step.prev.iter().position(|v| !v.is_finite()) {
             return Err(format!("step {} produced a non-finite value for particle {}: the chain stays at step {}", self.position + 1, i / self.config.dim, self.position));
         }
         self.position += 1;
-        self.state = view.next.clone();
+        self.state = view.step.prev.clone();
         if self.position.is_multiple_of(self.stride) {
             let slot = self.position / self.stride;
             if self.kept.len() == slot {
@@ -291,7 +283,7 @@ impl Chain {
         let base = target - target % self.stride;
         let mut x = self.kept[base / self.stride].clone();
         for k in base..target {
-            x = self.compute(k, &x, predictor).await?.next;
+            x = self.compute(k, &x, predictor).await?.step.prev;
         }
         self.state = x;
         self.position = target;
@@ -371,7 +363,7 @@ impl Chain {
         let x_t = self.state[i * d..(i + 1) * d].to_vec();
         let view = self.inspect(predictor).await?.expect("a step remains").clone();
         let q = q_posterior(&self.schedule, &x_t, &x0, t).map_err(|e| e.message)?;
-        let model_mean = view.mean[i * d..(i + 1) * d].to_vec();
+        let model_mean = view.step.mean[i * d..(i + 1) * d].to_vec();
         let model_variance = self.schedule.model_variance(t, variance);
         let kl = if t > 1 { Some(kl_diagonal(&q.mean, &[q.variance], &model_mean, &[model_variance]).map_err(|e| e.message)?) } else { None };
         Ok(Some(PosteriorView { x0, mean: q.mean, variance: q.variance, model_mean, model_variance, kl }))

@@ -61,7 +61,7 @@ impl Predictor {
             Predictor::Oracle(m) => Ok(x.chunks(dim).flat_map(|p| m.score_sigma(p, sigma)).collect()),
             Predictor::NoiseConditional { model, device, sigmas, time_dim } => {
                 // the level whose σ_i is nearest σ (in log space); level indices run 1..=L
-                let level = 1 + (0..sigmas.len()).min_by(|a, b| (sigmas[*a].ln() - sigma.max(1e-300).ln()).abs().total_cmp(&(sigmas[*b].ln() - sigma.max(1e-300).ln()).abs())).unwrap_or(0);
+                let level = 1 + nearest_in_log(sigmas.iter().copied(), sigma.max(1e-300));
                 forward(model, device, *time_dim, x, dim, level).await
             }
             Predictor::Network { param, .. } => {
@@ -98,6 +98,11 @@ async fn forward(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], 
 
 /// The timestep whose noise level matches σ: ᾱ_t nearest to 1/(1+σ²) (in log space).
 pub fn nearest_t(s: &NoiseSchedule, sigma: f64) -> usize {
-    let target = -(1.0 + sigma * sigma).ln();
-    (1..=s.t_max).min_by(|a, b| (s.alpha_bar(*a).ln() - target).abs().total_cmp(&(s.alpha_bar(*b).ln() - target).abs())).unwrap_or(1)
+    1 + nearest_in_log(s.alphas_cumprod.iter().copied(), 1.0 / (1.0 + sigma * sigma))
+}
+
+/// The index of the value nearest `target` in log space (0 for an empty list).
+fn nearest_in_log(values: impl Iterator<Item = f64>, target: f64) -> usize {
+    let t = target.ln();
+    values.enumerate().min_by(|a, b| (a.1.ln() - t).abs().total_cmp(&(b.1.ln() - t).abs())).map(|(i, _)| i).unwrap_or(0)
 }

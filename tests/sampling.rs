@@ -65,7 +65,7 @@ fn ddim_eta_zero_is_deterministic_and_reproduces_the_mixture_in_few_steps() {
     // η = 0 adds no noise: a chain whose step noise differs but whose start is the same ends the same
     let mut other = Chain::new(c.clone(), s.clone()).unwrap();
     let view = block_on(other.inspect(&oracle)).unwrap().unwrap();
-    assert_eq!(view.sigma, 0.0);
+    assert_eq!(view.step.sigma, 0.0);
     let reference = m.sample(500, &mut Rng::new(8));
     let d = mmd2(&a, &reference, 2).unwrap();
     println!("DDIM η=0, 50 steps, oracle: MMD² {d:.5} (floor {:.5})", floor(&m, 500));

@@ -28,6 +28,7 @@ pub struct Chain {
     state: Rc<RefCell<ChainState>>,
 }
 
+/// The chain config's fields; `T` (last) only for `Chain.withOracle`.
 const FIELDS: [&str; 17] = [
     "sampler", "particles", "seed", "variance", "eta", "steps", "stepSize", "sigmaMax", "sigmaMin", "levels", "stepsPerLevel", "eps", "init", "initScale",
     "x0", "tStart", "T",
@@ -69,14 +70,15 @@ fn chain_config(c: &Config, dim: usize, t_max: usize) -> JsResult<ChainConfig> {
 }
 
 fn view(v: &StepView) -> Obj {
+    let s = &v.step;
     Obj::new()
         .set("x", f64s(&v.x))
-        .set("mean", f64s(&v.mean))
-        .set("sigma", v.sigma)
-        .set("x0", f64s(&v.x0))
-        .set("eps", f64s(&v.eps))
-        .set("score", f64s(&v.score))
-        .set("next", f64s(&v.next))
+        .set("mean", f64s(&s.mean))
+        .set("sigma", s.sigma)
+        .set("x0", f64s(&s.x0))
+        .set("eps", f64s(&s.eps))
+        .set("score", f64s(&s.score))
+        .set("next", f64s(&s.prev))
 }
 
 fn busy() -> JsValue {
@@ -84,10 +86,15 @@ fn busy() -> JsValue {
 }
 
 impl Chain {
+    /// `trainer.chain(config)`: every field but `T` (the trainer's schedule is used).
     pub(super) fn build(config: JsValue, schedule: NoiseSchedule, dim: usize, predictor: Predictor, mixture: Option<GaussianMixture>) -> JsResult<Chain> {
         let c = Config::parse("chain config", config, "{sampler: \"ddpm\", particles: 1000, seed: 0}")?;
-        c.finish(&FIELDS[..16])?;
-        let cfg = chain_config(&c, dim, schedule.t_max)?;
+        c.finish(&FIELDS[..FIELDS.len() - 1])?;
+        Chain::from_parsed(&c, schedule, dim, predictor, mixture)
+    }
+
+    fn from_parsed(c: &Config, schedule: NoiseSchedule, dim: usize, predictor: Predictor, mixture: Option<GaussianMixture>) -> JsResult<Chain> {
+        let cfg = chain_config(c, dim, schedule.t_max)?;
         let chain = CoreChain::new(cfg, schedule).map_err(js_err)?;
         Ok(Chain { state: Rc::new(RefCell::new(ChainState { chain, predictor, mixture })) })
     }
@@ -107,7 +114,7 @@ impl Chain {
     /// `trainer.chain`, plus `T` (default 1000) for DDPM's linear schedule.
     #[wasm_bindgen(js_name = withOracle)]
     pub fn with_oracle(config: JsValue, mixture: &Mixture) -> JsResult<Chain> {
-        let c = Config::parse("chain config", config.clone(), "{sampler: \"ddpm\", particles: 1000, seed: 0, T: 1000}")?;
+        let c = Config::parse("chain config", config, "{sampler: \"ddpm\", particles: 1000, seed: 0, T: 1000}")?;
         c.finish(&FIELDS)?;
         let t_max = match c.number("T")? {
             Some(v) => integer("T", v, 1e7)? as usize,
@@ -115,11 +122,7 @@ impl Chain {
         };
         let schedule = NoiseSchedule::new(BetaSchedule::linear_default(t_max.max(1)), t_max).map_err(js_err)?;
         let m = mixture.inner.clone();
-        let dim = m.dim;
-        // T is this constructor's own field; the rest is the shared config
-        let rest = js_sys::Object::assign(&js_sys::Object::new(), &config.into());
-        js_sys::Reflect::delete_property(&rest, &"T".into()).ok();
-        Chain::build(rest.into(), schedule, dim, Predictor::Oracle(m.clone()), Some(m))
+        Chain::from_parsed(&c, schedule, m.dim, Predictor::Oracle(m.clone()), Some(m))
     }
 
     /// Steps in the chain; positions run 0..=length.

@@ -17,7 +17,7 @@ export function startChainView(train) {
     if (sampler === "ddpm") c.variance = variance;
     if (sampler === "ddim") { c.eta = readNumber($("chain-eta"), "η"); c.steps = 50; }
     if (sampler === "langevin") { c.stepSize = 0.004; c.steps = 300; }
-    if (sampler === "annealed") { c.sigmaMax = 3; c.sigmaMin = 0.05; c.levels = 10; c.stepsPerLevel = 30; c.eps = 2e-4 * 10; }
+    if (sampler === "annealed") { c.sigmaMax = 3; c.sigmaMin = 0.05; c.levels = 10; c.stepsPerLevel = 30; c.eps = 2e-3; }
     return c;
   };
 

@@ -192,5 +192,5 @@ export function startTrainView() {
   setState("idle");
   draw();
   const restored = restore();
-  return { client, restored, ready: () => state !== "idle" && state !== "creating" };
+  return { client, restored };
 }
