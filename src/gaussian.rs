@@ -200,6 +200,76 @@ pub fn nats_to_bits_per_dim(nats: f64, dims: usize) -> f64 {
     nats / (dims as f64 * LN_2)
 }
 
+/// The Monte Carlo side of (1.23): KL(N(μ₁, diag σ₁²) ‖ N(μ₂, diag σ₂²)) as the mean of
+/// log N(x; μ₁, σ₁²) − log N(x; μ₂, σ₂²) over n seeded draws x ~ N(μ₁, σ₁²).
+pub fn kl_monte_carlo(mean1: &[f64], var1: &[f64], mean2: &[f64], var2: &[f64], n: usize, seed: u64) -> Result<crate::montecarlo::Estimate> {
+    kl_diagonal(mean1, var1, mean2, var2)?;
+    if !(2..=10_000_000).contains(&n) {
+        return Err(InputError::new("samples", format!("samples = {n} is out of range: samples must be an integer in 2..=10000000")));
+    }
+    let mut rng = crate::rng::Rng::new(seed);
+    let d = mean1.len();
+    let draws: Vec<f64> = (0..n)
+        .map(|_| {
+            (0..d)
+                .map(|i| {
+                    let (v1, v2) = (var_at(var1, i), var_at(var2, i));
+                    let x = mean1[i] + v1.sqrt() * rng.normal();
+                    log_normal(x, mean1[i], v1) - log_normal(x, mean2[i], v2)
+                })
+                .sum()
+        })
+        .collect();
+    Ok(crate::montecarlo::Estimate::of(&draws))
+}
+
+/// (1.90–1.95) term by term: the KL between q(x_{t−1}|x_t,x_0) = N(μ_q, σ_q² I) and
+/// p_θ(x_{t−1}|x_t) = N(μ_θ, σ_q² I), two Gaussians with the same covariance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EqualVarianceKl {
+    pub dims: usize,
+    /// log |Σ_q| / |Σ_q| of (1.91): 0 (log 1 in (1.92))
+    pub log_det_ratio: f64,
+    /// −d
+    pub minus_d: f64,
+    /// tr(Σ_q⁻¹ Σ_q) = d
+    pub trace: f64,
+    /// (μ_θ − μ_q)ᵀ Σ_q⁻¹ (μ_θ − μ_q) (1.93–1.94)
+    pub quadratic: f64,
+    /// ½ [log-det ratio − d + trace + quadratic] (1.91), nats
+    pub full: f64,
+    /// the general diagonal-Gaussian KL (the sum of (1.23)) on the same inputs, nats
+    pub general: f64,
+    /// ‖μ_θ − μ_q‖² / (2σ_q²) (1.95), nats
+    pub simplified: f64,
+}
+
+/// The equal-variance KL of (1.90) three ways: term by term (1.91), by the general formula, and
+/// as the weighted squared distance of the means (1.95).
+pub fn kl_equal_variance(mu_q: &[f64], mu_theta: &[f64], var_q: f64) -> Result<EqualVarianceKl> {
+    crate::error::check_nonempty("muQ", mu_q.len())?;
+    check_same_len("muTheta", mu_theta.len(), "muQ", mu_q.len())?;
+    check_finite("muQ", mu_q)?;
+    check_finite("muTheta", mu_theta)?;
+    crate::error::check_positive("varQ", var_q)?;
+    let d = mu_q.len();
+    let log_det = |v: f64| d as f64 * v.ln();
+    let log_det_ratio = log_det(var_q) - log_det(var_q);
+    let trace: f64 = (0..d).map(|_| var_q / var_q).sum();
+    let sq: f64 = mu_q.iter().zip(mu_theta).map(|(a, b)| (b - a) * (b - a)).sum();
+    let quadratic: f64 = mu_q.iter().zip(mu_theta).map(|(a, b)| (b - a) * (b - a) / var_q).sum();
+    Ok(EqualVarianceKl {
+        dims: d,
+        log_det_ratio,
+        minus_d: -(d as f64),
+        trace,
+        quadratic,
+        full: 0.5 * (log_det_ratio - d as f64 + trace + quadratic),
+        general: kl_diagonal(mu_q, &[var_q], mu_theta, &[var_q])?,
+        simplified: sq / (2.0 * var_q),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +363,27 @@ mod tests {
         assert!(kl_diagonal(&[0.0, 1.0], &[1.0, 1.0, 1.0], &[0.0, 0.0], &[1.0]).unwrap_err().message.contains("single shared"));
         assert!(kl_diagonal(&[0.0], &[1.0], &[0.0, 0.0], &[1.0]).unwrap_err().message.contains("lengths must match"));
         assert!(gaussian_decoder_log_likelihood(&[0.0], &[0.0], -1.0).is_err());
+    }
+
+    #[test]
+    fn equal_variance_kl_is_the_weighted_squared_distance_of_the_means() {
+        let k = kl_equal_variance(&[0.3, -1.2, 2.0], &[0.5, -1.0, 1.0], 0.04).unwrap();
+        assert_eq!((k.log_det_ratio, k.minus_d, k.trace), (0.0, -3.0, 3.0));
+        let want = (0.04 + 0.04 + 1.0) / (2.0 * 0.04);
+        for v in [k.full, k.general, k.simplified] {
+            assert!((v - want).abs() < 1e-12, "{k:?}");
+        }
+        assert!((k.quadratic - 2.0 * want).abs() < 1e-12);
+        assert!(kl_equal_variance(&[0.0], &[0.0, 1.0], 1.0).unwrap_err().message.contains("muTheta has length 2"));
+        assert!(kl_equal_variance(&[0.0], &[0.0], 0.0).unwrap_err().message.contains("varQ = 0"));
+    }
+
+    #[test]
+    fn kl_monte_carlo_is_seeded_and_agrees_with_the_formula() {
+        let (m1, v1, m2, v2) = ([0.3, -1.0], [0.5, 2.0], [1.0, 0.0], [1.5, 0.7]);
+        let e = kl_monte_carlo(&m1, &v1, &m2, &v2, 100_000, 4).unwrap();
+        assert!(e.z_score(kl_diagonal(&m1, &v1, &m2, &v2).unwrap()) < 4.0, "{e:?}");
+        assert_eq!(e, kl_monte_carlo(&m1, &v1, &m2, &v2, 100_000, 4).unwrap());
+        assert!(kl_monte_carlo(&m1, &v1, &m2, &v2, 1, 4).unwrap_err().message.contains("samples = 1"));
     }
 }

@@ -21,13 +21,7 @@ pub struct GaussianMixture {
     pub variances: Vec<Vec<f64>>,
 }
 
-/// A Monte Carlo estimate with its standard error.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
-    pub mean: f64,
-    pub std_error: f64,
-    pub samples: usize,
-}
+pub use crate::montecarlo::Estimate;
 
 impl GaussianMixture {
     pub fn new(weights: Vec<f64>, means: Vec<Vec<f64>>, variances: Vec<Vec<f64>>) -> Result<Self> {
@@ -191,15 +185,8 @@ impl GaussianMixture {
         }
         let mut rng = Rng::new(seed);
         let xs = self.sample(n, &mut rng);
-        let (mut s, mut s2) = (0.0, 0.0);
-        for x in xs.chunks(self.dim) {
-            let l = -self.log_density(x, 1.0);
-            s += l;
-            s2 += l * l;
-        }
-        let mean = s / n as f64;
-        let var = (s2 / n as f64 - mean * mean).max(0.0) * n as f64 / (n - 1) as f64;
-        Ok(Estimate { mean, std_error: (var / n as f64).sqrt(), samples: n })
+        let neg_log_q: Vec<f64> = xs.chunks(self.dim).map(|x| -self.log_density(x, 1.0)).collect();
+        Ok(Estimate::of(&neg_log_q))
     }
 }
 

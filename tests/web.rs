@@ -285,3 +285,152 @@ async fn webgpu_network_steps_the_chain() {
     assert!(Float64Array::from(field(&v, "eps")).to_vec().iter().all(|v| v.is_finite()));
     assert_eq!(resolve(chain.step_back()).await.unwrap(), JsValue::TRUE);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The numerical companions (issue 5): each identity through the JS API, reproducible, and bad
+// input answered with a message.
+
+fn est(o: &JsValue, k: &str) -> (f64, f64) {
+    let e = field(o, k);
+    (f64_field(&e, "mean"), f64_field(&e, "stdError"))
+}
+
+#[wasm_bindgen_test]
+fn vae_identity_split_and_gradient_estimators_through_the_js_api() {
+    let cfg = r#"{"weights": [[1, 0.6], [-0.4, 0.9], [0.3, 0.2]], "bias": [0, 0.1, -0.2], "noiseVariance": 0.3,
+                  "x": [1.2, -0.5, 0.4], "encoder": {"mean": [0.2, -0.1], "std": [0.6, 0.9]}, "samples": 20000, "seed": 3}"#;
+    let r = web::vae_elbo(json(cfg)).map_err(message).unwrap();
+    // (1.15): log p(x) = ELBO + KL(q ‖ p(z|x)); (1.20): ELBO = reconstruction − prior KL
+    let (lp, elbo, kl) = (f64_field(&r, "logEvidence"), f64_field(&r, "elbo"), f64_field(&r, "posteriorKl"));
+    assert!((lp - elbo - kl).abs() < 1e-12 && f64_field(&r, "identityResidual").abs() < 1e-12);
+    assert!((elbo - (f64_field(&r, "reconstruction") - f64_field(&r, "priorKl"))).abs() < 1e-12);
+    assert!(kl > 0.0);
+    // Monte Carlo within 4 standard errors of each closed form, (1.23) included
+    let mc = field(&r, "monteCarlo");
+    for (k, exact) in [("elbo", elbo), ("priorKl", f64_field(&r, "priorKl")), ("posteriorKl", kl), ("reconstruction", f64_field(&r, "reconstruction"))] {
+        let (m, se) = est(&mc, k);
+        assert!((m - exact).abs() < 4.0 * se, "{k}: {m} ± {se} vs {exact}");
+    }
+    // reproducible from the seed
+    let again = web::vae_elbo(json(cfg)).map_err(message).unwrap();
+    assert_eq!(est(&field(&again, "monteCarlo"), "elbo"), est(&mc, "elbo"));
+    // the best diagonal encoder narrows the gap
+    let best = web::vae_elbo(json(r#"{"weights": [[1, 0.6], [-0.4, 0.9], [0.3, 0.2]], "bias": [0, 0.1, -0.2], "noiseVariance": 0.3, "x": [1.2, -0.5, 0.4], "encoder": "best"}"#)).unwrap();
+    assert!(f64_field(&best, "posteriorKl") < kl);
+    // (1.25): both estimators unbiased, the reparameterized one with far less variance
+    let g = web::vae_gradients(json(cfg)).map_err(message).unwrap();
+    let exact = Float64Array::from(field(&g, "exact")).to_vec();
+    let (rep, sf) = (js_sys::Array::from(&field(&g, "reparameterized")), js_sys::Array::from(&field(&g, "scoreFunction")));
+    for i in 0..4 {
+        for arr in [&rep, &sf] {
+            let e = arr.get(i as u32);
+            let (m, se) = (f64_field(&e, "mean"), f64_field(&e, "stdError"));
+            assert!((m - exact[i]).abs() < 4.5 * se, "{i}: {m} ± {se} vs {}", exact[i]);
+        }
+        assert!(Float64Array::from(field(&g, "varianceRatio")).to_vec()[i] > 10.0);
+    }
+    // bad input
+    for (cfg, want) in [
+        (r#"{"weights": [[1, 2], [3]]}"#, "weights[1] has 1 numbers"),
+        (r#"{"noiseVariance": 0}"#, "noiseVariance = 0 is out of range"),
+        (r#"{"x": [1]}"#, "x has length 1"),
+        (r#"{"encoder": {"mean": [0, 0], "std": [1, -1]}}"#, "σ must be a finite number > 0"),
+        (r#"{"samples": 1}"#, "samples = 1 is out of range"),
+        (r#"{"weigths": [[1]]}"#, r#"unknown field "weigths""#),
+    ] {
+        let msg = message(web::vae_elbo(json(cfg)).err().unwrap_or_else(|| panic!("{cfg} was accepted")));
+        assert!(msg.contains(want), "{cfg}: {msg}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn kl_formulas_through_the_js_api() {
+    let k = web::kl_equal_variance(&[0.3, -1.2], &[0.5, -1.0], 0.04).map_err(message).unwrap();
+    let want = 0.08 / 0.08;
+    for f in ["full", "general", "simplified"] {
+        assert!((f64_field(&k, f) - want).abs() < 1e-12, "{f}");
+    }
+    assert_eq!((f64_field(&k, "logDetRatio"), f64_field(&k, "minusD"), f64_field(&k, "trace")), (0.0, -2.0, 2.0));
+    let mc = web::gaussian_kl_monte_carlo(&[0.3], &[0.5], &[1.0], &[1.5], 50_000.0, 1.0).map_err(message).unwrap();
+    let exact = web::gaussian_kl(&[0.3], &[0.5], &[1.0], &[1.5]).unwrap();
+    assert!((f64_field(&mc, "mean") - exact).abs() < 4.0 * f64_field(&mc, "stdError"));
+    assert!(message(web::kl_equal_variance(&[0.0], &[0.0], -1.0).unwrap_err()).contains("varQ = -1"));
+}
+
+#[wasm_bindgen_test]
+fn consistency_and_denoising_elbo_agree_with_different_variances() {
+    let s = Schedule::new(json(r#"{"kind": "linear", "T": 100}"#)).unwrap();
+    let m = Mixture::ring8(JsValue::UNDEFINED).unwrap();
+    let f = web::elbo_forms(&s, &m, json(r#"{"x0": [2, 0], "samples": 1000, "seed": 2}"#)).map_err(message).unwrap();
+    let (d, dse) = est(&f, "consistencyMinusDenoising");
+    assert!(d.abs() < 4.0 * dse, "{d} ± {dse}");
+    assert!(f64_field(&f, "singleTVarianceRatio") > 10.0);
+    let (g, gse) = est(&f, "consistencyKlMinusDenoising");
+    assert!(g < -10.0 * gse, "(1.47) as printed is not the ELBO: {g} ± {gse}");
+    assert_eq!(Float64Array::from(field(&f, "denoisingVarianceByT")).length(), 100);
+    let poor = web::elbo_forms(&s, &m, json(r#"{"x0": [2, 0], "samples": 1000, "seed": 2, "model": "standard_normal"}"#)).unwrap();
+    assert!(est(&poor, "denoising").0 < est(&f, "denoising").0);
+    assert!(message(web::elbo_forms(&s, &m, json(r#"{"model": "perfect"}"#)).unwrap_err()).contains(r#""standard_normal""#));
+    assert!(message(web::elbo_forms(&s, &m, json(r#"{"x0": [1, 2, 3]}"#)).unwrap_err()).contains("x0 has length 3"));
+}
+
+#[wasm_bindgen_test]
+async fn a_trained_network_gets_both_elbo_forms_on_the_cpu() {
+    let tr = web::Trainer::create(json(r#"{"dataset": "ring8", "T": 50, "batchSize": 128, "seed": 1}"#), json(r#"{"backend": "cpu"}"#))
+        .await
+        .map_err(message)
+        .unwrap();
+    resolve(tr.run(100.0)).await.unwrap();
+    let f = resolve(tr.elbo_forms(json(r#"{"x0": [0, 2], "samples": 300, "seed": 5}"#))).await.unwrap();
+    let (d, dse) = est(&f, "consistencyMinusDenoising");
+    assert!(d.abs() < 4.5 * dse, "{d} ± {dse}");
+    assert!(f64_field(&f, "singleTVarianceRatio") > 1.0);
+    assert!(resolve(tr.elbo_forms(json(r#"{"samples": 0}"#))).await.unwrap_err().contains("samples = 0"));
+}
+
+#[wasm_bindgen_test]
+fn score_matching_losses_differ_by_constants_through_the_js_api() {
+    let m = Mixture::ring8(JsValue::UNDEFINED).unwrap();
+    let r = web::score_matching(&m, json(r#"{"sigma": 0.3, "samples": 20000, "seed": 1}"#)).map_err(message).unwrap();
+    for k in ["implicitResidual", "denoisingResidual"] {
+        let arr = js_sys::Array::from(&field(&r, k));
+        assert_eq!(arr.length(), 13);
+        for e in arr.iter() {
+            assert!(f64_field(&e, "mean").abs() < 4.5 * f64_field(&e, "stdError"), "{k}: {e:?}");
+        }
+    }
+    assert_eq!(f64_field(&r, "argminExplicit"), f64_field(&r, "argminImplicit"));
+    assert_eq!(f64_field(&r, "argminNoisyExplicit"), f64_field(&r, "argminDenoising"));
+    // (2.13): the score does not move with the normalising constant
+    let e = web::energy_scores(&m, &[1.3, -0.4], &[0.0, 7.0, -3.0], 1e-5).map_err(message).unwrap();
+    let exact = Float64Array::from(field(&e, "exactScore")).to_vec();
+    for row in js_sys::Array::from(&field(&e, "rows")).iter() {
+        let s = Float64Array::from(field(&row, "score")).to_vec();
+        assert!((s[0] - exact[0]).abs() < 1e-5 && (s[1] - exact[1]).abs() < 1e-5);
+    }
+    let bad = message(web::score_matching(&m, json(r#"{"thetas": [{"mean": [0, 0], "variance": 0}]}"#)).unwrap_err());
+    assert!(bad.contains("thetas[0].variance = 0"), "{bad}");
+}
+
+#[wasm_bindgen_test]
+fn tweedie_in_one_dimension_by_quadrature_through_the_js_api() {
+    for prior in [
+        r#"{"kind": "laplace", "loc": 0, "scale": 1}"#,
+        r#"{"kind": "uniform", "lo": -1, "hi": 2}"#,
+        r#"{"kind": "gaussian", "mean": 0.5, "variance": 2}"#,
+        r#"{"kind": "mixture", "weights": [1, 3], "means": [-2, 1.5], "variances": [0.1, 0.4]}"#,
+    ] {
+        let r = web::tweedie_1d(json(&format!(r#"{{"prior": {prior}, "sigma": 0.5}}"#))).map_err(message).unwrap();
+        assert!(f64_field(&r, "maxAbsResidual") < 1e-6, "{prior}");
+        assert_eq!(Float64Array::from(field(&r, "x")).length(), 81);
+    }
+    for (cfg, want) in [
+        (r#"{"prior": {"kind": "cauchy"}}"#, r#"valid ones are "gaussian""#),
+        (r#"{"prior": {"kind": "uniform", "lo": 2, "hi": 1}}"#, "must be greater than prior.lo"),
+        (r#"{"sigma": -1}"#, "sigma = -1 is out of range"),
+        (r#"{"prior": {"kind": "laplace", "loc": 0}}"#, "a laplace prior needs scale"),
+    ] {
+        let msg = message(web::tweedie_1d(json(cfg)).err().unwrap_or_else(|| panic!("{cfg} was accepted")));
+        assert!(msg.contains(want), "{cfg}: {msg}");
+    }
+}

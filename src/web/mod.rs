@@ -933,6 +933,23 @@ impl Trainer {
         Chain::build(config, c.schedule.clone(), c.config.data_dim(), c.predictor(), mixture)
     }
 
+    /// The consistency (1.45–1.47) and denoising-matching (1.62) ELBO of one x_0 for this
+    /// trainer's network as it is now: the same config and result as the free `elboForms`, without
+    /// `model`. Asks the network at every t for all trajectories (T forward passes).
+    #[wasm_bindgen(js_name = elboForms)]
+    pub fn elbo_forms(&self, options: JsValue) -> js_sys::Promise {
+        let state = self.state.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (schedule, dims, predictor) = {
+                let guard = state.try_borrow().map_err(|_| busy())?;
+                let st = guard.as_ref().ok_or_else(|| JsValue::from(JsError::new("the trainer was disposed")))?;
+                (st.core.schedule.clone(), st.core.config.data_dim(), st.core.predictor())
+            };
+            let (_, inputs) = theory::forms_config(options, dims, &[])?;
+            theory::forms(&predictor, &schedule, dims, &inputs).await
+        })
+    }
+
     /// The weights as a versioned checkpoint (`Uint8Array`).
     pub fn save(&self) -> js_sys::Promise {
         let state = self.state.clone();
@@ -962,3 +979,5 @@ impl Trainer {
 
 mod chain;
 pub use chain::{mmd2, Chain};
+mod theory;
+pub use theory::*;

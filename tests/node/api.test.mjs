@@ -154,3 +154,30 @@ test("the reverse chain from JS: DDIM with the oracle, deterministic from the se
   assert.ok(an.modeWeightError < 0.06 && p.modeWeightError > an.modeWeightError + 0.1, `plain ${p.modeFractions} annealed ${an.modeFractions}`);
   assert.throws(() => dl.Chain.withOracle({ sampler: "ddim", steps: 0 }, ring), /steps = 0 is out of range/);
 });
+
+test("numerical companions: VAE identity, KL → MSE, ELBO forms, score matching, 1-D Tweedie", () => {
+  const v = dl.vaeElbo({ samples: 5000, seed: 1 });
+  assert.ok(Math.abs(v.identityResidual) < 1e-12);
+  assert.ok(Math.abs(v.logEvidence - v.elbo - v.posteriorKl) < 1e-12);
+  assert.ok(Math.abs(v.monteCarlo.elbo.mean - v.elbo) < 4 * v.monteCarlo.elbo.stdError);
+  assert.ok(v.encoder.mean instanceof Float64Array);
+  const g = dl.vaeGradients({ encoder: { mean: [0, 0], std: [1, 1] }, samples: 20000 });
+  assert.deepEqual([...g.names], ["mu_1", "mu_2", "sigma_1", "sigma_2"]);
+  assert.ok([...g.varianceRatio].every((r) => r > 1));
+  const k = dl.klEqualVariance(new Float64Array([0, 1]), new Float64Array([1, 1]), 0.5);
+  assert.ok(close(k.full, 1) && close(k.simplified, 1) && close(k.general, 1));
+  const s = new dl.Schedule({ kind: "linear", T: 60 });
+  const m = dl.Mixture.ring8();
+  const f = dl.elboForms(s, m, { samples: 400, seed: 3 });
+  assert.ok(Math.abs(f.consistencyMinusDenoising.mean) < 4 * f.consistencyMinusDenoising.stdError);
+  assert.ok(f.singleTVarianceRatio > 10);
+  const sm = dl.scoreMatching(m, { samples: 5000, thetas: [{ mean: [0, 0], variance: 2 }, { mean: [1, 0], variance: 1 }] });
+  assert.equal(sm.explicit.length, 2);
+  assert.ok(sm.implicitConstant.mean > 0);
+  const tw = dl.tweedie1d({ prior: { kind: "laplace", loc: 0, scale: 1 }, sigma: 0.3, x: [-1, 0, 2] });
+  assert.ok(tw.maxAbsResidual < 1e-6);
+  assert.throws(() => dl.tweedie1d({ prior: { kind: "gaussian", mean: 0 } }), /a gaussian prior needs variance/);
+  assert.throws(() => dl.vaeElbo({ noiseVariance: -2 }), /noiseVariance = -2 is out of range/);
+  s.free();
+  m.free();
+});
