@@ -62,6 +62,70 @@ test("the schedule section shows the engine's numbers and rejects bad input inli
   await page.locator("#schedule").screenshot({ path: artifacts + "schedule.png" });
 });
 
+const passes = async (id) => {
+  const status = page.locator(id);
+  assert.equal(await status.getAttribute("data-pass"), "true", `${id}: ${await status.textContent()}`);
+};
+
+test("chapter 1: the VAE identities pass, follow the encoder, and reject bad input inline", async () => {
+  await passes("#vae-status");
+  const gap = async () => Number((await page.locator("#vae-table tbody tr:nth-child(5) td:nth-of-type(1)").textContent()));
+  const before = await gap();
+  await page.click("#vae-best");
+  await passes("#vae-status");
+  const after = await gap();
+  assert.ok(after < before && after > 0, `the best diagonal q narrows the gap but cannot close it: ${before} → ${after}`);
+  await page.fill("#vae-s1", "-1");
+  await page.locator("#vae-s1").dispatchEvent("change");
+  assert.match(await page.locator("#vae-error").textContent(), /σ must be a finite number > 0/);
+  await page.fill("#vae-s1", "0.6");
+  await page.locator("#vae-s1").dispatchEvent("change");
+  assert.equal(await page.locator("#vae-error").textContent(), "");
+  await page.locator("#vae").screenshot({ path: artifacts + "vae.png" });
+});
+
+test("chapters 3 and 4: both ELBO forms agree, and the KL is the weighted squared error", async () => {
+  await passes("#forms-status");
+  const first = await page.locator("#forms-table").textContent();
+  await page.selectOption("#forms-model", "standard_normal");
+  await passes("#forms-status");
+  assert.notEqual(await page.locator("#forms-table").textContent(), first);
+  await page.fill("#forms-samples", "0");
+  await page.locator("#forms-samples").dispatchEvent("change");
+  assert.match(await page.locator("#forms-error").textContent(), /samples = 0 is out of range/);
+  await page.fill("#forms-samples", "256");
+  await page.locator("#forms-samples").dispatchEvent("change");
+  await page.selectOption("#forms-model", "oracle");
+  await page.locator("#elbo-forms").screenshot({ path: artifacts + "elbo-forms.png" });
+  await passes("#kl-status");
+  await page.fill("#kl-t", "700");
+  await passes("#kl-status");
+  await page.fill("#kl-t", "1");
+  assert.match(await page.locator("#kl-error").textContent(), /t = 1 is out of range/);
+  await page.fill("#kl-t", "100");
+  await page.locator("#kl-mse").screenshot({ path: artifacts + "kl-mse.png" });
+});
+
+test("chapter 5b and 8: 1-D Tweedie for every prior, score matching and the energy view", async () => {
+  for (const prior of ["mixture", "gaussian", "uniform", "laplace"]) {
+    await page.selectOption("#t1-prior", prior);
+    await passes("#t1-status");
+  }
+  await page.fill("#t1-sigma", "-0.5");
+  await page.locator("#t1-sigma").dispatchEvent("change");
+  assert.match(await page.locator("#t1-error").textContent(), /sigma = -0.5 is out of range/);
+  await page.fill("#t1-sigma", "0.5");
+  await page.locator("#t1-sigma").dispatchEvent("change");
+  await page.selectOption("#t1-prior", "mixture");
+  await page.locator("#tweedie-1d").screenshot({ path: artifacts + "tweedie-1d.png" });
+  await passes("#sm-status");
+  await page.fill("#sm-sigma", "1");
+  await page.locator("#sm-sigma").dispatchEvent("change");
+  await passes("#sm-status");
+  await page.locator("#score-matching").screenshot({ path: artifacts + "score-matching.png" });
+  assert.deepEqual(problems, []);
+});
+
 test("Tweedie's check passes, and follows the reader's t and point", async () => {
   const status = page.locator("#tweedie-status");
   assert.equal(await status.getAttribute("data-pass"), "true", await status.textContent());

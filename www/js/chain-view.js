@@ -64,11 +64,11 @@ export function startChainView(train) {
   async function createChain() {
     err.textContent = "";
     dataset = $("train-dataset").value;
-    if (dataset === "digits") { err.textContent = "The chain view draws 2-D data: choose a 2-D data set in section 3 (the digits train, but are not drawn here)."; return; }
+    if (dataset === "digits") { err.textContent = "The chain view draws 2-D data: choose a 2-D data set in section 6 (the digits train, but are not drawn here)."; return; }
     let config;
     try { config = fields(); } catch (e) { err.textContent = e.message; return; }
     const source = $("chain-model").value;
-    if (source === "oracle" && dataset !== "ring8") { err.textContent = "The exact oracle is known for the 8 Gaussians only: choose them in section 3, or use your network."; return; }
+    if (source === "oracle" && dataset !== "ring8") { err.textContent = "The exact oracle is known for the 8 Gaussians only: choose them in section 6, or use your network."; return; }
     if ($("chain-start").value === "forward") {
       if (!["ddpm", "ddim"].includes(config.sampler)) { err.textContent = "Forward then reverse needs DDPM or DDIM: it starts from q(x_t | x_0)."; return; }
       config.init = "forward";

@@ -4,6 +4,11 @@ import { startTweedieView } from "./tweedie-view.js";
 import { showBackend } from "./backend-badge.js";
 import { startTrainView } from "./train-view.js";
 import { startChainView } from "./chain-view.js";
+import { startVaeView } from "./vae-view.js";
+import { startElboFormsView } from "./elbo-forms-view.js";
+import { startKlView } from "./kl-view.js";
+import { startTweedie1dView } from "./tweedie1d-view.js";
+import { startScoreMatchingView } from "./score-matching-view.js";
 
 function showLoadError(err) {
   const el = document.getElementById("load-error");
@@ -12,11 +17,22 @@ function showLoadError(err) {
   document.getElementById("backend-badge").textContent = "engine failed";
 }
 
+function showSectionError(id, err) {
+  const p = document.createElement("p");
+  p.className = "error";
+  p.setAttribute("role", "alert");
+  p.textContent = "This section could not start: " + (err && err.message ? err.message : err);
+  document.getElementById(id).append(p);
+}
+
 async function start() {
   const engine = window.wasmBindings;
   try {
-    startScheduleView(engine);
-    startTweedieView(engine);
+    // each numerical companion starts on its own: an engine error shows in its section only
+    for (const [id, view] of [["vae", startVaeView], ["schedule", startScheduleView], ["elbo-forms", startElboFormsView],
+      ["kl-mse", startKlView], ["tweedie", startTweedieView], ["tweedie-1d", startTweedie1dView], ["score-matching", startScoreMatchingView]]) {
+      try { view(engine); } catch (err) { showSectionError(id, err); }
+    }
     const train = startTrainView();
     train.sample = (name, n) => engine.sampleDataset({ name, n, seed: 999 });
     const chain = startChainView(train);

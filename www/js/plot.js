@@ -98,3 +98,29 @@ export function lineChart(canvas, series, opts = {}) {
     ctx.fillText(s.label, L + 6 + k * 110, 4);
   });
 }
+
+/** Fill a table body with rows of cells: [header, ...values]; numbers are formatted with fmt. */
+export function fillTable(tbody, rows) {
+  tbody.replaceChildren(...rows.map((cells) => {
+    const tr = document.createElement("tr");
+    cells.forEach((c, i) => {
+      const el = document.createElement(i === 0 ? "th" : "td");
+      if (i === 0) el.scope = "row";
+      else el.className = typeof c === "string" && /^\(\d\.\d+[–)]/.test(c) ? "eq" : "num";
+      el.textContent = typeof c === "number" ? fmt(c) : c;
+      tr.append(el);
+    });
+    return tr;
+  }));
+}
+
+/** A Monte Carlo estimate {mean, stdError} as "m ± se". */
+export function pm(e) {
+  return `${fmt(e.mean)} ± ${fmt(e.stdError)}`;
+}
+
+/** Show a check's verdict: ✓/✗ text and data-pass for the styles and the tests. */
+export function setCheck(el, pass, text) {
+  el.textContent = (pass ? "✓ " : "✗ ") + text;
+  el.dataset.pass = String(pass);
+}

@@ -64,7 +64,7 @@ async function train({ steps, evalEvery = 200 }) {
   post({ type: "finished", aborted, totalSteps: await exclusive(() => trainer.stepCount) });
 }
 
-// The reverse chain (section 4) runs here too: the network lives in this worker, and 10,000
+// The reverse chain (section 7) runs here too: the network lives in this worker, and 10,000
 // particles never block the page. Each reply carries the particles and, for the selected
 // particle, what the inspector shows.
 let chain = null;
