@@ -238,15 +238,11 @@ pub fn elbo_forms_oracle(schedule: &Schedule, mixture: &Mixture, config: JsValue
         "standard_normal" => GaussianMixture::new(vec![1.0], vec![vec![0.0; m.dim]], vec![vec![1.0; m.dim]]).map_err(js_err)?,
         other => return Err(JsError::new(&format!("unknown model \"{other}\": valid ones are \"oracle\" (the exact denoiser of the mixture) and \"standard_normal\" (the exact denoiser of N(0, I) data, a poor model)"))),
     };
-    // the oracle answers synchronously: drive the async predictor to completion here
-    let p = Predictor::Oracle(model);
+    // the exact denoiser answers synchronously, in ε
     let s = &schedule.inner;
     let tr = elbo_forms::sample_trajectories(s, &i.x0, i.n, i.seed).map_err(js_err)?;
-    let preds = match &p {
-        Predictor::Oracle(g) => elbo_forms::oracle_predictions(g, s, &tr),
-        _ => unreachable!(),
-    };
-    let f = elbo_forms::elbo_forms(s, &tr, &preds, p.param(), i.variance).map_err(js_err)?;
+    let preds = elbo_forms::oracle_predictions(&model, s, &tr);
+    let f = elbo_forms::elbo_forms(s, &tr, &preds, crate::parameterization::Prediction::Eps, i.variance).map_err(js_err)?;
     Ok(forms_object(&f, m.dim))
 }
 
