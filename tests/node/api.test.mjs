@@ -166,7 +166,7 @@ test("numerical companions: VAE identity, KL → MSE, ELBO forms, score matching
   assert.ok([...g.varianceRatio].every((r) => r > 1));
   const k = dl.klEqualVariance(new Float64Array([0, 1]), new Float64Array([1, 1]), 0.5);
   assert.ok(close(k.full, 1) && close(k.simplified, 1) && close(k.general, 1));
-  const s = new dl.Schedule({ kind: "linear", T: 60 });
+  const s = new dl.Schedule({ kind: "linear", T: 200 });
   const m = dl.Mixture.ring8();
   const f = dl.elboForms(s, m, { samples: 400, seed: 3 });
   assert.ok(Math.abs(f.consistencyMinusDenoising.mean) < 4 * f.consistencyMinusDenoising.stdError);
