@@ -24,8 +24,8 @@ export function startTweedie1dView(engine) {
     }
     err.textContent = "";
     lineChart(document.getElementById("chart-t1"), [
-      { label: "E[θ|x] (1.120)", x: r.x, y: r.posteriorMean },
-      { label: "x + σ²(log p)′ (1.121)", x: r.x, y: r.tweedie, dashed: true },
+      { label: "E[θ|x]", x: r.x, y: r.posteriorMean },
+      { label: "Tweedie", x: r.x, y: r.tweedie, dashed: true },
       { label: "x", x: r.x, y: r.x, dashed: true },
     ], { xLabel: "x" });
     const rows = [];
