@@ -38,8 +38,15 @@ fn samples_of(c: &Config, default: f64, max: usize) -> JsResult<usize> {
 const VAE_EXAMPLE: &str = "{weights: [[1, 0.6], [-0.4, 0.9]], bias: [0, 0], noiseVariance: 0.3, x: [1.2, -0.5], encoder: {mean: [0, 0], std: [1, 1]}, samples: 10000, seed: 0}";
 const VAE_FIELDS: [&str; 7] = ["weights", "bias", "noiseVariance", "x", "encoder", "samples", "seed"];
 
-/// The linear-Gaussian model, x and the encoder of a VAE config ("best" or absent: the diagonal
-/// encoder closest to the true posterior).
+/// A VAE config read and checked: the linear-Gaussian model, x, the encoder ("best" or absent:
+/// the diagonal encoder closest to the true posterior), the sample count and the seed.
+fn vae_config(config: JsValue) -> JsResult<(LinearGaussian, Vec<f64>, Encoder, usize, u64)> {
+    let c = Config::parse("vae config", config, VAE_EXAMPLE)?;
+    c.finish(&VAE_FIELDS)?;
+    let (model, x, q) = vae_inputs(&c)?;
+    Ok((model, x, q, samples_of(&c, 10_000.0, vae::MAX_SAMPLES)?, seed_of(&c, 0.0)?))
+}
+
 fn vae_inputs(c: &Config) -> JsResult<(LinearGaussian, Vec<f64>, Encoder)> {
     let rows: Vec<Vec<f64>> = c.get("weights", "an array of D arrays of K numbers (the rows of W)")?.unwrap_or_else(|| vec![vec![1.0, 0.6], vec![-0.4, 0.9]]);
     let dim = rows.len();
@@ -75,11 +82,7 @@ fn vae_inputs(c: &Config) -> JsResult<(LinearGaussian, Vec<f64>, Encoder)> {
 /// reconstruction, priorKl, posteriorKl, logEvidence}}` (nats).
 #[wasm_bindgen(js_name = vaeElbo)]
 pub fn vae_elbo(config: JsValue) -> JsResult<JsValue> {
-    let c = Config::parse("vae config", config, VAE_EXAMPLE)?;
-    c.finish(&VAE_FIELDS)?;
-    let (model, x, q) = vae_inputs(&c)?;
-    let n = samples_of(&c, 10_000.0, vae::MAX_SAMPLES)?;
-    let seed = seed_of(&c, 0.0)?;
+    let (model, x, q, n, seed) = vae_config(config)?;
     let e = vae::elbo_split(&model, &x, &q).map_err(js_err)?;
     let mc = vae::elbo_monte_carlo(&model, &x, &q, n, seed).map_err(js_err)?;
     let (m, s) = model.true_posterior(&x).map_err(js_err)?;
@@ -111,11 +114,8 @@ pub fn vae_elbo(config: JsValue) -> JsResult<JsValue> {
 /// varianceRatio: Float64Array}` (score-function variance / reparameterized variance).
 #[wasm_bindgen(js_name = vaeGradients)]
 pub fn vae_gradients(config: JsValue) -> JsResult<JsValue> {
-    let c = Config::parse("vae config", config, VAE_EXAMPLE)?;
-    c.finish(&VAE_FIELDS)?;
-    let (model, x, q) = vae_inputs(&c)?;
-    let n = samples_of(&c, 10_000.0, vae::MAX_SAMPLES)?;
-    let g = vae::reconstruction_gradients(&model, &x, &q, n, seed_of(&c, 0.0)?).map_err(js_err)?;
+    let (model, x, q, n, seed) = vae_config(config)?;
+    let g = vae::reconstruction_gradients(&model, &x, &q, n, seed).map_err(js_err)?;
     let ratio: Vec<f64> = g.score_function.iter().zip(&g.reparameterized).map(|(s, r)| s.variance / r.variance).collect();
     Ok(Obj::new()
         .set("names", g.names.iter().map(|s| JsValue::from_str(s)).collect::<Array>())
