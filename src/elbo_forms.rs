@@ -151,20 +151,22 @@ pub fn elbo_forms(s: &NoiseSchedule, tr: &Trajectories, preds: &[f64], param: Pr
     }
     let x0 = tr.x0();
     let pred = |t: usize, k: usize| &preds[((t - 1) * n + k) * d..((t - 1) * n + k + 1) * d];
-    // μ_θ(x_t, t) for every trajectory at t, and σ_t²
+    // μ_θ(x_t, t) of trajectory k
     let mu = |t: usize, k: usize| model_mean_unchecked(s, param, tr.row(t, k), t, pred(t, k));
 
     let (mut cons, mut cons_kl, mut den, mut rec) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let mut cons_t = vec![vec![0.0; n]; tm];
     let mut den_t = vec![vec![0.0; n]; tm];
     for k in 0..n {
+        // μ_θ(x_t, t) once per step of this trajectory, t = 1..=T (index t − 1): both forms use it
+        let mus: Vec<Vec<f64>> = (1..=tm).map(|t| mu(t, k)).collect();
         let r = reconstruction(s, x0, tr.row(1, k), param, pred(1, k), variance, Decoder::Gaussian)?;
         rec[k] = r;
         // (1.45–1.46): log p_θ(x_t|x_{t+1}) − log q(x_t|x_{t−1}) on the trajectory, t = 1..T−1
         // (1.47): −KL(q(x_t|x_{t−1}) ‖ p_θ(x_t|x_{t+1})), both Gaussians in closed form
         for t in 1..tm {
             let (xt, xp) = (tr.row(t, k), tr.row(t - 1, k));
-            let m = mu(t + 1, k);
+            let m = &mus[t];
             let (var_p, sa, b) = (s.model_variance(t + 1, variance), s.alpha(t).sqrt(), s.beta(t));
             let mut term = 0.0;
             let mut kl = 0.0;
@@ -189,7 +191,7 @@ pub fn elbo_forms(s: &NoiseSchedule, tr: &Trajectories, preds: &[f64], param: Pr
         let mut total = r - prior;
         for t in 2..=tm {
             let mq = posterior_mean_unchecked(s, tr.row(t, k), x0, t);
-            let m = mu(t, k);
+            let m = &mus[t - 1];
             let (vq, vp) = (s.posterior_var(t), s.model_variance(t, variance));
             let kl: f64 = (0..d).map(|i| normal_kl(mq[i], vq, m[i], vp)).sum();
             den_t[t - 1][k] = -kl;

@@ -155,8 +155,7 @@ impl LinearGaussian {
     pub fn true_posterior(&self, x: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
         self.check_x(x)?;
         let k = self.latent;
-        let chol = Cholesky::new(&self.posterior_precision(), k);
-        let m = chol.solve(&self.scaled_projection(x));
+        let (_, chol, m) = self.posterior_parts(x);
         let mut s = vec![0.0; k * k];
         for c in 0..k {
             let e: Vec<f64> = (0..k).map(|a| if a == c { 1.0 } else { 0.0 }).collect();
@@ -170,9 +169,17 @@ impl LinearGaussian {
     /// The diagonal encoder closest to the true posterior in KL(q ‖ p(z|x)): mean m and
     /// σ_j² = 1 / P_jj. It equals p(z|x) only when P is diagonal.
     pub fn best_diagonal_encoder(&self, x: &[f64]) -> Result<Encoder> {
-        let (mean, _) = self.true_posterior(x)?;
-        let p = self.posterior_precision();
+        self.check_x(x)?;
+        let (p, _, mean) = self.posterior_parts(x);
         Ok(Encoder { mean, std: (0..self.latent).map(|j| (1.0 / p[j * self.latent + j]).sqrt()).collect() })
+    }
+
+    /// The posterior precision P, its Cholesky factor and the posterior mean m = P⁻¹Wᵀ(x − b)/s².
+    fn posterior_parts(&self, x: &[f64]) -> (Vec<f64>, Cholesky, Vec<f64>) {
+        let p = self.posterior_precision();
+        let chol = Cholesky::new(&p, self.latent);
+        let m = chol.solve(&self.scaled_projection(x));
+        (p, chol, m)
     }
 
     /// Wᵀ(x − b) / s².
@@ -217,9 +224,7 @@ pub fn elbo_split(model: &LinearGaussian, x: &[f64], q: &Encoder) -> Result<Elbo
     let reconstruction = -0.5 * d as f64 * (LN_2PI + s2.ln()) - (resid + spread) / (2.0 * s2);
     let prior_kl: f64 = (0..k).map(|j| normal_kl(q.mean[j], q.std[j] * q.std[j], 0.0, 1.0)).sum(); // (1.23)
     // KL(N(μ, Σ_q) ‖ N(m, P⁻¹)) = ½[tr(P Σ_q) + (m − μ)ᵀ P (m − μ) − K − ln|Σ_q| − ln|P|]
-    let p = model.posterior_precision();
-    let chol = Cholesky::new(&p, k);
-    let m = chol.solve(&model.scaled_projection(x));
+    let (p, chol, m) = model.posterior_parts(x);
     let dm: Vec<f64> = (0..k).map(|j| m[j] - q.mean[j]).collect();
     let tr: f64 = (0..k).map(|j| p[j * k + j] * q.std[j] * q.std[j]).sum();
     let quad: f64 = (0..k).map(|a| (0..k).map(|c| dm[a] * p[a * k + c] * dm[c]).sum::<f64>()).sum();
@@ -251,9 +256,7 @@ pub fn elbo_monte_carlo(model: &LinearGaussian, x: &[f64], q: &Encoder, n: usize
     model.check_encoder(q)?;
     check_samples(n)?;
     let k = model.latent;
-    let p = model.posterior_precision();
-    let chol = Cholesky::new(&p, k);
-    let m = chol.solve(&model.scaled_projection(x));
+    let (p, chol, m) = model.posterior_parts(x);
     let mut rng = Rng::new(seed);
     let (mut elbo, mut rec, mut pkl, mut qkl, mut ev) = (vec![], vec![], vec![], vec![], vec![]);
     for _ in 0..n {

@@ -199,7 +199,7 @@ fn forms_object(f: &ElboForms, dims: usize) -> JsValue {
 }
 
 /// Ask `predictor` at every t along the trajectories: T blocks of n · D values.
-pub(super) async fn trajectory_predictions(p: &Predictor, s: &NoiseSchedule, tr: &Trajectories) -> Result<Vec<f64>, String> {
+async fn trajectory_predictions(p: &Predictor, s: &NoiseSchedule, tr: &Trajectories) -> Result<Vec<f64>, String> {
     let mut out = Vec::with_capacity(s.t_max * tr.n * tr.dims);
     for t in 1..=s.t_max {
         out.extend(p.predict(s, tr.at(t), tr.dims, t).await?);

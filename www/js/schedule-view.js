@@ -1,5 +1,5 @@
 // Section 1: the schedule's arrays from the engine, drawn over t, with a table at one t.
-import { lineChart, fmt, readNumber } from "./plot.js";
+import { fillTable, lineChart, readNumber } from "./plot.js";
 
 export function startScheduleView(engine) {
   const kind = document.getElementById("schedule-kind");
@@ -51,12 +51,7 @@ export function startScheduleView(engine) {
       ["μ_q coefficient of x_t", s.posteriorMeanCoef2()[i], "(1.88)"],
     ];
     if (t >= 2) rows.push(["½(SNR_{t−1} − SNR_t)", s.snrWeight(t), "(1.104)"]);
-    table.replaceChildren(...rows.map(([name, v, eq]) => {
-      const tr = document.createElement("tr");
-      tr.innerHTML = `<th scope="row"></th><td class="num"></td><td class="eq"></td>`;
-      tr.children[0].textContent = name; tr.children[1].textContent = fmt(v); tr.children[2].textContent = eq;
-      return tr;
-    }));
+    fillTable(table, rows);
     document.getElementById("schedule").dataset.alphaBarT = String(alphaBar);
     s.free();
   }

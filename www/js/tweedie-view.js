@@ -1,5 +1,5 @@
 // Section 2: Tweedie's formula (1.125) and (1.143) against the exact mixture oracle.
-import { fmt, readNumber } from "./plot.js";
+import { fillTable, fmt, readNumber } from "./plot.js";
 
 const EXTENT = 3.2; // the plot shows [-EXTENT, EXTENT]²
 const GRID = 120;
@@ -54,12 +54,7 @@ export function startTweedieView(engine) {
       ["−E[ε|x_t] / √(1−ᾱ_t)", v(scoreFromEps), "(1.143)"],
       ["largest difference", r2.toExponential(2), ""],
     ];
-    table.replaceChildren(...rows.map(([name, val, eq]) => {
-      const tr = document.createElement("tr");
-      tr.innerHTML = `<th scope="row"></th><td class="num"></td><td class="eq"></td>`;
-      tr.children[0].textContent = name; tr.children[1].textContent = val; tr.children[2].textContent = eq;
-      return tr;
-    }));
+    fillTable(table, rows);
     const scale = 1 + Math.abs(x0Exact[0]) + Math.abs(x0Exact[1]) + Math.abs(score[0]) + Math.abs(score[1]);
     const pass = r1 <= 1e-9 * scale && r2 <= 1e-9 * scale;
     status.textContent = pass
