@@ -1,25 +1,35 @@
 // Section 3: the consistency (1.45–1.47) and denoising-matching (1.62) ELBO from the same trajectories.
-import { fillTable, fmt, lineChart, pm, readNumber, setCheck } from "./plot.js";
+import { latest } from "./compute.js";
+import { fillTable, fmt, lineChart, pm, readNumber, setCheck, setPending } from "./plot.js";
 
-export function startElboFormsView(engine) {
-  const schedule = new engine.Schedule({ kind: "linear", T: 1000 });
-  const mixture = engine.Mixture.ring8({});
+const T = 1000;
+
+export function startElboFormsView() {
   const [model, variance, x, y, samples, seed] = ["forms-model", "forms-variance", "forms-x", "forms-y", "forms-samples", "forms-seed"].map((id) => document.getElementById(id));
   const err = document.getElementById("forms-error");
   const status = document.getElementById("forms-status");
 
+  let last = null;
+  const run = latest("elboForms", (f) => { last = f; draw(f); }, (e) => { err.textContent = e.message; setPending(status, "waiting for valid input"); });
+
   function render() {
-    let f;
+    let options;
     try {
-      f = engine.elboForms(schedule, mixture, {
+      options = {
         model: model.value, variance: variance.value,
         x0: [readNumber(x, "x₀'s first coordinate"), readNumber(y, "x₀'s second coordinate")],
         samples: readNumber(samples, "trajectories"), seed: readNumber(seed, "seed"),
-      });
+      };
     } catch (e) {
       err.textContent = e.message;
+      setPending(status, "waiting for valid input");
       return;
     }
+    setPending(status);
+    run({ schedule: { kind: "linear", T }, options });
+  }
+
+  function draw(f) {
     err.textContent = "";
     const d = f.consistencyMinusDenoising, g = f.consistencyKlMinusDenoising;
     const zd = Math.abs(d.mean) / d.stdError;
@@ -33,7 +43,7 @@ export function startElboFormsView(engine) {
       ["one random t: Var(consistency) / Var(denoising)", `${fmt(f.consistencySingleTVariance)} / ${fmt(f.denoisingSingleTVariance)} = ${fmt(f.singleTVarianceRatio)}`, ""],
       ["reconstruction term (shared)", pm(f.reconstruction), "(1.62)"],
     ]);
-    const ts = Float64Array.from({ length: schedule.T }, (_, i) => i + 1);
+    const ts = Float64Array.from({ length: T }, (_, i) => i + 1);
     const den = f.denoisingVarianceByT.slice(); den[0] = NaN; // t = 1 is the shared decoder term
     lineChart(document.getElementById("chart-forms"), [
       { label: "consistency", x: ts, y: f.consistencyVarianceByT },
@@ -47,6 +57,6 @@ export function startElboFormsView(engine) {
 
   for (const el of [model, variance, x, y, samples, seed]) el.addEventListener("change", render);
   document.getElementById("forms-form").addEventListener("submit", (e) => e.preventDefault());
-  addEventListener("resize", render);
+  addEventListener("resize", () => last && draw(last));
   render();
 }

@@ -32,6 +32,7 @@ async function start() {
     for (const [id, view] of [["vae", startVaeView], ["schedule", startScheduleView], ["elbo-forms", startElboFormsView],
       ["kl-mse", startKlView], ["tweedie", startTweedieView], ["tweedie-1d", startTweedie1dView], ["score-matching", startScoreMatchingView]]) {
       try { view(engine); } catch (err) { showSectionError(id, err); }
+      // (the VAE, ELBO-form, 1-D Tweedie and score-matching views compute in compute-worker.js)
     }
     const train = startTrainView();
     train.sample = (name, n) => engine.sampleDataset({ name, n, seed: 999 });

@@ -124,3 +124,9 @@ export function setCheck(el, pass, text) {
   el.textContent = (pass ? "✓ " : "✗ ") + text;
   el.dataset.pass = String(pass);
 }
+
+/** A check whose numbers are being computed (in the worker): no verdict until they arrive. */
+export function setPending(el, text = "computing…") {
+  el.textContent = text;
+  delete el.dataset.pass;
+}

@@ -1,21 +1,29 @@
 // Section 8: energy and score (2.12–2.13), explicit / implicit / denoising score matching (2.14–2.24).
-import { fillTable, fmt, lineChart, pm, readNumber, setCheck } from "./plot.js";
+import { latest } from "./compute.js";
+import { fillTable, fmt, lineChart, pm, readNumber, setCheck, setPending } from "./plot.js";
 
-export function startScoreMatchingView(engine) {
-  const mixture = engine.Mixture.ring8({});
+export function startScoreMatchingView() {
   const [sigma, samples, seed] = ["sm-sigma", "sm-samples", "sm-seed"].map((id) => document.getElementById(id));
   const err = document.getElementById("sm-error");
   const status = document.getElementById("sm-status");
 
+  let last = null;
+  const run = latest("scoreMatching", (res) => { last = res; draw(res); }, (e) => { err.textContent = e.message; setPending(status, "waiting for valid input"); });
+
   function render() {
-    let r, e;
+    let options;
     try {
-      r = engine.scoreMatching(mixture, { sigma: readNumber(sigma, "σ"), samples: readNumber(samples, "samples"), seed: readNumber(seed, "seed") });
-      e = engine.energyScores(mixture, new Float64Array([1.3, -0.4]), new Float64Array([0, 5, -20]), 1e-5);
+      options = { sigma: readNumber(sigma, "σ"), samples: readNumber(samples, "samples"), seed: readNumber(seed, "seed") };
     } catch (ex) {
       err.textContent = ex.message;
+      setPending(status, "waiting for valid input");
       return;
     }
+    setPending(status);
+    run({ options, energyAt: [1.3, -0.4], logNormalizers: [0, 5, -20], h: 1e-5 });
+  }
+
+  function draw({ matching: r, energy: e }) {
     err.textContent = "";
     const mu = Float64Array.from(r.thetas, (t) => t.mean[0]);
     const col = (k, f = (v) => v) => Float64Array.from(r[k], (x) => f(x.mean));
@@ -55,6 +63,6 @@ export function startScoreMatchingView(engine) {
 
   for (const el of [sigma, samples, seed]) el.addEventListener("change", render);
   document.getElementById("sm-form").addEventListener("submit", (e) => e.preventDefault());
-  addEventListener("resize", render);
+  addEventListener("resize", () => last && draw(last));
   render();
 }

@@ -1,5 +1,6 @@
 // Section 5b: Tweedie in one dimension (1.120–1.121), both sides by quadrature in the engine.
-import { fillTable, fmt, lineChart, readNumber, setCheck } from "./plot.js";
+import { latest } from "./compute.js";
+import { fillTable, fmt, lineChart, readNumber, setCheck, setPending } from "./plot.js";
 
 const PRIORS = {
   mixture: { kind: "mixture", weights: [0.3, 0.7], means: [-2, 1.5], variances: [0.1, 0.4] },
@@ -8,20 +9,29 @@ const PRIORS = {
   laplace: { kind: "laplace", loc: 0, scale: 0.7 },
 };
 
-export function startTweedie1dView(engine) {
+export function startTweedie1dView() {
   const prior = document.getElementById("t1-prior");
   const sigma = document.getElementById("t1-sigma");
   const err = document.getElementById("t1-error");
   const status = document.getElementById("t1-status");
 
+  let last = null;
+  const run = latest("tweedie1d", (r) => { last = r; draw(r); }, (e) => { err.textContent = e.message; setPending(status, "waiting for valid input"); });
+
   function render() {
-    let r;
+    let config;
     try {
-      r = engine.tweedie1d({ prior: PRIORS[prior.value], sigma: readNumber(sigma, "σ") });
+      config = { prior: PRIORS[prior.value], sigma: readNumber(sigma, "σ") };
     } catch (e) {
       err.textContent = e.message;
+      setPending(status, "waiting for valid input");
       return;
     }
+    setPending(status);
+    run(config);
+  }
+
+  function draw(r) {
     err.textContent = "";
     lineChart(document.getElementById("chart-t1"), [
       { label: "E[θ|x]", x: r.x, y: r.posteriorMean },
@@ -40,6 +50,6 @@ export function startTweedie1dView(engine) {
   prior.addEventListener("input", render);
   sigma.addEventListener("change", render);
   document.getElementById("t1-form").addEventListener("submit", (e) => e.preventDefault());
-  addEventListener("resize", render);
+  addEventListener("resize", () => last && draw(last));
   render();
 }

@@ -1,29 +1,37 @@
 // Section 1: the ELBO of a linear-Gaussian VAE, exact and by Monte Carlo (1.15–1.25).
-import { fillTable, fmt, pm, readNumber, setCheck } from "./plot.js";
+import { compute, latest } from "./compute.js";
+import { fillTable, fmt, pm, readNumber, setCheck, setPending } from "./plot.js";
 
 const MODEL = { weights: [[1, 0.6], [-0.4, 0.9]], bias: [0, 0], noiseVariance: 0.3, x: [1.2, -0.5] };
 
-export function startVaeView(engine) {
+export function startVaeView() {
   const ids = ["vae-mu1", "vae-mu2", "vae-s1", "vae-s2", "vae-samples", "vae-seed"];
   const [mu1, mu2, s1, s2, samples, seed] = ids.map((id) => document.getElementById(id));
   const err = document.getElementById("vae-error");
   const status = document.getElementById("vae-status");
 
+  // the engine runs in the compute worker; `run` keeps only the newest request
+  const run = latest("vae", draw, (e) => { err.textContent = e.message; setPending(status, "waiting for valid input"); });
+
   function render() {
-    let r, g;
+    let config;
     try {
-      const config = {
+      config = {
         ...MODEL,
         encoder: { mean: [readNumber(mu1, "μ₁"), readNumber(mu2, "μ₂")], std: [readNumber(s1, "σ₁"), readNumber(s2, "σ₂")] },
         samples: readNumber(samples, "samples"),
         seed: readNumber(seed, "seed"),
       };
-      r = engine.vaeElbo(config);
-      g = engine.vaeGradients(config);
     } catch (e) {
       err.textContent = e.message;
+      setPending(status, "waiting for valid input");
       return;
     }
+    setPending(status);
+    run(config);
+  }
+
+  function draw({ elbo: r, gradients: g }) {
     err.textContent = "";
     const mc = r.monteCarlo;
     const z = (e, exact) => Math.abs(e.mean - exact) / (e.stdError || Infinity);
@@ -52,11 +60,12 @@ export function startVaeView(engine) {
       : `mismatch: identity residual ${fmt(r.identityResidual)}, worst Monte Carlo deviation ${fmt(worstZ)} standard errors`);
   }
 
-  document.getElementById("vae-best").addEventListener("click", () => {
+  document.getElementById("vae-best").addEventListener("click", async () => {
+    setPending(status);
     try {
-      const r = engine.vaeElbo({ ...MODEL, encoder: "best", samples: 2 });
-      [mu1.value, mu2.value] = [...r.encoder.mean].map((v) => v.toFixed(4));
-      [s1.value, s2.value] = [...r.encoder.std].map((v) => v.toFixed(4));
+      const q = await compute("vaeBestEncoder", MODEL);
+      [mu1.value, mu2.value] = [...q.mean].map((v) => v.toFixed(4));
+      [s1.value, s2.value] = [...q.std].map((v) => v.toFixed(4));
     } catch (e) {
       err.textContent = e.message;
     }
