@@ -22,9 +22,15 @@ before(async () => {
   await mkdir(artifacts, { recursive: true });
   http = await serve(root + "dist");
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
   page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
   page.on("pageerror", (e) => problems.push("page error: " + e.message));
+  // record every Content-Security-Policy violation (a blocked script, style, font or request)
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   await page.goto(http.url);
   await page.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
 });
@@ -42,6 +48,22 @@ test("the page loads with a backend badge and no console errors", async () => {
   assert.equal(kind, "webgpu", `expected WebGPU, got: ${await badge.textContent()} / ${await page.locator("#backend-note").textContent()}`);
   await page.screenshot({ path: artifacts + "page-top.png" });
   assert.deepEqual(problems, []);
+});
+
+test("a strict Content-Security-Policy, nothing it blocks, and every equation typeset by the bundled KaTeX", async () => {
+  const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
+  assert.match(policy, /default-src 'none'/);
+  const scripts = policy.split(";").find((d) => d.trim().startsWith("script-src"));
+  assert.doesNotMatch(scripts, /https?:|\*|'unsafe-inline'|'unsafe-eval'/, `script-src allows too much: ${scripts}`);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  // no resource from another origin was loaded
+  const foreign = await page.evaluate(() => performance.getEntriesByType("resource").map((r) => r.name).filter((u) => new URL(u).origin !== location.origin));
+  assert.deepEqual(foreign, []);
+  const typeset = await page.locator(".equations .katex-display").count();
+  const sources = await page.locator(".equations .tex").count();
+  assert.ok(sources >= 20 && typeset === sources, `${typeset} of ${sources} displayed equations typeset`);
+  assert.equal(await page.locator(".katex-error").count(), 0);
+  assert.equal(await page.evaluate(() => typeof window.katex?.render), "function");
 });
 
 test("the schedule section shows the engine's numbers and rejects bad input inline", async () => {
@@ -252,6 +274,46 @@ test("a reload keeps the trained model", async () => {
   assert.match(await page.locator("#train-progress").textContent(), /restored your model: ring8.*80 steps/);
   assert.equal(await page.locator("#train-batch").inputValue(), "64");
   assert.deepEqual(problems, []);
+});
+
+test("the URL carries settings and chapter, round-trips through a reload, and reports a bad link", async () => {
+  const p2 = await page.context().newPage(); // same storage as the main page: its saved ring8 session
+  const errors = [];
+  p2.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await p2.goto(http.url + "?train-dataset=moons&train-lr=0.002&chain-particles=500&forms-seed=3#chain");
+    await p2.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+    for (const [id, v] of [["train-dataset", "moons"], ["train-lr", "0.002"], ["chain-particles", "500"], ["forms-seed", "3"]]) {
+      assert.equal(await p2.locator("#" + id).inputValue(), v, id);
+    }
+    // the link's model settings differ from the saved ring8 session: moons' pretrained model, the saved one offered back
+    await p2.waitForSelector("#training[data-restored=pretrained]", { timeout: 60_000 });
+    assert.match(await p2.locator("#train-progress").textContent(), /moons/);
+    assert.match(await p2.locator("#train-saved-note").textContent(), /Your saved model \(ring8/);
+    const top = await p2.evaluate(() => document.getElementById("chain").getBoundingClientRect().top);
+    assert.ok(Math.abs(top) < 40, `chapter 7 is in view (its top at ${top} px)`);
+    await p2.fill("#chain-seed", "7");
+    await p2.locator("#chain-seed").dispatchEvent("change");
+    await p2.selectOption("#schedule-kind", "cosine");
+    assert.match(p2.url(), /chain-seed=7/);
+    assert.match(p2.url(), /schedule-kind=cosine/);
+    assert.match(p2.url(), /#chain$/);
+    await p2.reload();
+    await p2.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+    for (const [id, v] of [["chain-seed", "7"], ["schedule-kind", "cosine"], ["train-dataset", "moons"], ["train-lr", "0.002"]]) {
+      assert.equal(await p2.locator("#" + id).inputValue(), v, `${id} after the reload`);
+    }
+    // a bad link: a choice that does not exist, a control that does not exist, a number that is not one
+    await p2.goto(http.url + "?chain-sampler=nope&colour=red&train-lr=abc");
+    await p2.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+    const note = await p2.locator("#url-note").textContent();
+    assert.match(note, /chain-sampler = "nope" is not one of its choices/);
+    assert.match(note, /"colour" is not a control on this page/);
+    await p2.waitForFunction(() => /learning rate must be a number/.test(document.getElementById("train-error").textContent), null, { timeout: 60_000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await p2.close();
+  }
 });
 
 test("training on WebGPU in the worker; a lost GPU device falls back to the CPU with the weights kept", async () => {

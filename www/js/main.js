@@ -2,6 +2,8 @@
 import { startScheduleView } from "./schedule-view.js";
 import { startTweedieView } from "./tweedie-view.js";
 import { showBackend } from "./backend-badge.js";
+import { renderTex } from "./tex.js";
+import { applyUrlState, showChapter, trackUrlState, writeUrlState } from "./url-state.js";
 import { startTrainView } from "./train-view.js";
 import { startChainView } from "./chain-view.js";
 import { startVaeView } from "./vae-view.js";
@@ -25,6 +27,9 @@ function showSectionError(id, err) {
   document.getElementById(id).append(p);
 }
 
+// The training settings a link can carry; if it carries any, they win over a saved session's.
+const TRAIN_KEYS = ["train-dataset", "train-param", "train-weighting", "train-lr", "train-batch", "train-seed"];
+
 async function start() {
   const engine = window.wasmBindings;
   try {
@@ -34,10 +39,10 @@ async function start() {
       try { view(engine); } catch (err) { showSectionError(id, err); }
       // (the VAE, ELBO-form, 1-D Tweedie and score-matching views compute in compute-worker.js)
     }
-    const train = startTrainView();
+    const train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)) });
     train.sample = (name, n) => engine.sampleDataset({ name, n, seed: 999 });
     const chain = startChainView(train);
-    train.restored.then(() => chain.create()); // the pretrained (or your) model's chain, ready to step
+    train.restored.then(() => { chain.create(); writeUrlState(); }); // the pretrained (or your) model's chain, ready to step
   } catch (err) {
     showLoadError(err);
     return;
@@ -46,6 +51,16 @@ async function start() {
   document.body.dataset.ready = "true";
 }
 
+// before any view starts: the link's settings go into the controls, then the equations are typeset
+const url = applyUrlState();
+if (url.problems.length) {
+  const note = document.getElementById("url-note");
+  note.textContent = url.problems.join("; ") + ".";
+  note.hidden = false;
+}
+renderTex(); // the equations need no engine
+showChapter();
+trackUrlState();
 if (window.wasmBindings) start();
 else {
   addEventListener("TrunkApplicationStarted", start, { once: true });

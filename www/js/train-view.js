@@ -3,7 +3,7 @@
 import { lineChart, fmt, readNumber } from "./plot.js";
 import { TrainerClient } from "./trainer-client.js";
 
-export function startTrainView() {
+export function startTrainView({ fromUrl = false } = {}) {
   const $ = (id) => document.getElementById(id);
   const section = $("training");
   const err = $("train-error"), progress = $("train-progress"), heldOutText = $("train-heldout");
@@ -35,7 +35,11 @@ export function startTrainView() {
     let saved = null;
     try { saved = JSON.parse(localStorage.getItem(STORE) || "null"); } catch { saved = null; }
     try {
-      if (saved && saved.config && saved.weights) {
+      // a link's training settings win over the saved session; a saved model for other settings
+      // stays in storage (until the next training run) and the page offers a link back to it
+      const mismatch = saved && saved.config && fromUrl && !sameConfig(saved.config);
+      if (mismatch) offerSaved(saved);
+      if (saved && saved.config && saved.weights && !mismatch) {
         applyConfig(saved.config);
         await ensureTrainer();
         const h = await client.load(fromB64(saved.weights));
@@ -45,6 +49,13 @@ export function startTrainView() {
       } else {
         await ensureTrainer();
         const name = PRETRAINED[$("train-dataset").value];
+        if (!name) {
+          progress.textContent = `no pretrained model for ${$("train-dataset").value}: the network is untrained — press Train`;
+          section.dataset.restored = "untrained";
+          section.dataset.steps = "0";
+          client.heldOut($("train-variance").value);
+          return;
+        }
         const r = await fetch(`checkpoints/${name}.dlckpt`);
         if (!r.ok) throw new Error(`the pretrained model ${name} could not be loaded (HTTP ${r.status})`);
         const h = await client.load(new Uint8Array(await r.arrayBuffer()));
@@ -57,6 +68,23 @@ export function startTrainView() {
       err.textContent = e.message;
       if (saved) localStorage.removeItem(STORE); // a stale or corrupt session must not block the page
     }
+  }
+
+  function sameConfig(c) {
+    try { return JSON.stringify(c) === JSON.stringify(readConfig()); } catch { return false; }
+  }
+
+  function offerSaved(saved) {
+    const c = saved.config, link = new URL(location.href);
+    const params = { "train-dataset": c.dataset, "train-param": c.parameterization, "train-weighting": c.weighting,
+      "train-lr": c.learningRate, "train-batch": c.batchSize, "train-seed": c.seed };
+    for (const [k, v] of Object.entries(params)) link.searchParams.set(k, String(v));
+    const a = document.createElement("a");
+    a.href = link.href;
+    a.textContent = "open it";
+    const note = $("train-saved-note");
+    note.replaceChildren(`Your saved model (${c.dataset}, predicts ${c.parameterization}, ${saved.steps} steps) is for other settings than this link's; it is kept in this browser until you train again — `, a, ".");
+    note.hidden = false;
   }
 
   function readConfig() {

@@ -1,0 +1,36 @@
+// Trunk post-build hook: give the built page a strict Content-Security-Policy. Trunk writes its
+// wasm loader (and, under `trunk serve`, its live-reload client) as inline scripts; they are
+// allowed by their SHA-256 hashes, every other script must come from the page's own origin.
+// No remote hosts anywhere: the page makes no network access beyond its own files.
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const dir = process.env.TRUNK_STAGING_DIR || process.argv[2];
+if (!dir) throw new Error("csp.mjs: no TRUNK_STAGING_DIR (run it as a Trunk post_build hook, or pass the dist folder)");
+const file = join(dir, "index.html");
+let html = readFileSync(file, "utf8").replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\n?/, "");
+
+const hashes = [];
+for (const [, attrs, body] of html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)) {
+  if (/\ssrc=/.test(attrs)) continue;
+  hashes.push(`'sha256-${createHash("sha256").update(body, "utf8").digest("base64")}'`);
+}
+
+export const POLICY = [
+  "default-src 'none'",
+  `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(" ")}`.trim(),
+  "worker-src 'self'",
+  "style-src 'self'",
+  "font-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "object-src 'none'",
+].join("; ");
+
+const meta = `<meta http-equiv="Content-Security-Policy" content="${POLICY}">`;
+if (!/<meta charset="utf-8">/.test(html)) throw new Error("csp.mjs: index.html has no <meta charset> to put the policy after");
+html = html.replace(/<meta charset="utf-8">/, (m) => `${m}\n  ${meta}`);
+writeFileSync(file, html);
