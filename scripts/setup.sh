@@ -31,11 +31,12 @@ if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; 
   cargo install trunk --locked --version "$TRUNK_VERSION" --force
 fi
 
-if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
-  say "installing Debian chromium and chromium-driver"
+# Chromium for the browser and page tests; a CJK font so the 中文 page's screenshots are readable.
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! [ -d /usr/share/fonts/truetype/wqy ]; then
+  say "installing Debian chromium, chromium-driver and fonts-wqy-zenhei"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null
 fi
 
 if [ -f package.json ] && { ! [ -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then

@@ -22,7 +22,7 @@ pub enum SamplerKind {
     Ddpm { variance: ModelVariance },
     /// DDIM over `steps` timesteps spread over T..1 (η = 0: deterministic).
     Ddim { eta: f64, steps: usize },
-    /// Langevin dynamics on a fixed score: the data's own (σ = 0) (seed 003, 2.1.3).
+    /// Langevin dynamics on a fixed score: the data's own (σ = 0) (seed 003, §2.1).
     Langevin { step_size: f64, steps: usize },
     /// Annealed Langevin (NCSN, 2.2.6): `levels` σ's from `sigma_max` down to `sigma_min`, geometric,
     /// `steps_per_level` steps at α_i = ε σ_i²/σ_L² each.

@@ -20,7 +20,7 @@ pub mod digits; // the 8×8 handwritten digits, on the 8-bit grid
 pub mod embedding; // sinusoidal timestep embedding (DDPM)
 pub mod objective; // x_0 / ε / score targets, L_simple vs ELBO weights
 pub mod score_matching; // energy and score (2.12–2.13), explicit / implicit / denoising score matching (2.14–2.24)
-pub mod sampler; // reverse steps: DDPM (Algorithm 2), DDIM, Langevin and annealed Langevin (2.2.6)
+pub mod sampler; // reverse steps: DDPM (Algorithm 2), DDIM, Langevin and annealed Langevin (§2.2.6)
 pub mod quality; // sample quality: MMD, log-density and mode weights under a mixture
 
 // The engine: burn devices (WebGPU and CPU), the network, training.

@@ -1,6 +1,6 @@
 //! The step rules of the reverse chain, for a batch of particles (row-major, n × d), in f64 with
 //! no I/O: DDPM's ancestral step (Algorithm 2 of the DDPM notes), DDIM's step with η, and the
-//! Langevin step of score-based models (seed 003, 2.1.3 and 2.2.6). Whatever the network predicts
+//! Langevin step of score-based models (seed 003, §2.1 and §2.2.6). Whatever the network predicts
 //! (x_0, ε or the score), it is converted through the foundation's formulas (1.105, 1.125,
 //! 1.141–1.143) and μ_θ comes from [`crate::parameterization::model_mean`], so the same μ_θ results
 //! for every parameterization.
@@ -93,8 +93,8 @@ pub fn ddim_step(
     Ok(ReverseStep { prev, mean, sigma, x0, eps, score })
 }
 
-/// One step of Langevin dynamics (seed 003, 2.1.3): x ← x + (ε/2)·s(x) + √ε·z.
-/// Annealed Langevin (2.2.6) uses the same step with ε = α_i at noise level σ_i.
+/// One step of Langevin dynamics (seed 003, §2.1): x ← x + (ε/2)·s(x) + √ε·z.
+/// Annealed Langevin (§2.2.6) uses the same step with ε = α_i at noise level σ_i.
 pub fn langevin_step(x: &[f64], score: &[f64], step_size: f64, z: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let mean: Vec<f64> = x.iter().zip(score).map(|(x, s)| x + 0.5 * step_size * s).collect();
     let next = mean.iter().zip(z).map(|(m, z)| m + step_size.sqrt() * z).collect();
@@ -111,7 +111,7 @@ pub fn sigma_ladder(sigma_max: f64, sigma_min: f64, levels: usize) -> Vec<f64> {
     (0..levels).map(|i| sigma_max * (r * i as f64).exp()).collect()
 }
 
-/// The annealed step size at level i: α_i = ε · σ_i² / σ_L² (2.2.6).
+/// The annealed step size at level i: α_i = ε · σ_i² / σ_L² (§2.2.6).
 pub fn annealed_step_size(eps: f64, sigma_i: f64, sigma_last: f64) -> f64 {
     eps * sigma_i * sigma_i / (sigma_last * sigma_last)
 }

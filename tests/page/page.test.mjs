@@ -316,6 +316,52 @@ test("the URL carries settings and chapter, round-trips through a reload, and re
   }
 });
 
+test("the language switch turns every text to 中文 and back, live numbers included", async () => {
+  const p3 = await page.context().newPage();
+  const errors = [];
+  p3.on("pageerror", (e) => errors.push(e.message));
+  p3.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  try {
+    await p3.goto(http.url + "#tweedie");
+    await p3.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+    await p3.waitForSelector("#vae-status[data-pass=true]", { timeout: 60_000 });
+    const english = await p3.locator("#vae-h").textContent();
+    await p3.click("#lang-switch");
+    assert.equal(await p3.evaluate(() => document.documentElement.lang), "zh-CN");
+    assert.equal(await p3.locator("#vae-h").textContent(), "1 · 隐变量与 ELBO");
+    assert.match(await p3.locator("#vae-status").textContent(), /^✓ \(1\.15\) 与 \(1\.20\) 在 .* nats 内成立/);
+    assert.match(p3.url(), /lang=zh/);
+    // every visible text outside the equations has Chinese in it or is a number, a symbol or a formula
+    const untranslated = await p3.evaluate(() => {
+      const left = [];
+      const w = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+      for (let n = w.nextNode(); n; n = w.nextNode()) {
+        const t = n.data.trim();
+        if (!t || n.parentElement.closest(".tex, .katex, [hidden], .error, option")) continue;
+        if (/[\u4e00-\u9fff]/.test(t)) continue;
+        if (/[a-z]{4,}/.test(t.replace(/\b(ELBO|Tweedie|log|exact|var|nats|bits|dim|ring8|moons|digits|eps|score|WebGPU|CPU|swiftshader|google|DDPM|DDIM|MMD|Langevin|simple|Monte|Carlo|trajectory|Algorithm)\b/gi, ""))) left.push(t);
+      }
+      return left;
+    });
+    assert.deepEqual(untranslated, [], `English left on the 中文 page: ${untranslated.join(" | ")}`);
+    // a view updating its numbers keeps them in Chinese: move Tweedie's t
+    await p3.locator("#tweedie-t").fill("700");
+    await p3.waitForFunction(() => /t = 700 处成立/.test(document.getElementById("tweedie-status").textContent), null, { timeout: 30_000 });
+    await p3.locator("#tweedie").screenshot({ path: artifacts + "tweedie-zh.png" });
+    await p3.locator("#vae").screenshot({ path: artifacts + "vae-zh.png" });
+    // the choice survives a reload (storage and URL), and switching back restores the English
+    await p3.reload();
+    await p3.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+    assert.equal(await p3.locator("#vae-h").textContent(), "1 · 隐变量与 ELBO");
+    await p3.click("#lang-switch");
+    assert.equal(await p3.locator("#vae-h").textContent(), english);
+    assert.doesNotMatch(p3.url(), /lang=zh/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await p3.close();
+  }
+});
+
 test("training on WebGPU in the worker; a lost GPU device falls back to the CPU with the weights kept", async () => {
   await page.waitForSelector("#training[data-restored=saved]", { timeout: 60_000 });
   const before = Number(await page.locator("#training").getAttribute("data-steps"));

@@ -155,7 +155,7 @@ export function startChainView(train) {
     rows.push(["particle", `#${selected} of ${state ? state.length / 2 : 0} (click the picture to pick another)`, ""]);
     rows.push(["x at this step", v(x), at && at.noiseSigma === undefined ? "x_t" : "x"]);
     if (particle) {
-      rows.push(["μ_θ: where the step goes before noise", v(particle.mean), "(1.115) / DDIM / x + (α/2)s (2.1.3)"]);
+      rows.push(["μ_θ: where the step goes before noise", v(particle.mean), "(1.115) / DDIM / x + (α/2)s (§2.1)"]);
       rows.push(["σ: the noise the step adds", fmt(particle.sigma), "σ_t (Algorithm 2) or √α"]);
       rows.push(["predicted x̂₀", v(particle.x0), "(1.105) / Tweedie (1.125)"]);
       rows.push(["predicted ε̂", v(particle.eps), "(1.119)"]);

@@ -12,13 +12,20 @@ const originals = new WeakMap(); // text node → its English text
 const htmlOriginals = new Map(); // data-i18n element → its English inner HTML
 const attrOriginals = new WeakMap(); // element → {aria-label, title} in English
 let lang = "en";
+const NUMERIC = /^[-+\d.e±×()\s,/=]*$/; // numbers need no translation (the fast path while the chain plays)
 let applying = false;
 
 export const currentLanguage = () => lang;
 
+/** A label drawn on a canvas (chart legends and axes): translated when the page is in 中文. */
+export function tr(en) {
+  if (lang !== "zh" || typeof en !== "string") return en;
+  return translateText(en) ?? en;
+}
+
 function translateText(en) {
   const trimmed = en.trim();
-  if (!trimmed) return null;
+  if (!trimmed || NUMERIC.test(trimmed)) return null;
   const exact = ZH.text[trimmed];
   if (exact !== undefined) return en.replace(trimmed, exact);
   for (const [re, zh] of ZH.patterns) {
@@ -80,6 +87,7 @@ export function setLanguage(next) {
   try { localStorage.setItem("diffusion-lab.lang", lang); } catch { /* storage unavailable */ }
   applying = false;
   dispatchEvent(new CustomEvent("languagechange-dl", { detail: lang }));
+  dispatchEvent(new Event("resize")); // the charts redraw, with their legends in the new language
 }
 
 /** Start: the language from the link (?lang=zh), else the last choice, else the browser's. */

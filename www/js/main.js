@@ -3,6 +3,7 @@ import { startScheduleView } from "./schedule-view.js";
 import { startTweedieView } from "./tweedie-view.js";
 import { showBackend } from "./backend-badge.js";
 import { renderTex } from "./tex.js";
+import { startLanguage } from "./i18n.js";
 import { applyUrlState, showChapter, trackUrlState, writeUrlState } from "./url-state.js";
 import { startTrainView } from "./train-view.js";
 import { startChainView } from "./chain-view.js";
@@ -59,6 +60,8 @@ if (url.problems.length) {
   note.hidden = false;
 }
 renderTex(); // the equations need no engine
+addEventListener("languagechange-dl", () => { renderTex(); writeUrlState(); });
+startLanguage(); // English or 中文: from the link, the last choice, or the browser
 showChapter();
 trackUrlState();
 if (window.wasmBindings) start();

@@ -15,6 +15,7 @@ export function applyUrlState(url = new URL(location.href)) {
   defaults = new Map(controls().map((el) => [el.id, valueOf(el)]));
   const set = new Set(), problems = [];
   for (const [key, value] of url.searchParams) {
+    if (key === "lang") continue; // the language (i18n.js)
     const el = document.getElementById(key);
     if (!el || !defaults.has(key)) { problems.push(`the link's setting "${key}" is not a control on this page`); continue; }
     if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === value)) {
@@ -33,6 +34,7 @@ export function writeUrlState(chapter = location.hash.slice(1)) {
   if (!defaults) return;
   const params = new URLSearchParams();
   for (const el of controls()) if (defaults.has(el.id) && valueOf(el) !== defaults.get(el.id)) params.set(el.id, valueOf(el));
+  if (document.documentElement.lang.startsWith("zh")) params.set("lang", "zh");
   const q = params.toString();
   const next = `${location.pathname}${q ? "?" + q : ""}${chapter ? "#" + chapter : ""}`;
   if (next !== location.pathname + location.search + location.hash) history.replaceState(null, "", next);
