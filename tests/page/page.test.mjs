@@ -81,6 +81,19 @@ test("the schedule section shows the engine's numbers and rejects bad input inli
   assert.match(await page.locator("#schedule-error").textContent(), /T must be a number/);
   await page.fill("#schedule-T", "1000");
   assert.equal(await page.locator("#schedule-error").textContent(), "");
+  // hovering a chart shows the exact values at the cursor: they are the engine's ᾱ_t and √ᾱ_t at that t
+  const plot = page.locator("#chart-alphabar .u-over");
+  await plot.scrollIntoViewIfNeeded();
+  const box = await plot.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.waitForFunction(() => document.querySelector("#chart-alphabar .u-legend .u-value").textContent !== "—", null, { timeout: 10_000 });
+  const legend = await page.locator("#chart-alphabar .u-legend .u-value").allTextContents();
+  const hoverT = Number(legend[0]);
+  assert.ok(Number.isInteger(hoverT) && hoverT > 1 && hoverT < 1000, `hovered t = ${legend[0]}`);
+  const exact = await page.evaluate((t) => new window.wasmBindings.Schedule({ kind: document.getElementById("schedule-kind").value, T: 1000 }).alphasCumprod()[t - 1], hoverT);
+  assert.ok(Math.abs(Number(legend[1]) - exact) <= 1e-4 * Math.abs(exact), `legend ᾱ_${hoverT} = ${legend[1]}, engine ${exact}`);
+  await page.locator("#chart-alphabar + details.chart-table summary").click();
+  assert.equal(await page.locator("#chart-alphabar + details.chart-table tbody tr").count(), 334); // every 3rd of 1000 t
   await page.locator("#schedule").screenshot({ path: artifacts + "schedule.png" });
 });
 
@@ -257,6 +270,12 @@ test("a short training run in the worker updates the loss chart and the held-out
   const long = await page.evaluate(() => window.__longTasks);
   console.log(`main-thread tasks over 50 ms while training: ${long.length}${long.length ? `, longest ${Math.max(...long).toFixed(0)} ms` : ""}`);
   assert.equal(await page.locator("#training").getAttribute("data-steps"), "80");
+  // the loss chart holds one point per step, and its numbers open as a table
+  assert.equal(await page.locator("#chart-loss").getAttribute("data-points"), "80");
+  await page.locator("#chart-loss + details.chart-table summary").click();
+  assert.equal(await page.locator("#chart-loss + details.chart-table tbody tr").count(), 80);
+  const firstLoss = Number(await page.locator("#chart-loss + details.chart-table tbody tr:first-child td").textContent());
+  assert.ok(firstLoss > 0, `the first loss in the table: ${firstLoss}`);
   const heldout = Number(await page.locator("#training").getAttribute("data-heldout"));
   assert.ok(Number.isFinite(heldout), `held-out −ELBO ${heldout}`);
   assert.match(await page.locator("#train-heldout").textContent(), /data entropy/);

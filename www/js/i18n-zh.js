@@ -133,7 +133,8 @@ const text = {
   "explicit (2.14)": "显式 (2.14)", "2·implicit + C": "2·隐式 + C", "denoising (2.24)": "去噪 (2.24)",
   // chart legends and axes
   loss: "损失", "held-out −ELBO": "留出 −ELBO", entropy: "熵", step: "步", "t bin (of 20)": "t 分组（共 20 组）",
-  "SNR_t (log10)": "SNR_t（log10）", "(2.18) + C′": "(2.18) + C′",
+  "(2.18) + C′": "(2.18) + C′",
+  "the numbers as a table": "以表格查看数值", "the chart library did not load": "图表库未能加载",
   // status words
   "computing…": "计算中…", "waiting for valid input": "等待有效输入",
   // accessible names
@@ -196,6 +197,8 @@ const patterns = [
     `样本与留出数据：MMD² = ${a}（两份数据样本之间：${b}；${c}）` + rest
       .replace(/ · share of samples per mode (.+) \(true (.+) each\) · mean log q\(x\) = (.+)$/, " · 各模态的样本占比 $1（真实值各为 $2） · 平均 log q(x) = $3")],
   [/^WebGPU · (.+)$/, "WebGPU · $1"],
+  [/^every (\d+)th of (\d+) points$/, "共 $2 个点，每 $1 个取一个"],
+  [/^(\d+) points$/, "$1 个点"],
 ];
 
 export const ZH = { html, text, patterns, title: "扩散实验室——运行扩散模型来理解它" };

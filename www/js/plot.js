@@ -1,28 +1,10 @@
-// A small line chart on a canvas: several series over a shared x axis, linear or log y,
-// an optional vertical marker. Pure drawing; no engine calls.
+// Charts and tables. Line charts are drawn by uPlot (a maintained canvas chart library, bundled
+// from npm: dist/uPlot.iife.min.js): hovering shows each series' exact value at the cursor, and
+// every chart has its numbers as a table in a <details> beneath it. No engine calls here.
+import { tr } from "./i18n.js";
 
 const COLORS = ["#2563eb", "#dc2626", "#059669", "#9333ea"];
-
-function niceTicks(lo, hi, count = 5) {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
-  const span = hi - lo || 1;
-  const step = Math.pow(10, Math.floor(Math.log10(span / count)));
-  const err = (count * step) / span;
-  const mult = err <= 0.15 ? 10 : err <= 0.35 ? 5 : err <= 0.75 ? 2 : 1;
-  const s = step * mult;
-  const ticks = [];
-  for (let v = Math.ceil(lo / s) * s; v <= hi + 1e-12 * span; v += s) ticks.push(+v.toPrecision(12));
-  return ticks;
-}
-
-// integer powers of ten for a log axis, at most ~6 of them
-function logTicks(lo, hi) {
-  const a = Math.ceil(lo), b = Math.floor(hi);
-  const step = Math.max(1, Math.ceil((b - a + 1) / 6));
-  const ticks = [];
-  for (let v = a; v <= b; v += step) ticks.push(v);
-  return ticks;
-}
+const MAX_TABLE_ROWS = 400;
 
 /** Read a number input: the number, or an Error naming the field when it is empty or not a number. */
 export function readNumber(input, name) {
@@ -39,64 +21,136 @@ export function fmt(v) {
   return +v.toPrecision(5) + "";
 }
 
+
+// at most ~6 powers of ten across a log axis
+function pow10Splits(min, max) {
+  const a = Math.ceil(Math.log10(min) - 1e-9), b = Math.floor(Math.log10(max) + 1e-9);
+  const step = Math.max(1, Math.ceil((b - a + 1) / 6));
+  const out = [];
+  for (let e = a; e <= b; e += step) out.push(Number("1e" + e));
+  return out;
+}
+const pow10Label = (v) => { const e = Math.round(Math.log10(v)); return Math.abs(e) <= 3 ? String(+v.toPrecision(1)) : `1e${e}`; };
+const finite = (v, log) => (Number.isFinite(v) && (!log || v > 0) ? v : null);
+
+// uPlot wants one x array shared by all series: use it when they share one, else the union (gaps as null)
+function align(series, log) {
+  const x0 = series[0].x;
+  const shared = series.every((s) => s.x === x0 || (s.x.length === x0.length && Array.prototype.every.call(s.x, (v, i) => v === x0[i])));
+  if (shared) return [Array.from(x0), ...series.map((s) => Array.from(s.y, (v) => finite(v, log)))];
+  const xs = [...new Set(series.flatMap((s) => Array.from(s.x)))].sort((a, b) => a - b);
+  const at = new Map(xs.map((x, i) => [x, i]));
+  return [xs, ...series.map((s) => {
+    const y = new Array(xs.length).fill(null);
+    for (let i = 0; i < s.x.length; i++) y[at.get(s.x[i])] = finite(s.y[i], log);
+    return y;
+  })];
+}
+
+const charts = new WeakMap(); // chart element → { plot, key, data, labels, marker, table }
+
+function tableFor(el, rec) {
+  let details = el.parentElement.querySelector(":scope > details.chart-table");
+  if (!details) {
+    details = document.createElement("details");
+    details.className = "chart-table";
+    const summary = document.createElement("summary");
+    summary.textContent = "the numbers as a table";
+    const table = document.createElement("table");
+    table.className = "numbers";
+    details.append(summary, table);
+    el.after(details);
+    details.addEventListener("toggle", () => { if (details.open) fillChartTable(details, charts.get(el)); });
+  }
+  return details;
+}
+
+function fillChartTable(details, rec) {
+  if (!details.open || !rec) return;
+  const [xs, ...ys] = rec.data;
+  const step = Math.max(1, Math.ceil(xs.length / MAX_TABLE_ROWS));
+  const table = details.querySelector("table");
+  const caption = document.createElement("caption");
+  caption.textContent = step > 1 ? `every ${step}th of ${xs.length} points` : `${xs.length} points`;
+  const head = document.createElement("thead");
+  const hr = document.createElement("tr");
+  for (const label of [rec.xLabel, ...rec.labels]) { const th = document.createElement("th"); th.scope = "col"; th.textContent = label; hr.append(th); }
+  head.append(hr);
+  const body = document.createElement("tbody");
+  for (let i = 0; i < xs.length; i += step) {
+    const tr = document.createElement("tr");
+    [xs[i], ...ys.map((y) => y[i])].forEach((v, k) => {
+      const td = document.createElement(k === 0 ? "th" : "td");
+      if (k === 0) td.scope = "row"; else td.className = "num";
+      td.textContent = v == null ? "—" : fmt(v);
+      tr.append(td);
+    });
+    body.append(tr);
+  }
+  table.replaceChildren(caption, head, body);
+}
+
 /**
- * Draw `series` = [{label, x: Float64Array|number[], y: ..., dashed?}] on `canvas`.
- * opts: {logY, marker (x value), xLabel}
+ * Draw `series` = [{label, x, y, dashed?}] in the chart element `el` (a <div class="chart">).
+ * opts: {logY, marker (an x value drawn as a dashed line), xLabel}. Later calls with the same
+ * series labels and options update the data in place (cheap while training).
  */
-export function lineChart(canvas, series, opts = {}) {
-  const dpr = window.devicePixelRatio || 1;
-  const cssW = canvas.clientWidth || canvas.width, cssH = canvas.clientHeight || canvas.height;
-  if (canvas.width !== Math.round(cssW * dpr)) { canvas.width = Math.round(cssW * dpr); canvas.height = Math.round(cssH * dpr); }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const W = cssW, H = cssH, L = 56, R = 18, T = 22, B = 30;
-  ctx.clearRect(0, 0, W, H);
-  const tf = opts.logY ? (v) => Math.log10(v) : (v) => v;
-  let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
-  for (const s of series) {
-    for (let i = 0; i < s.x.length; i++) {
-      const y = tf(s.y[i]);
-      if (!Number.isFinite(y)) continue;
-      xmin = Math.min(xmin, s.x[i]); xmax = Math.max(xmax, s.x[i]);
-      ymin = Math.min(ymin, y); ymax = Math.max(ymax, y);
+export function lineChart(el, series, opts = {}) {
+  const uPlot = window.uPlot;
+  if (!uPlot) { el.textContent = "the chart library did not load"; return; }
+  const labels = series.map((s) => tr(s.label));
+  const xLabel = tr(opts.xLabel || "t");
+  const key = JSON.stringify([labels, xLabel, !!opts.logY, series.map((s) => !!s.dashed)]);
+  const data = align(series, opts.logY);
+  let rec = charts.get(el);
+  const width = Math.max(200, Math.floor(el.clientWidth || 440));
+  const height = Math.round(width * (Number(el.dataset.aspect) || 240 / 440));
+  if (!rec || rec.key !== key) {
+    rec?.plot.destroy();
+    rec = { key, labels, xLabel, marker: opts.marker, data };
+    const markerHook = (u) => {
+      if (rec.marker == null) return;
+      const x = u.valToPos(rec.marker, "x", true);
+      const { ctx } = u;
+      ctx.save();
+      ctx.strokeStyle = "#6b7280"; ctx.setLineDash([4, 4]); ctx.lineWidth = devicePixelRatio || 1;
+      ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+      ctx.restore();
+    };
+    rec.plot = new uPlot({
+      width, height,
+      scales: { x: { time: false }, y: { distr: opts.logY ? 3 : 1 } },
+      axes: [{ label: xLabel, labelSize: 18, size: 36 }, opts.logY
+        // a log axis: ticks and grid lines at the powers of ten only
+        ? { size: 56, splits: (u, i, min, max) => pow10Splits(min, max), values: (u, vals) => vals.map((v) => (v == null ? "" : pow10Label(v))) }
+        : { size: 56, values: (u, vals) => vals.map((v) => (v == null ? "" : fmt(v))) }],
+      series: [
+        { label: xLabel, value: (u, v) => (v == null ? "—" : fmt(v)) },
+        ...series.map((s, k) => ({
+          label: labels[k], stroke: COLORS[k % COLORS.length], width: 2, dash: s.dashed ? [6, 4] : undefined,
+          spanGaps: true, points: { show: (u) => u.data[0].length <= 40, size: 6 }, value: (u, v) => (v == null ? "—" : fmt(v)),
+        })),
+      ],
+      legend: { live: true },
+      cursor: { drag: { x: false, y: false } },
+      hooks: { draw: [markerHook] },
+    }, data, el);
+    charts.set(el, rec);
+    if (!el.dataset.observed) {
+      el.dataset.observed = "1";
+      new ResizeObserver(() => {
+        const r = charts.get(el);
+        const w = Math.max(200, Math.floor(el.clientWidth));
+        if (r && Math.abs(w - r.plot.width) > 1) r.plot.setSize({ width: w, height: Math.round(w * (Number(el.dataset.aspect) || 240 / 440)) });
+      }).observe(el);
     }
+  } else {
+    rec.marker = opts.marker;
+    rec.data = data;
+    rec.plot.setData(data);
   }
-  if (!Number.isFinite(xmin)) { xmin = 0; xmax = 1; }
-  if (!Number.isFinite(ymin)) { ymin = 0; ymax = 1; }
-  if (!(xmax > xmin)) { xmax = xmin + 1; }
-  if (!(ymax > ymin)) { ymax = ymin + 1; }
-  const pad = (ymax - ymin) * 0.05; ymin -= pad; ymax += pad;
-  const px = (x) => L + ((x - xmin) / (xmax - xmin)) * (W - L - R);
-  const py = (y) => T + (1 - (y - ymin) / (ymax - ymin)) * (H - T - B);
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.strokeStyle = "#d1d5db"; ctx.fillStyle = "#374151"; ctx.lineWidth = 1;
-  const yTicks = opts.logY ? logTicks(ymin, ymax) : niceTicks(ymin, ymax);
-  for (const v of yTicks) {
-    const y = py(v); ctx.beginPath(); ctx.moveTo(L, y); ctx.lineTo(W - R, y); ctx.stroke();
-    ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    ctx.fillText(opts.logY ? "1e" + v : fmt(v), L - 4, y);
-  }
-  for (const v of niceTicks(xmin, xmax)) {
-    const x = px(v); ctx.textAlign = "center"; ctx.textBaseline = "top"; ctx.fillText(fmt(v), x, H - B + 4);
-  }
-  ctx.textAlign = "right"; ctx.textBaseline = "bottom"; ctx.fillText(opts.xLabel || "t", W - R, H - 2);
-  if (opts.marker != null) {
-    ctx.strokeStyle = "#6b7280"; ctx.setLineDash([3, 3]);
-    ctx.beginPath(); ctx.moveTo(px(opts.marker), T); ctx.lineTo(px(opts.marker), H - B); ctx.stroke(); ctx.setLineDash([]);
-  }
-  series.forEach((s, k) => {
-    ctx.strokeStyle = COLORS[k % COLORS.length]; ctx.lineWidth = 2; ctx.setLineDash(s.dashed ? [6, 4] : []);
-    ctx.beginPath();
-    let started = false;
-    for (let i = 0; i < s.x.length; i++) {
-      const y = tf(s.y[i]);
-      if (!Number.isFinite(y)) { started = false; continue; }
-      if (!started) { ctx.moveTo(px(s.x[i]), py(y)); started = true; } else ctx.lineTo(px(s.x[i]), py(y));
-    }
-    ctx.stroke(); ctx.setLineDash([]);
-    ctx.fillStyle = COLORS[k % COLORS.length]; ctx.textAlign = "left"; ctx.textBaseline = "top";
-    ctx.fillText(s.label, L + 6 + k * 110, 4);
-  });
+  el.dataset.points = String(data[0].length);
+  fillChartTable(tableFor(el, rec), rec);
 }
 
 /** Fill a table body with rows of cells: [header, ...values]; numbers are formatted with fmt. */

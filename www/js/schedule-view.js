@@ -35,7 +35,7 @@ export function startScheduleView(engine) {
       { label: "ᾱ_t", x: ts, y: abar },
       { label: "√ᾱ_t", x: ts, y: sqrtAbar, dashed: true },
     ], { marker: t });
-    lineChart(document.getElementById("chart-snr"), [{ label: "SNR_t (log10)", x: ts, y: snr }], { logY: true, marker: t });
+    lineChart(document.getElementById("chart-snr"), [{ label: "SNR_t", x: ts, y: snr }], { logY: true, marker: t });
     // β̃_1 = 0 is left out of the log plot
     lineChart(document.getElementById("chart-betas"), [
       { label: "β_t", x: ts, y: betas },
