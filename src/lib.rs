@@ -8,6 +8,7 @@ pub mod montecarlo; // Monte Carlo estimates with standard errors (after (1.24))
 pub mod vae; // the ELBO of a linear-Gaussian VAE, exact and by Monte Carlo (1.1–1.25)
 pub mod schedule; // β_t, ᾱ_t, SNR, posterior coefficients
 pub mod forward; // q(x_t | x_{t−1}) (1.63) and q(x_t | x_0) (1.72–1.73)
+pub mod noising; // a data set noised by the closed form and by the iterated chain, compared
 pub mod posterior; // q(x_{t−1} | x_t, x_0) (1.74–1.89)
 pub mod gaussian; // KL (1.23), log-densities, the decoders of L_0
 pub mod parameterization; // x_0, ε, score: conversions, μ_θ, loss weights (1.96–1.143)

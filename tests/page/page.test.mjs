@@ -109,6 +109,26 @@ const shows = async (id, re) => {
     .catch(async () => assert.fail(`${id} shows "${await page.locator(id).textContent()}", expected ${re}`));
 };
 
+test("chapter 2b: a data set noised live, closed form and iterated chain agree at every t the reader drags to", async () => {
+  await passes("#noise-status");
+  await page.locator("#noise-t").fill("900");
+  await page.waitForSelector("#noising[data-t='900']", { timeout: 60_000 });
+  await passes("#noise-status");
+  await page.selectOption("#noise-dataset", "checkerboard");
+  await passes("#noise-status");
+  assert.equal(await page.locator("#noise-table tbody tr").count(), 4);
+  assert.equal(await page.locator("#chart-noise").getAttribute("data-points"), "900");
+  await page.fill("#noise-n", "1");
+  await page.locator("#noise-n").dispatchEvent("change");
+  await shows("#noise-error", /at least 2 points/);
+  await page.fill("#noise-n", "1000");
+  await page.locator("#noise-n").dispatchEvent("change");
+  await passes("#noise-status");
+  await page.locator("#noise-t").fill("100");
+  await passes("#noise-status");
+  await page.locator("#noising").screenshot({ path: artifacts + "noising.png" });
+});
+
 test("chapter 1: the VAE identities pass, follow the encoder, and reject bad input inline", async () => {
   await passes("#vae-status");
   const gap = async () => Number((await page.locator("#vae-table tbody tr:nth-child(5) td:nth-of-type(1)").textContent()));

@@ -1,5 +1,5 @@
-// The compute worker: the numerical companions (the VAE, the two ELBO forms, score matching, 1-D
-// Tweedie) run here, off the page's main thread, so that a heavy setting never freezes the page.
+// The compute worker: the numerical companions (the VAE, a noised data set, the two ELBO forms,
+// score matching, 1-D Tweedie) run here, off the page's main thread, so that a heavy setting never freezes the page.
 // Each message {id, job, args} is answered by {id, result} or {id, error}. The jobs call the same
 // JS API the page and the tests use (src/web/theory.rs); the results are plain objects.
 import init, * as dl from "../diffusion-lab.js";
@@ -24,6 +24,7 @@ const JOBS = {
     energy: dl.energyScores(mixture(), new Float64Array(energyAt), new Float64Array(logNormalizers), h),
   }),
   tweedie1d: (config) => dl.tweedie1d(config),
+  noising: ({ schedule: s, options }) => dl.noiseDataset(schedule(s), options),
 };
 
 self.onmessage = async ({ data: { id, job, args } }) => {

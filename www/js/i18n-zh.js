@@ -18,6 +18,12 @@ const html = {
   "chart-alphabar.caption": "ᾱ<sub>t</sub> 与 √ᾱ<sub>t</sub> 随 t 的变化——还剩多少信号",
   "chart-snr.caption": `log SNR<sub>t</sub> = log ᾱ<sub>t</sub>/(1−ᾱ<sub>t</sub>) ${E("1.104")}`,
   "chart-betas.caption": "β<sub>t</sub> 与 β̃<sub>t</sub>（对数坐标）——σ<sub>t</sub>² 的两种取法",
+  "noising.intro": `用上面选定的调度，把一个数据集加噪到第 t 步，两种做法：用闭式 q(x<sub>t</sub>|x<sub>0</sub>) ${E("1.73")} 一步跳到，
+    或者用 t 个小步 q(x<sub>k</sub>|x<sub>k−1</sub>) ${E("1.63")}，每步用新的噪声。两团点是不同的抽样，但服从同一个分布：
+    两种做法下，残差 r = x<sub>t</sub> − √ᾱ<sub>t</sub> x<sub>0</sub> 都是 N(0, (1 − ᾱ<sub>t</sub>) I)。拖动 t，看数据的结构如何溶解成高斯。`,
+  "noise-canvas.caption": `<span class="key grey">●</span> x<sub>0</sub> <span class="key blue">●</span> 闭式 (1.73) <span class="key orange">●</span> 迭代链 (1.63)`,
+  "chart-noise.caption": "沿途的 E‖r<sub>k</sub>‖²/2，k = 1..t：两者都跟随 1 − ᾱ<sub>k</sub>",
+  "noise-table.caption": "残差 r = x<sub>t</sub> − √ᾱ<sub>t</sub> x<sub>0</sub>，逐坐标（对所有点的均值 ± 标准误）",
   "elbo-forms.intro": `种子文档把同一个 ELBO 改写了两次。<em>一致性</em>形式 ${E("1.45–1.46")} 把每个前向步 q(x<sub>t</sub>|x<sub>t−1</sub>) 与模型的步 p<sub>θ</sub>(x<sub>t</sub>|x<sub>t+1</sub>) 比较，每一项依赖三个随机状态；
     <em>去噪匹配</em>形式 ${E("1.62")} 把后验 q(x<sub>t−1</sub>|x<sub>t</sub>, x<sub>0</sub>) 与 p<sub>θ</sub>(x<sub>t−1</sub>|x<sub>t</sub>) 以精确的 KL 比较，每一项只依赖一个。
     这里用同一个 x<sub>0</sub> 的<em>同一批</em>前向轨迹（T = 1000，线性调度）估计两者，模型是八高斯的精确预言机，或一个故意很差的模型（N(0, I) 数据的精确去噪器）。
@@ -80,6 +86,10 @@ const text = {
   schedule: "调度", "linear (DDPM)": "线性（DDPM）", "cosine (Nichol & Dhariwal)": "余弦（Nichol & Dhariwal）", "inspect t": "查看 t",
   "The engine's values at the inspected t": "引擎在所查看的 t 处给出的值",
   "μ_q coefficient of x_0": "μ_q 中 x_0 的系数", "μ_q coefficient of x_t": "μ_q 中 x_t 的系数",
+  // section 2b
+  "2b · A data set, noised: the closed form against the iterated chain": "2b · 给数据集加噪：闭式与迭代链的对照",
+  points: "点数", "closed form": "闭式", iterated: "迭代", "1 − ᾱ_k (exact)": "1 − ᾱ_k（精确）", "closed form (1.73)": "闭式 (1.73)", "iterated (1.63)": "迭代 (1.63)",
+  "the data set and its two noised versions": "数据集及其两种加噪结果", "second moment of the residual over the steps": "残差二阶矩随步数的变化",
   // section 3
   model: "模型", "exact oracle": "精确预言机", "N(0, I) denoiser (poor)": "N(0, I) 去噪器（差）", trajectories: "轨迹数",
   "nats for the whole x₀ (mean ± standard error over trajectories)": "整个 x₀ 的 nats（对轨迹的均值 ± 标准误）",
@@ -175,6 +185,8 @@ const patterns = [
   [/^✓ Tweedie \(1\.121\) matches the posterior mean \(1\.120\) at all (\d+) x: largest difference (.+)\.$/, "✓ 在全部 $1 个 x 处，Tweedie (1.121) 与后验均值 (1.120) 一致：最大差 $2。"],
   [/^✓ the losses differ by constants: every residual is within (.+) standard errors of zero( and the minimisers coincide)?; the score is the same for all three normalising constants \(to (.+)\)\.$/,
     (a, b, c) => `✓ 各损失只差常数：每个残差都在零的 ${a} 个标准误以内${b ? "，极小点也重合" : ""}；三个归一化常数给出相同的分数（误差 ${c}）。`],
+  [/^✓ at t = (\d+) the closed form and \d+ iterated steps give the same law: every moment is within (.+) standard errors of N\(0, \(1 − ᾱ_t\) I\), and the two within (.+) of each other\.$/,
+    "✓ 在 t = $1，闭式与 $1 步迭代给出同一个分布：每个矩都在 N(0, (1 − ᾱ_t) I) 的 $2 个标准误以内，两者彼此相差在 $3 个标准误以内。"],
   // training
   [/^restored your model: (.+), predicts (.+), (\d+) steps$/, "已恢复你的模型：$1，预测 $2，$3 步"],
   [/^pretrained model loaded: (.+), predicts (.+), (\d+) steps — train on to continue$/, "已加载预训练模型：$1，预测 $2，$3 步——继续训练即可"],

@@ -12,6 +12,7 @@ import { startElboFormsView } from "./elbo-forms-view.js";
 import { startKlView } from "./kl-view.js";
 import { startTweedie1dView } from "./tweedie1d-view.js";
 import { startScoreMatchingView } from "./score-matching-view.js";
+import { startNoisingView } from "./noising-view.js";
 
 function showLoadError(err) {
   const el = document.getElementById("load-error");
@@ -35,7 +36,7 @@ async function start() {
   const engine = window.wasmBindings;
   try {
     // each numerical companion starts on its own: an engine error shows in its section only
-    for (const [id, view] of [["vae", startVaeView], ["schedule", startScheduleView], ["elbo-forms", startElboFormsView],
+    for (const [id, view] of [["vae", startVaeView], ["schedule", startScheduleView], ["noising", startNoisingView], ["elbo-forms", startElboFormsView],
       ["kl-mse", startKlView], ["tweedie", startTweedieView], ["tweedie-1d", startTweedie1dView], ["score-matching", startScoreMatchingView]]) {
       try { view(engine); } catch (err) { showSectionError(id, err); }
       // (the VAE, ELBO-form, 1-D Tweedie and score-matching views compute in compute-worker.js)
