@@ -168,7 +168,7 @@ test("chapters 3 and 4: both ELBO forms agree, and the KL is the weighted square
   await page.locator("#kl-mse").screenshot({ path: artifacts + "kl-mse.png" });
 });
 
-test("chapter 5b and 8: 1-D Tweedie for every prior, score matching and the energy view", async () => {
+test("chapter 5b and 8: 1-D Tweedie for every prior, score matching, the energy view, plain vs annealed Langevin", async () => {
   for (const prior of ["mixture", "gaussian", "uniform", "laplace"]) {
     await page.selectOption("#t1-prior", prior);
     await passes("#t1-status");
@@ -196,6 +196,19 @@ test("chapter 5b and 8: 1-D Tweedie for every prior, score matching and the ener
   const long = await page.evaluate(() => window.__computeLongTasks);
   console.log(`main-thread tasks over 50 ms while the companions recompute: ${long.length}${long.length ? `, longest ${Math.max(...long).toFixed(0)} ms` : ""}`);
   await page.locator("#score-matching").screenshot({ path: artifacts + "score-matching.png" });
+  // 8b: with the exact score, annealed Langevin recovers the unbalanced weights; plain Langevin does not
+  await page.waitForSelector("#lg-status[data-pass]", { timeout: 120_000 });
+  await passes("#lg-status");
+  const plainError = Number(await page.locator("#langevin").getAttribute("data-plain-error"));
+  const annealedError = Number(await page.locator("#langevin").getAttribute("data-annealed-error"));
+  assert.ok(plainError > 4 * annealedError, `plain Langevin's error ${plainError}, annealed ${annealedError}`);
+  await page.fill("#lg-light", "1.5");
+  await page.locator("#lg-light").dispatchEvent("change");
+  await shows("#lg-error", /light = 1.5 is out of range/);
+  await page.fill("#lg-light", "0.2");
+  await page.locator("#lg-light").dispatchEvent("change");
+  await passes("#lg-status");
+  await page.locator("#langevin").screenshot({ path: artifacts + "langevin.png" });
   assert.deepEqual(problems, []);
 });
 

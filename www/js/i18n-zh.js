@@ -51,6 +51,9 @@ const html = {
     分数模型 s<sub>θ</sub> 可以用显式分数匹配 E<sub>p</sub>‖∇log p − s<sub>θ</sub>‖² ${E("2.14")} 来拟合——但这需要未知的分数——
     或者分部积分后用隐式损失 E<sub>p</sub>[½‖s<sub>θ</sub>‖² + tr ∇s<sub>θ</sub>] ${E("2.15")}，或用去噪分数匹配 ½E‖s<sub>θ</sub>(x̃) + (x̃ − x)/σ²‖² ${E("2.24")}，它匹配的是加噪数据 q<sub>σ</sub> 的分数 ${E("2.18")}。
     这些恒等式说明曲线之间只差常数。这里 s<sub>θ</sub>(x) = −(x − μ)/v 沿一条 θ 路径滑动（μ₁ 从 −1.5 到 1.5，v 从 1 到 4），作用于八高斯数据，所有 θ 用同一批样本。`,
+  "langevin.intro": `两个高斯：(−2, −2) 处权重为 w，(2, 2) 处权重为 1 − w。两个采样器都沿<em>精确</em>的分数走，从同一批均匀分布的起点出发。
+    普通的朗之万动力学能把每个模态采好，却几乎从不穿过两者之间的空白区域，所以各模态中的粒子比例保持起点给定的样子——仅凭分数看不到权重，因为在一个模态附近，另一个模态的权重几乎不改变 ∇log p。
+    退火朗之万先沿被大噪声 σ<sub>1</sub> 模糊后的数据的分数走，这时两个模态相互重叠，质量按权重在它们之间流动，然后逐级变清晰（4 → 0.1，共 8 级）。`,
   "chart-dsm.caption": "去噪 (2.24) 与 q<sub>σ</sub> 上的显式 (2.18) + ½(D/σ² − E‖∇log q<sub>σ</sub>‖²)",
   footer: "公式编号对应种子笔记（VAE → VDM、DDPM、基于分数的模型）。引擎：Rust + burn，编译为 WebAssembly。",
 };
@@ -90,6 +93,15 @@ const text = {
   "2b · A data set, noised: the closed form against the iterated chain": "2b · 给数据集加噪：闭式与迭代链的对照",
   points: "点数", "closed form": "闭式", iterated: "迭代", "1 − ᾱ_k (exact)": "1 − ᾱ_k（精确）", "closed form (1.73)": "闭式 (1.73)", "iterated (1.63)": "迭代 (1.63)",
   "the data set and its two noised versions": "数据集及其两种加噪结果", "second moment of the residual over the steps": "残差二阶矩随步数的变化",
+  // section 8b
+  "8b · Langevin dynamics and annealed Langevin on an unbalanced mixture": "8b · 不平衡混合分布上的朗之万动力学与退火朗之万",
+  "weight w of the light mode": "轻模态的权重 w", "plain Langevin steps": "普通朗之万步数", "plain Langevin (step 0.01)": "普通朗之万（步长 0.01）",
+  "annealed Langevin (σ from 4 to 0.1)": "退火朗之万（σ 从 4 到 0.1）", "share of the particles in the light mode, step by step": "轻模态中粒子所占比例，逐步变化",
+  "the samples at the end of each chain": "每条链最后的样本", true: "真实值", "plain Langevin": "普通朗之万", "annealed Langevin": "退火朗之万", "true weight": "真实权重",
+  "share in the light mode (−2, −2)": "轻模态 (−2, −2) 中的比例", "share in the heavy mode (2, 2)": "重模态 (2, 2) 中的比例",
+  "largest error in a mode's share": "各模态比例的最大误差", "MMD² to the mixture (floor: two samples of it)": "与混合分布的 MMD²（下限：它自身的两份样本）",
+  "running both chains…": "两条链运行中…", "samples of plain Langevin dynamics": "普通朗之万动力学的样本", "samples of annealed Langevin dynamics": "退火朗之万动力学的样本",
+  "share of particles in the light mode over the steps": "轻模态中粒子比例随步数的变化", "8b Langevin": "8b 朗之万",
   // section 3
   model: "模型", "exact oracle": "精确预言机", "N(0, I) denoiser (poor)": "N(0, I) 去噪器（差）", trajectories: "轨迹数",
   "nats for the whole x₀ (mean ± standard error over trajectories)": "整个 x₀ 的 nats（对轨迹的均值 ± 标准误）",
@@ -187,6 +199,8 @@ const patterns = [
     (a, b, c) => `✓ 各损失只差常数：每个残差都在零的 ${a} 个标准误以内${b ? "，极小点也重合" : ""}；三个归一化常数给出相同的分数（误差 ${c}）。`],
   [/^✓ at t = (\d+) the closed form and \d+ iterated steps give the same law: every moment is within (.+) standard errors of N\(0, \(1 − ᾱ_t\) I\), and the two within (.+) of each other\.$/,
     "✓ 在 t = $1，闭式与 $1 步迭代给出同一个分布：每个矩都在 N(0, (1 − ᾱ_t) I) 的 $2 个标准误以内，两者彼此相差在 $3 个标准误以内。"],
+  [/^✓ annealed Langevin recovers the weights \(largest error (.+)\); plain Langevin with the same exact score, from the same points, is off by (.+): it keeps the split it started with\.$/,
+    "✓ 退火朗之万恢复了权重（最大误差 $1）；用同样精确的分数、从同样起点出发的普通朗之万偏差 $2：它保持了起点时的分配。"],
   // training
   [/^restored your model: (.+), predicts (.+), (\d+) steps$/, "已恢复你的模型：$1，预测 $2，$3 步"],
   [/^pretrained model loaded: (.+), predicts (.+), (\d+) steps — train on to continue$/, "已加载预训练模型：$1，预测 $2，$3 步——继续训练即可"],

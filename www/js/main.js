@@ -13,6 +13,7 @@ import { startKlView } from "./kl-view.js";
 import { startTweedie1dView } from "./tweedie1d-view.js";
 import { startScoreMatchingView } from "./score-matching-view.js";
 import { startNoisingView } from "./noising-view.js";
+import { startLangevinView } from "./langevin-view.js";
 
 function showLoadError(err) {
   const el = document.getElementById("load-error");
@@ -37,7 +38,7 @@ async function start() {
   try {
     // each numerical companion starts on its own: an engine error shows in its section only
     for (const [id, view] of [["vae", startVaeView], ["schedule", startScheduleView], ["noising", startNoisingView], ["elbo-forms", startElboFormsView],
-      ["kl-mse", startKlView], ["tweedie", startTweedieView], ["tweedie-1d", startTweedie1dView], ["score-matching", startScoreMatchingView]]) {
+      ["kl-mse", startKlView], ["tweedie", startTweedieView], ["tweedie-1d", startTweedie1dView], ["score-matching", startScoreMatchingView], ["langevin", startLangevinView]]) {
       try { view(engine); } catch (err) { showSectionError(id, err); }
       // (the VAE, ELBO-form, 1-D Tweedie and score-matching views compute in compute-worker.js)
     }
