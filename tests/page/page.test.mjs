@@ -318,6 +318,23 @@ test("a short training run in the worker updates the loss chart and the held-out
   assert.deepEqual(problems, []);
 });
 
+test("chapter 3 for your model: the ELBO breakdown follows training, and both forms agree for the network", async () => {
+  // after the training run above, the breakdown shows step 80's held-out estimate, and adds up
+  await page.waitForSelector("#elbo-breakdown[data-step='80']", { timeout: 60_000 });
+  await passes("#breakdown-status");
+  assert.equal(await page.locator("#chart-breakdown").getAttribute("data-points"), "20");
+  await page.locator("#elbo-breakdown").screenshot({ path: artifacts + "elbo-breakdown.png" });
+  await page.selectOption("#forms-model", "network");
+  await page.fill("#forms-samples", "64");
+  await page.locator("#forms-samples").dispatchEvent("change");
+  await page.waitForSelector("#forms-status[data-pass]", { timeout: 120_000 });
+  await passes("#forms-status");
+  await page.selectOption("#forms-model", "oracle");
+  await page.fill("#forms-samples", "128");
+  await page.locator("#forms-samples").dispatchEvent("change");
+  await passes("#forms-status");
+});
+
 test("a reload keeps the trained model", async () => {
   await page.waitForFunction(() => localStorage.getItem("diffusion-lab.training"), null, { timeout: 30_000 });
   await page.reload();

@@ -4,7 +4,7 @@ import { fillTable, fmt, lineChart, pm, readNumber, setCheck, setPending } from 
 
 const T = 1000;
 
-export function startElboFormsView() {
+export function startElboFormsView(engine, train) {
   const [model, variance, x, y, samples, seed] = ["forms-model", "forms-variance", "forms-x", "forms-y", "forms-samples", "forms-seed"].map((id) => document.getElementById(id));
   const err = document.getElementById("forms-error");
   const status = document.getElementById("forms-status");
@@ -26,8 +26,19 @@ export function startElboFormsView() {
       return;
     }
     setPending(status);
+    if (model.value === "network") {
+      // the trained network of section 6, in the training worker: x_0 must have its data's dimension
+      const { model: _, ...rest } = options;
+      setPending(status, "computing with your network…");
+      const asked = ++networkAsk;
+      train.client.elboForms(rest).then((f) => { if (asked === networkAsk) { last = f; draw(f); } },
+        (e) => { if (asked === networkAsk) { err.textContent = e.message; setPending(status, "waiting for valid input"); } });
+      return;
+    }
+    networkAsk++;
     run({ schedule: { kind: "linear", T }, options });
   }
+  let networkAsk = 0;
 
   function draw(f) {
     err.textContent = "";

@@ -30,6 +30,9 @@ const html = {
     数字讲清了两件事：逐项看——也就是训练时一次抽一个 t——${E("1.62")} 的噪声小得多，这正是种子文档选它的理由；
     但对整条轨迹求和时，一致性各项会相消成一个重要性权重，对好的模型它反而是<em>噪声更小</em>的估计。
     另外，推到 (1.47) 的那一步把一致性项写成 x<sub>t</sub> 重新抽样的 KL，这并不是恒等式：x<sub>t+1</sub> 是从 x<sub>t</sub> 抽出的，所以 KL 形式远低于 ELBO。`,
+  "elbo-breakdown.intro": `第 6 节模型（在你训练之前是预训练模型）在留出数据上的去噪匹配形式 ${E("1.62")}：
+    t = 1 处的重建项，t = T 处的先验匹配项，以及中间每一步的 KL——模型在链上的哪里为它的误差付出代价。
+    模型训练时，它随每次留出估计更新；第 6 节的 σ² 选择同样适用。解码器 p<sub>θ</sub>(x<sub>0</sub>|x<sub>1</sub>) 是很窄的连续高斯，其对数密度可以大于 0，所以重建代价可以为负。要看旁边的一致性形式，请在上面第 3 节选择“你的网络”。`,
   "kl-mse.intro": `q(x<sub>t−1</sub>|x<sub>t</sub>, x<sub>0</sub>) 是高斯分布，均值 μ<sub>q</sub>，方差 σ<sub>q</sub>²(t) = β̃<sub>t</sub> ${E("1.88–1.89")}。让 p<sub>θ</sub>(x<sub>t−1</sub>|x<sub>t</sub>) 取相同的方差，两个高斯的 KL
     ${E("1.90")} 就失去了对数行列式项和迹项：½[log 1 − d + d + (μ<sub>θ</sub> − μ<sub>q</sub>)ᵀΣ<sub>q</sub>⁻¹(μ<sub>θ</sub> − μ<sub>q</sub>)] ${E("1.91–1.93")} = ‖μ<sub>θ</sub> − μ<sub>q</sub>‖² / 2σ<sub>q</sub>² ${E("1.95")}；
     若 μ<sub>θ</sub> 由猜测 x̂<sub>0</sub> 构造，它就是 ${E("1.100")} 中加权的 x<sub>0</sub> 误差。引擎由 x<sub>0</sub> 和 ε 得到 x<sub>t</sub>，模型给出猜测 x̂<sub>0</sub>。`,
@@ -110,6 +113,14 @@ const text = {
   "one random t: Var(consistency) / Var(denoising)": "随机一个 t：Var(一致性) / Var(去噪)", "reconstruction term (shared)": "重建项（共用）",
   "variance of each term over t (log scale): consistency (1.46) vs denoising matching (1.62)": "各项方差随 t 的变化（对数坐标）：一致性 (1.46) 与去噪匹配 (1.62)",
   consistency: "一致性", denoising: "去噪",
+  // section 3b
+  "3b · Your model's ELBO, term by term": "3b · 你的模型的 ELBO，逐项看",
+  "the denoising-matching terms, summed over each twentieth of t": "去噪匹配项，在 t 的每个二十分之一区间内求和",
+  "per dimension, averaged over the held-out points": "每维，对留出数据点取平均", "reconstruction −E[log p_θ(x₀|x₁)]": "重建项 −E[log p_θ(x₀|x₁)]",
+  "prior matching KL(q(x_T|x₀) ‖ p(x_T))": "先验匹配项 KL(q(x_T|x₀) ‖ p(x_T))", "denoising matching Σ_{t≥2} E[KL_t]": "去噪匹配项 Σ_{t≥2} E[KL_t]",
+  "−ELBO = the sum of the three": "−ELBO = 三项之和", "−ELBO as the engine reports it": "引擎报告的 −ELBO",
+  "waiting for the model's first held-out estimate…": "等待模型的第一次留出估计…", "computing with your network…": "正在用你的网络计算…",
+  "denoising-matching KL by bins of t": "按 t 分组的去噪匹配 KL", "Σ KL_t over the bin (nats/dim)": "区间内的 Σ KL_t（nats/dim）", "Σ KL_t over the bin (bits/dim)": "区间内的 Σ KL_t（bits/dim）",
   // section 4
   "model's x̂₀ = (": "模型的 x̂₀ = (", "μ_θ from x̂₀": "由 x̂₀ 得到的 μ_θ", "½ [sum of the four]": "½ [四项之和]",
   "general Gaussian KL, Σ of (1.23)": "一般的高斯 KL，(1.23) 逐维求和", "weight(t) · ‖x̂₀ − x₀‖²": "权重(t) · ‖x̂₀ − x₀‖²",
@@ -201,6 +212,7 @@ const patterns = [
     "✓ 在 t = $1，闭式与 $1 步迭代给出同一个分布：每个矩都在 N(0, (1 − ᾱ_t) I) 的 $2 个标准误以内，两者彼此相差在 $3 个标准误以内。"],
   [/^✓ annealed Langevin recovers the weights \(largest error (.+)\); plain Langevin with the same exact score, from the same points, is off by (.+): it keeps the split it started with\.$/,
     "✓ 退火朗之万恢复了权重（最大误差 $1）；用同样精确的分数、从同样起点出发的普通朗之万偏差 $2：它保持了起点时的分配。"],
+  [/^✓ the three terms add up to the held-out −ELBO \((.+) ± (.+) (nats\/dim|bits\/dim) at step (\d+), to (.+)\)\.$/, "✓ 三项之和等于留出 −ELBO（第 $4 步为 $1 ± $2 $3，误差 $5）。"],
   // training
   [/^restored your model: (.+), predicts (.+), (\d+) steps$/, "已恢复你的模型：$1，预测 $2，$3 步"],
   [/^pretrained model loaded: (.+), predicts (.+), (\d+) steps — train on to continue$/, "已加载预训练模型：$1，预测 $2，$3 步——继续训练即可"],

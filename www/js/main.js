@@ -14,6 +14,7 @@ import { startTweedie1dView } from "./tweedie1d-view.js";
 import { startScoreMatchingView } from "./score-matching-view.js";
 import { startNoisingView } from "./noising-view.js";
 import { startLangevinView } from "./langevin-view.js";
+import { startElboBreakdownView } from "./elbo-breakdown-view.js";
 
 function showLoadError(err) {
   const el = document.getElementById("load-error");
@@ -35,20 +36,27 @@ const TRAIN_KEYS = ["train-dataset", "train-param", "train-weighting", "train-lr
 
 async function start() {
   const engine = window.wasmBindings;
+  let train = null;
   try {
-    // each numerical companion starts on its own: an engine error shows in its section only
-    for (const [id, view] of [["vae", startVaeView], ["schedule", startScheduleView], ["noising", startNoisingView], ["elbo-forms", startElboFormsView],
-      ["kl-mse", startKlView], ["tweedie", startTweedieView], ["tweedie-1d", startTweedie1dView], ["score-matching", startScoreMatchingView], ["langevin", startLangevinView]]) {
-      try { view(engine); } catch (err) { showSectionError(id, err); }
-      // (the VAE, ELBO-form, 1-D Tweedie and score-matching views compute in compute-worker.js)
-    }
-    const train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)) });
+    train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)) });
     train.sample = (name, n) => engine.sampleDataset({ name, n, seed: 999 });
-    const chain = startChainView(train);
-    train.restored.then(() => { chain.create(); writeUrlState(); }); // the pretrained (or your) model's chain, ready to step
   } catch (err) {
-    showLoadError(err);
-    return;
+    showSectionError("training", err);
+  }
+  // each numerical companion starts on its own: an engine error shows in its section only (most
+  // compute in compute-worker.js; chapter 3 can also ask the training worker about your network)
+  for (const [id, view] of [["vae", startVaeView], ["schedule", startScheduleView], ["noising", startNoisingView], ["elbo-forms", startElboFormsView],
+    ["elbo-breakdown", startElboBreakdownView], ["kl-mse", startKlView], ["tweedie", startTweedieView], ["tweedie-1d", startTweedie1dView],
+    ["score-matching", startScoreMatchingView], ["langevin", startLangevinView]]) {
+    try { view(engine, train); } catch (err) { showSectionError(id, err); }
+  }
+  if (train) {
+    try {
+      const chain = startChainView(train);
+      train.restored.then(() => { chain.create(); writeUrlState(); }); // the pretrained (or your) model's chain, ready to step
+    } catch (err) {
+      showSectionError("chain", err);
+    }
   }
   await showBackend(engine);
   document.body.dataset.ready = "true";

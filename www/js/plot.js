@@ -92,7 +92,7 @@ function fillChartTable(details, rec) {
 
 /**
  * Draw `series` = [{label, x, y, dashed?}] in the chart element `el` (a <div class="chart">).
- * opts: {logY, marker (an x value drawn as a dashed line), xLabel}. Later calls with the same
+ * opts: {logY, marker (an x value drawn as a dashed line), xLabel, bars (draw bars, not lines)}. Later calls with the same
  * series labels and options update the data in place (cheap while training).
  */
 export function lineChart(el, series, opts = {}) {
@@ -100,7 +100,7 @@ export function lineChart(el, series, opts = {}) {
   if (!uPlot) { el.textContent = "the chart library did not load"; return; }
   const labels = series.map((s) => tr(s.label));
   const xLabel = tr(opts.xLabel || "t");
-  const key = JSON.stringify([labels, xLabel, !!opts.logY, series.map((s) => !!s.dashed)]);
+  const key = JSON.stringify([labels, xLabel, !!opts.logY, !!opts.bars, series.map((s) => !!s.dashed)]);
   const data = align(series, opts.logY);
   let rec = charts.get(el);
   const width = Math.max(200, Math.floor(el.clientWidth || 440));
@@ -119,17 +119,18 @@ export function lineChart(el, series, opts = {}) {
     };
     rec.plot = new uPlot({
       width, height,
-      scales: { x: { time: false }, y: { distr: opts.logY ? 3 : 1 } },
+      scales: { x: { time: false }, y: opts.bars ? { range: (u, lo, hi) => [Math.min(0, lo), hi * 1.05 || 1] } : { distr: opts.logY ? 3 : 1 } },
       axes: [{ label: xLabel, labelSize: 18, size: 36 }, opts.logY
         // a log axis: ticks and grid lines at the powers of ten only
         ? { size: 56, splits: (u, i, min, max) => pow10Splits(min, max), values: (u, vals) => vals.map((v) => (v == null ? "" : pow10Label(v))) }
         : { size: 56, values: (u, vals) => vals.map((v) => (v == null ? "" : fmt(v))) }],
       series: [
         { label: xLabel, value: (u, v) => (v == null ? "—" : fmt(v)) },
-        ...series.map((s, k) => ({
-          label: labels[k], stroke: COLORS[k % COLORS.length], width: 2, dash: s.dashed ? [6, 4] : undefined,
-          spanGaps: true, points: { show: (u) => u.data[0].length <= 40, size: 6 }, value: (u, v) => (v == null ? "—" : fmt(v)),
-        })),
+        ...series.map((s, k) => (opts.bars
+          ? { label: labels[k], stroke: COLORS[k % COLORS.length], fill: COLORS[k % COLORS.length] + "99", width: 1,
+            paths: uPlot.paths.bars({ size: [0.85, 60] }), points: { show: false }, value: (u, v) => (v == null ? "—" : fmt(v)) }
+          : { label: labels[k], stroke: COLORS[k % COLORS.length], width: 2, dash: s.dashed ? [6, 4] : undefined,
+            spanGaps: true, points: { show: (u) => u.data[0].length <= 40, size: 6 }, value: (u, v) => (v == null ? "—" : fmt(v)) })),
       ],
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },

@@ -134,6 +134,7 @@ export function startTrainView({ fromUrl = false } = {}) {
         : ` (σ² = ${sig})`;
       heldOutText.textContent = `held-out −ELBO at step ${m.step}: ${fmt(m.negElboPerDim)} ± ${fmt(m.stdError)} ${m.unit}${gap}`;
       section.dataset.heldout = String(m.negElboPerDim);
+      dispatchEvent(new CustomEvent("heldout-dl", { detail: { ...m, dataset: $("train-dataset").value } })); // chapter 3's breakdown
       if (m.gapPerDim != null) section.dataset.gap = String(m.gapPerDim);
       draw();
     } else if (m.type === "fallback") {

@@ -138,6 +138,9 @@ onmessage = async ({ data: m }) => {
         if (m.variance) heldOutOptions = { ...heldOutOptions, variance: m.variance };
         post(await heldOut());
         break;
+      case "elbo-forms": // chapter 3 for the network: both ELBO forms from the same trajectories
+        post({ type: "elbo-forms", id: m.id, result: await exclusive(() => trainer.elboForms(m.options)) });
+        break;
       case "load": post({ type: "loaded", header: await exclusive(() => trainer.load(new Uint8Array(m.bytes))), id: m.id }); break;
       default: throw new Error(`unknown command ${m.cmd}`);
     }

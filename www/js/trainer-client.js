@@ -95,6 +95,7 @@ export class TrainerClient {
   // the reverse chain, hosted by the same worker (it uses the trainer's network)
   chain(cmd, fields = {}) { return this.request("chain-" + cmd, fields); }
   async save() { return (await this.request("save")).bytes; }
+  async elboForms(options) { return (await this.request("elbo-forms", { options })).result; }
   async load(bytes) {
     const copy = bytes.slice();
     const header = (await this.request("load", { bytes: copy.buffer }, [copy.buffer])).header;
