@@ -284,6 +284,23 @@ test("the reverse chain steps with the arrow keys and the inspector follows", as
   assert.deepEqual(problems, []);
 });
 
+test("chapter 7: DDPM and DDIM side by side from the same x_T", async () => {
+  // with the exact oracle: the network here runs on SwiftShader's WebGPU, far too slow for 1000 steps
+  await page.selectOption("#chain-model", "oracle");
+  await page.fill("#chain-particles", "1000");
+  await page.click("#chain-compare");
+  await page.waitForSelector("#cmp-status[data-pass]", { timeout: 240_000 });
+  await passes("#cmp-status");
+  assert.equal(await page.locator("#cmp-table tbody tr").count(), 4); // ring8: the mode-share row too
+  const cells = await page.locator("#cmp-table tbody tr:first-child td").allTextContents();
+  assert.deepEqual(cells, ["1000", "50"]);
+  const mmd = Number(await page.locator("#chain").getAttribute("data-compared"));
+  assert.ok(Number.isFinite(mmd) && mmd < 0.05, `DDIM's MMD² ${mmd}`);
+  await page.locator("#chain").screenshot({ path: artifacts + "chain-compare.png" });
+  await page.fill("#chain-particles", "2000");
+  await page.selectOption("#chain-model", "network");
+});
+
 test("a short training run in the worker updates the loss chart and the held-out ELBO", async () => {
   await page.selectOption("#train-dataset", "ring8");
   await page.selectOption("#train-backend", "cpu");

@@ -1,7 +1,8 @@
 // Section 4: the reverse chain, one step at a time. The chain lives in the training worker (it
 // uses the trained network, or the exact oracle of the 8 Gaussians); this view draws the particles,
 // follows one of them with its trajectory, and shows what the model says at the current step.
-import { fmt, readNumber } from "./plot.js";
+import { fillTable, fmt, readNumber, setCheck, setPending } from "./plot.js";
+import { drawCloud } from "./cloud.js";
 
 export function startChainView(train) {
   const $ = (id) => document.getElementById(id);
@@ -171,6 +172,42 @@ export function startChainView(train) {
     section.dataset.inspector = JSON.stringify(particle ? particle.x0 : null);
   }
 
+  // DDPM and DDIM side by side, from the same seed (the same x_T), with the model chosen above
+  async function compare() {
+    const cmpStatus = $("cmp-status");
+    const ds = $("train-dataset").value;
+    if (ds === "digits") { err.textContent = "The chain view draws 2-D data: choose a 2-D data set in section 6 (the digits train, but are not drawn here)."; return; }
+    const source = $("chain-model").value;
+    if (source === "oracle" && ds !== "ring8") { err.textContent = "The exact oracle is known for the 8 Gaussians only: choose them in section 6, or use your network."; return; }
+    let particles, seed;
+    try { particles = readNumber($("chain-particles"), "particles"); seed = readNumber($("chain-seed"), "seed"); } catch (e) { err.textContent = e.message; return; }
+    setPending(cmpStatus, "running DDPM (1000 steps) and DDIM (50 steps)…");
+    $("chain-compare").disabled = true;
+    try {
+      const r = await train.client.chain("compare", { particles, seed, source, dataset: ds, T: 1000 });
+      err.textContent = "";
+      const c = r.compare;
+      drawCloud($("cmp-ddpm"), c.ddpm.state);
+      drawCloud($("cmp-ddim"), c.ddim.state);
+      const rows = [
+        ["reverse steps (network evaluations)", c.ddpm.steps, c.ddim.steps],
+        ["time in the worker (ms)", Math.round(c.ddpm.ms), Math.round(c.ddim.ms)],
+        [`MMD² to held-out data (two data samples: ${fmt(c.floor)})`, c.ddpm.mmd2, c.ddim.mmd2],
+      ];
+      if (c.ddpm.modeWeightError != null) rows.push(["largest error in a mode's share", c.ddpm.modeWeightError, c.ddim.modeWeightError]);
+      fillTable(document.querySelector("#cmp-table tbody"), rows);
+      setCheck(cmpStatus, c.sameStart, c.sameStart
+        ? `both chains started from the same ${particles} points x_T (seed ${seed}); DDIM used ${c.ddim.steps} steps to DDPM's ${c.ddpm.steps}.`
+        : "the two chains did not start from the same points");
+      section.dataset.compared = String(c.ddim.mmd2);
+    } catch (e) {
+      err.textContent = e.message;
+      setPending(cmpStatus, "");
+    } finally {
+      $("chain-compare").disabled = false;
+    }
+  }
+
   canvas.addEventListener("click", async (ev) => {
     if (!state) return;
     const r = canvas.getBoundingClientRect(), size = r.width;
@@ -188,6 +225,7 @@ export function startChainView(train) {
   });
   slider.addEventListener("change", () => to(Number(slider.value)));
   $("chain-new").addEventListener("click", create);
+  $("chain-compare").addEventListener("click", compare);
   $("chain-step").addEventListener("click", step);
   $("chain-back").addEventListener("click", back);
   $("chain-play").addEventListener("click", play);

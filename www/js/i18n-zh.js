@@ -50,6 +50,10 @@ const html = {
     σ<sub>t</sub>² = β<sub>t</sub> 或 β̃<sub>t</sub>；DDIM（η = 0）沿 x̂<sub>0</sub> 与 ε̂ 确定性地移动；朗之万动力学沿分数前进，
     x ← x + (α/2) s(x) + √α z ${E("§2.1")}；退火朗之万则逐级降低噪声水平 σ ${E("§2.2.6")}。
     用按钮或 ← → 键单步（先点一下图），或拖动滑块。红色粒子被跟踪：它的轨迹，以及一个绿色叉号，标出模型从它当前位置预测的 x̂<sub>0</sub>。`,
+  "compare.h": "DDPM 与 DDIM，从同一个 x<sub>T</sub> 出发",
+  "compare.intro": `同一个随机种子给两个采样器相同的起始噪声。DDPM 走完全部 1000 个随机步 ${E("1.115")}；η = 0 的 DDIM 沿 x̂<sub>0</sub> 与 ε̂ 走 50 个确定性的步，使用同一个网络（或上面选定的预言机）。
+    比较粒子最后落在哪里、每团点与留出数据有多接近，以及各自的代价。`,
+  "cmp-ddpm.caption": "DDPM，σ² = β<sub>t</sub>，1000 步",
   "score-matching.intro": `基于能量的模型 p(x) = e<sup>−f(x)</sup>/C ${E("2.12")} 的分数是 ∇log p(x) = −∇f(x)：归一化常数消失了 ${E("2.13")}。
     分数模型 s<sub>θ</sub> 可以用显式分数匹配 E<sub>p</sub>‖∇log p − s<sub>θ</sub>‖² ${E("2.14")} 来拟合——但这需要未知的分数——
     或者分部积分后用隐式损失 E<sub>p</sub>[½‖s<sub>θ</sub>‖² + tr ∇s<sub>θ</sub>] ${E("2.15")}，或用去噪分数匹配 ½E‖s<sub>θ</sub>(x̃) + (x̃ − x)/σ²‖² ${E("2.24")}，它匹配的是加噪数据 q<sub>σ</sub> 的分数 ${E("2.18")}。
@@ -96,6 +100,10 @@ const text = {
   "2b · A data set, noised: the closed form against the iterated chain": "2b · 给数据集加噪：闭式与迭代链的对照",
   points: "点数", "closed form": "闭式", iterated: "迭代", "1 − ᾱ_k (exact)": "1 − ᾱ_k（精确）", "closed form (1.73)": "闭式 (1.73)", "iterated (1.63)": "迭代 (1.63)",
   "the data set and its two noised versions": "数据集及其两种加噪结果", "second moment of the residual over the steps": "残差二阶矩随步数的变化",
+  // chapter 7, compare
+  "Run DDPM and DDIM": "运行 DDPM 与 DDIM", "DDIM, η = 0, 50 steps": "DDIM，η = 0，50 步", "reverse steps (network evaluations)": "反向步数（网络调用次数）",
+  "time in the worker (ms)": "在 worker 中的用时（毫秒）", "DDPM samples": "DDPM 样本", "DDIM samples": "DDIM 样本",
+  "running DDPM (1000 steps) and DDIM (50 steps)…": "正在运行 DDPM（1000 步）与 DDIM（50 步）…",
   // section 8b
   "8b · Langevin dynamics and annealed Langevin on an unbalanced mixture": "8b · 不平衡混合分布上的朗之万动力学与退火朗之万",
   "weight w of the light mode": "轻模态的权重 w", "plain Langevin steps": "普通朗之万步数", "plain Langevin (step 0.01)": "普通朗之万（步长 0.01）",
@@ -213,6 +221,8 @@ const patterns = [
   [/^✓ annealed Langevin recovers the weights \(largest error (.+)\); plain Langevin with the same exact score, from the same points, is off by (.+): it keeps the split it started with\.$/,
     "✓ 退火朗之万恢复了权重（最大误差 $1）；用同样精确的分数、从同样起点出发的普通朗之万偏差 $2：它保持了起点时的分配。"],
   [/^✓ the three terms add up to the held-out −ELBO \((.+) ± (.+) (nats\/dim|bits\/dim) at step (\d+), to (.+)\)\.$/, "✓ 三项之和等于留出 −ELBO（第 $4 步为 $1 ± $2 $3，误差 $5）。"],
+  [/^MMD² to held-out data \(two data samples: (.+)\)$/, "与留出数据的 MMD²（两份数据样本之间：$1）"],
+  [/^✓ both chains started from the same (\d+) points x_T \(seed (\d+)\); DDIM used (\d+) steps to DDPM's (\d+)\.$/, "✓ 两条链从同样的 $1 个点 x_T 出发（种子 $2）；DDIM 用了 $3 步，DDPM 用了 $4 步。"],
   // training
   [/^restored your model: (.+), predicts (.+), (\d+) steps$/, "已恢复你的模型：$1，预测 $2，$3 步"],
   [/^pretrained model loaded: (.+), predicts (.+), (\d+) steps — train on to continue$/, "已加载预训练模型：$1，预测 $2，$3 步——继续训练即可"],

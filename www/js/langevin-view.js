@@ -4,6 +4,7 @@
 // mass between the modes, so the shares come out right. Computed in the compute worker.
 import { latest } from "./compute.js";
 import { fillTable, fmt, lineChart, readNumber, setCheck, setPending } from "./plot.js";
+import { drawCloud } from "./cloud.js";
 
 const VIEW = 4.5; // each picture shows [−VIEW, VIEW]²
 
@@ -27,25 +28,13 @@ export function startLangevinView() {
     run(args);
   }
 
-  function drawCloud(canvas, r, means) {
-    const dpr = devicePixelRatio || 1, size = Math.round((canvas.clientWidth || 300) * dpr);
-    if (canvas.width !== size) { canvas.width = size; canvas.height = size; }
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fbfbfd"; ctx.fillRect(0, 0, size, size);
-    const px = (v) => ((v + VIEW) / (2 * VIEW)) * size, py = (v) => ((VIEW - v) / (2 * VIEW)) * size;
-    ctx.strokeStyle = "#e2e4ea"; ctx.lineWidth = dpr;
-    ctx.beginPath(); ctx.moveTo(px(-VIEW), py(VIEW)); ctx.lineTo(px(VIEW), py(-VIEW)); ctx.stroke(); // the boundary between the modes
-    ctx.fillStyle = "rgba(40, 70, 140, 0.45)";
-    const s = r.state;
-    for (let i = 0; i < s.length; i += 2) ctx.fillRect(px(s[i]) - dpr, py(s[i + 1]) - dpr, 2 * dpr, 2 * dpr);
-    ctx.strokeStyle = "#d0452a"; ctx.lineWidth = 2 * dpr;
-    for (const [a, b] of means) { ctx.beginPath(); ctx.arc(px(a), py(b), 1.0 / (2 * VIEW) * size, 0, 2 * Math.PI); ctx.stroke(); }
+  function clouds(r) {
+    for (const [id, run] of [["lg-plain", r.plain], ["lg-annealed", r.annealed]]) drawCloud($(id), run.state, { view: VIEW, circles: r.means, diagonal: true, color: "rgba(40, 70, 140, 0.45)" });
   }
 
   function draw(r) {
     err.textContent = "";
-    drawCloud($("lg-plain"), r.plain, r.means);
-    drawCloud($("lg-annealed"), r.annealed, r.means);
+    clouds(r);
     const w = r.weights[0];
     lineChart($("chart-lg"), [
       { label: "plain Langevin", x: r.plain.at, y: r.plain.share },
@@ -68,6 +57,6 @@ export function startLangevinView() {
 
   for (const el of [light, particles, steps, seed]) el.addEventListener("change", render);
   $("lg-form").addEventListener("submit", (e) => e.preventDefault());
-  addEventListener("resize", () => { if (last) { drawCloud($("lg-plain"), last.plain, last.means); drawCloud($("lg-annealed"), last.annealed, last.means); } });
+  addEventListener("resize", () => last && clouds(last));
   render();
 }

@@ -79,7 +79,7 @@ async function chainReply(selected) {
   return { at, state, particle, posterior: posterior && { ...posterior, x0: Array.from(posterior.x0), mean: Array.from(posterior.mean), modelMean: Array.from(posterior.modelMean) }, transfer: [state.buffer] };
 }
 async function chainCommand(m) {
-  if (!chain && m.cmd !== "chain-create") throw new Error("there is no chain yet (or the engine restarted on the CPU): press New chain");
+  if (!chain && m.cmd !== "chain-create" && m.cmd !== "chain-compare") throw new Error("there is no chain yet (or the engine restarted on the CPU): press New chain");
   switch (m.cmd) {
     case "chain-create": {
       chain?.free();
@@ -98,6 +98,25 @@ async function chainCommand(m) {
       return { quality: { ...q, modeFractions: q.modeFractions && Array.from(q.modeFractions), modeWeights: q.modeWeights && Array.from(q.modeWeights), floor } };
     }
     case "chain-field": return { field: await chain.scoreField(m.points) };
+    case "chain-compare": { // DDPM (1000 steps) and DDIM (50 steps, η = 0) from the same seed, so the same x_T
+      const make = (config) => (m.source === "oracle" ? dl.Chain.withOracle({ ...config, T: m.T }, dl.Mixture.ring8({})) : trainer.chain(config));
+      const ref = dl.sampleDataset({ name: m.dataset, n: 1000, seed: 777 });
+      const runs = {};
+      for (const [name, config] of [["ddpm", { sampler: "ddpm", variance: "beta" }], ["ddim", { sampler: "ddim", eta: 0, steps: 50 }]]) {
+        const c = make({ ...config, particles: m.particles, seed: m.seed });
+        const start = c.state();
+        const t0 = performance.now();
+        await c.runTo(c.length);
+        const ms = performance.now() - t0;
+        const q = c.quality(ref);
+        runs[name] = { start, state: c.state(), steps: c.length, ms, mmd2: q.mmd2, modeWeightError: q.modeWeightError ?? null };
+        c.free();
+      }
+      const sameStart = runs.ddpm.start.length === runs.ddim.start.length && runs.ddpm.start.every((v, i) => v === runs.ddim.start[i]);
+      for (const r of Object.values(runs)) delete r.start;
+      const floor = dl.mmd2(dl.sampleDataset({ name: m.dataset, n: m.particles, seed: 778 }), ref, 2);
+      return { compare: { ...runs, sameStart, floor }, transfer: [runs.ddpm.state.buffer, runs.ddim.state.buffer] };
+    }
   }
 }
 
