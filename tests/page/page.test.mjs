@@ -473,3 +473,45 @@ test("training on WebGPU in the worker; a lost GPU device falls back to the CPU 
   await page.locator("#training").screenshot({ path: artifacts + "training-fallback.png" });
   assert.deepEqual(problems.filter((p) => !/WebGPU|device|GPU/i.test(p)), []);
 });
+
+test("points the reader draws become a data set: drawn by mouse and keyboard, kept, trained on, sampled", async () => {
+  const p4 = await page.context().newPage();
+  const errors = [];
+  p4.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await p4.goto(http.url + "?train-dataset=points&train-backend=cpu&train-steps=40&train-batch=64#training");
+    await p4.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+    assert.equal(await p4.locator("#draw-panel").isVisible(), true);
+    await p4.click("#draw-clear");
+    // too few points: training refuses with a sentence
+    await p4.click("#train-start");
+    await p4.waitForFunction(() => /points .* at least/.test(document.getElementById("train-error").textContent), null, { timeout: 60_000 });
+    // a stroke with the mouse, and points by keyboard
+    const box = await p4.locator("#draw-canvas").boundingBox();
+    await p4.mouse.move(box.x + box.width * 0.25, box.y + box.height * 0.3);
+    await p4.mouse.down();
+    for (let i = 0; i <= 30; i++) await p4.mouse.move(box.x + box.width * (0.25 + i / 60), box.y + box.height * (0.3 + i / 80));
+    await p4.mouse.up();
+    await p4.locator("#draw-canvas").focus();
+    for (const key of ["ArrowLeft", "ArrowLeft", " ", "ArrowDown", " ", " "]) await p4.keyboard.press(key);
+    const n = Number(await p4.locator("#draw-panel").getAttribute("data-points"));
+    assert.ok(n >= 60, `${n} points drawn`);
+    await p4.locator("#draw-panel").screenshot({ path: artifacts + "draw-points.png" });
+    await p4.click("#train-start");
+    await p4.waitForSelector("#training[data-state=done]", { timeout: 180_000 });
+    assert.equal(await p4.locator("#training").getAttribute("data-steps"), "40");
+    assert.equal(await p4.locator("#train-error").textContent(), "");
+    // the chain samples from the network trained on them, scored against the drawn points
+    await p4.click("#chain-new");
+    await p4.waitForFunction(() => document.getElementById("chain").dataset.t === "1000", null, { timeout: 60_000 });
+    await p4.click("#chain-end");
+    await p4.waitForSelector("#chain[data-mmd]", { timeout: 240_000 });
+    // a reload keeps the drawing
+    await p4.reload();
+    await p4.waitForSelector("body[data-ready=true]", { timeout: 180_000 });
+    assert.equal(Number(await p4.locator("#draw-panel").getAttribute("data-points")), n);
+    assert.deepEqual(errors, []);
+  } finally {
+    await p4.close();
+  }
+});

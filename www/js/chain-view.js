@@ -100,7 +100,7 @@ export function startChainView(train) {
   }
 
   async function quality() {
-    const r = await send("quality", { dataset });
+    const r = await send("quality", { dataset, reference: dataset === "points" ? train.sample("points", 1000) : undefined });
     if (!r) return;
     const q = r.quality;
     section.dataset.mmd = String(q.mmd2);
@@ -184,7 +184,7 @@ export function startChainView(train) {
     setPending(cmpStatus, "running DDPM (1000 steps) and DDIM (50 steps)…");
     $("chain-compare").disabled = true;
     try {
-      const r = await train.client.chain("compare", { particles, seed, source, dataset: ds, T: 1000 });
+      const r = await train.client.chain("compare", { particles, seed, source, dataset: ds, T: 1000, reference: ds === "points" ? train.sample("points", 1000) : undefined });
       err.textContent = "";
       const c = r.compare;
       drawCloud($("cmp-ddpm"), c.ddpm.state);

@@ -44,6 +44,7 @@ const html = {
   "training.intro": `DDPM 的算法 1：从数据中抽 x<sub>0</sub>，t 在 1..T 中均匀抽取，ε ~ N(0, I)，让网络输出回归 x<sub>0</sub> ${E("1.100")}、ε ${E("1.119")} 或分数 ${E("1.140")}，
     权重为 L<sub>simple</sub>（普通均方误差）或真正的 ELBO 权重。留出数据上每维的 −ELBO ${E("1.62")} 是模型负对数似然的上界；对八高斯数据，它与数据的真实熵并列显示，两者之差是 KL(数据 ‖ 模型) 的上界。
     训练在 Web Worker 中运行，页面始终可以操作。`,
+  "draw.help": "画出你自己的数据集：在方框上点击或拖动来喷洒点（或者聚焦它，用方向键和空格）。一两个形状、几百个点就能训练得不错；它们保存在这个浏览器里。",
   "chart-elbo.caption": `留出数据上每维的 −ELBO <span id="elbo-unit"></span>，对八高斯还有数据的熵`,
   "chain.intro": `采样让学到的反向过程从噪声走到数据。DDPM 的算法 2 取
     x<sub>t−1</sub> = μ<sub>θ</sub>(x<sub>t</sub>, t) + σ<sub>t</sub> z，其中 μ<sub>θ</sub> = (x<sub>t</sub> − β<sub>t</sub>/√(1−ᾱ<sub>t</sub>) ε̂)/√α<sub>t</sub> ${E("1.115")}，
@@ -141,6 +142,8 @@ const text = {
   "E[θ|x] by quadrature (1.120) and x + σ² d/dx log p(x) (1.121), over x; the green dashed line is x itself (no shrinkage)": "数值积分得到的 E[θ|x] (1.120) 与 x + σ² d/dx log p(x) (1.121)，随 x 变化；绿色虚线是 x 本身（不收缩）",
   // section 6
   data: "数据", "8 Gaussians": "八个高斯", "two moons": "双月", "swiss roll": "瑞士卷", checkerboard: "棋盘", circles: "同心圆", "8×8 digits": "8×8 手写数字",
+  "points you draw": "你画的点", Clear: "清除",
+  "draw the data: click or drag to add points; with the keyboard, arrows move the cursor and space adds points": "画出数据：点击或拖动来添加点；用键盘时，方向键移动光标，空格添加点",
   predict: "预测", "ε (1.119)": "ε (1.119)", "x₀ (1.100)": "x₀ (1.100)", "score (1.140)": "分数 (1.140)", weighting: "权重",
   "learning rate": "学习率", batch: "批大小", steps: "步数", "ELBO with σ²": "ELBO 中取 σ²", backend: "后端", auto: "自动",
   Train: "训练", Pause: "暂停", Resume: "继续", Reset: "重置", "Export weights": "导出权重", "Import weights": "导入权重",

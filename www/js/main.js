@@ -39,7 +39,7 @@ async function start() {
   let train = null;
   try {
     train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)) });
-    train.sample = (name, n) => engine.sampleDataset({ name, n, seed: 999 });
+    train.sample = (name, n) => (name === "points" ? train.drawn.sample(n) : engine.sampleDataset({ name, n, seed: 999 }));
   } catch (err) {
     showSectionError("training", err);
   }

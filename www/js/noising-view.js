@@ -3,6 +3,7 @@
 // The schedule is chapter 2's (its kind and T controls); the engine runs in the compute worker.
 import { latest } from "./compute.js";
 import { fillTable, fmt, lineChart, pm, readNumber, setCheck, setPending } from "./plot.js";
+import { dots, prepareCanvas } from "./cloud.js";
 
 const EXTENT = 3.5; // the picture shows [-EXTENT, EXTENT]²
 
@@ -30,21 +31,10 @@ export function startNoisingView() {
   }
 
   function drawPoints(r) {
-    const dpr = devicePixelRatio || 1;
-    const size = Math.round((canvas.clientWidth || 420) * dpr);
-    if (canvas.width !== size) { canvas.width = size; canvas.height = size; }
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, size, size);
-    const px = (v) => ((v + EXTENT) / (2 * EXTENT)) * size, py = (v) => ((EXTENT - v) / (2 * EXTENT)) * size;
-    ctx.strokeStyle = "#e5e7eb"; ctx.lineWidth = dpr;
-    ctx.beginPath(); ctx.moveTo(px(0), 0); ctx.lineTo(px(0), size); ctx.moveTo(0, py(0)); ctx.lineTo(size, py(0)); ctx.stroke();
-    const dots = (pts, color, radius) => {
-      ctx.fillStyle = color;
-      for (let i = 0; i < pts.length; i += 2) ctx.fillRect(px(pts[i]) - radius, py(pts[i + 1]) - radius, 2 * radius, 2 * radius);
-    };
-    dots(r.x0, "rgba(107,114,128,0.35)", 1.2 * dpr);
-    dots(r.closed, "rgba(37,99,235,0.55)", 1.3 * dpr);
-    dots(r.iterated, "rgba(234,88,12,0.55)", 1.3 * dpr);
+    const c = prepareCanvas(canvas, { view: EXTENT });
+    dots(c, r.x0, "rgba(107,114,128,0.35)", 1.2);
+    dots(c, r.closed, "rgba(37,99,235,0.55)", 1.3);
+    dots(c, r.iterated, "rgba(234,88,12,0.55)", 1.3);
   }
 
   function draw(r) {

@@ -2,6 +2,7 @@
 // loss per t; pause / resume / reset; export and import weights.
 import { lineChart, fmt, readNumber } from "./plot.js";
 import { TrainerClient } from "./trainer-client.js";
+import { startDrawPoints } from "./draw-points.js";
 
 export function startTrainView({ fromUrl = false } = {}) {
   const $ = (id) => document.getElementById(id);
@@ -11,6 +12,7 @@ export function startTrainView({ fromUrl = false } = {}) {
   let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null;
 
   const client = new TrainerClient(onEvent);
+  const drawn = startDrawPoints(); // the "points you draw" data set
   const STORE = "diffusion-lab.training";
   const PRETRAINED = { ring8: "ring8-eps", moons: "moons-eps", digits: "digits-eps" };
 
@@ -20,6 +22,7 @@ export function startTrainView({ fromUrl = false } = {}) {
   function applyConfig(c) {
     $("train-dataset").value = c.dataset; $("train-param").value = c.parameterization; $("train-weighting").value = c.weighting;
     $("train-lr").value = String(c.learningRate); $("train-batch").value = String(c.batchSize); $("train-seed").value = String(c.seed);
+    if (c.dataset === "points" && c.points) drawn.set(c.points);
   }
 
   // Keep the reader's model: after each run its weights and config go to localStorage.
@@ -88,8 +91,10 @@ export function startTrainView({ fromUrl = false } = {}) {
   }
 
   function readConfig() {
+    const dataset = $("train-dataset").value;
     return {
-      dataset: $("train-dataset").value,
+      dataset,
+      ...(dataset === "points" ? { points: Array.from(drawn.points()), dim: 2 } : {}),
       parameterization: $("train-param").value,
       weighting: $("train-weighting").value,
       learningRate: readNumber($("train-lr"), "learning rate"),
@@ -165,8 +170,16 @@ export function startTrainView({ fromUrl = false } = {}) {
     setState("creating");
     if (!carry) { losses = []; elbo = []; lossByT = null; }
     progress.textContent = "building the model…";
-    const r = await client.create(config, { backend });
-    if (carry) await client.load(carry);
+    let r;
+    try {
+      r = await client.create(config, { backend });
+      if (carry) await client.load(carry);
+    } catch (e) {
+      // a config the engine refuses (too few drawn points, …) leaves the previous model usable
+      progress.textContent = "";
+      setState(lastConfigKey ? "ready" : "idle");
+      throw e;
+    }
     lastConfigKey = key; lastBackend = backend;
     section.dataset.backend = r.backend.kind;
     progress.textContent = `ready on ${r.backend.kind === "webgpu" ? "WebGPU" : "CPU"}${carry ? ", with the weights so far" : ""}`;
@@ -221,5 +234,5 @@ export function startTrainView({ fromUrl = false } = {}) {
   setState("idle");
   draw();
   const restored = restore();
-  return { client, restored };
+  return { client, restored, drawn };
 }

@@ -68,6 +68,13 @@ async function train({ steps, evalEvery = 200 }) {
 // particles never block the page. Each reply carries the particles and, for the selected
 // particle, what the inspector shows.
 let chain = null;
+// n rows drawn with replacement from row-major 2-D points (a seeded LCG: the reader's data has no sampler in the engine)
+function resample(points, n, seed) {
+  const rows = points.length / 2, out = new Float64Array(2 * n);
+  let s = (seed % 2147483646) + 1;
+  for (let i = 0; i < n; i++) { s = (s * 16807) % 2147483647; const k = s % rows; out[2 * i] = points[2 * k]; out[2 * i + 1] = points[2 * k + 1]; }
+  return out;
+}
 const pick = (a, i, d) => (a ? Array.from(a.subarray(i * d, (i + 1) * d)) : null);
 async function chainReply(selected) {
   const d = 2, i = selected ?? 0;
@@ -92,15 +99,18 @@ async function chainCommand(m) {
     case "chain-to": await chain.runTo(m.position); return chainReply(m.selected);
     case "chain-inspect": return chainReply(m.selected);
     case "chain-quality": {
-      const ref = dl.sampleDataset({ name: m.dataset, n: 1000, seed: 777 });
+      // the reference: held-out data, or (for the reader's own points) draws from those points
+      const data = (n, seed) => (m.reference ? resample(m.reference, n, seed) : dl.sampleDataset({ name: m.dataset, n, seed }));
+      const ref = data(1000, 777);
       const q = chain.quality(ref);
-      const floor = dl.mmd2(dl.sampleDataset({ name: m.dataset, n: chain.state().length / 2, seed: 778 }), ref, 2);
+      const floor = dl.mmd2(data(chain.state().length / 2, 778), ref, 2);
       return { quality: { ...q, modeFractions: q.modeFractions && Array.from(q.modeFractions), modeWeights: q.modeWeights && Array.from(q.modeWeights), floor } };
     }
     case "chain-field": return { field: await chain.scoreField(m.points) };
     case "chain-compare": { // DDPM (1000 steps) and DDIM (50 steps, η = 0) from the same seed, so the same x_T
       const make = (config) => (m.source === "oracle" ? dl.Chain.withOracle({ ...config, T: m.T }, dl.Mixture.ring8({})) : trainer.chain(config));
-      const ref = dl.sampleDataset({ name: m.dataset, n: 1000, seed: 777 });
+      const data = (n, seed) => (m.reference ? resample(m.reference, n, seed) : dl.sampleDataset({ name: m.dataset, n, seed }));
+      const ref = data(1000, 777);
       const runs = {};
       for (const [name, config] of [["ddpm", { sampler: "ddpm", variance: "beta" }], ["ddim", { sampler: "ddim", eta: 0, steps: 50 }]]) {
         const c = make({ ...config, particles: m.particles, seed: m.seed });
@@ -114,7 +124,7 @@ async function chainCommand(m) {
       }
       const sameStart = runs.ddpm.start.length === runs.ddim.start.length && runs.ddpm.start.every((v, i) => v === runs.ddim.start[i]);
       for (const r of Object.values(runs)) delete r.start;
-      const floor = dl.mmd2(dl.sampleDataset({ name: m.dataset, n: m.particles, seed: 778 }), ref, 2);
+      const floor = dl.mmd2(data(m.particles, 778), ref, 2);
       return { compare: { ...runs, sameStart, floor }, transfer: [runs.ddpm.state.buffer, runs.ddim.state.buffer] };
     }
   }

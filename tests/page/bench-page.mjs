@@ -1,0 +1,89 @@
+// Page benchmark (numbers, not assertions): first paint, time to a ready engine, the size of what
+// the page downloads (wasm raw and gzipped), and the frame time while the reverse chain plays with
+// 10,000 particles. Run by `./scripts/bench.sh page` on the built page (dist/, or DIST=…).
+import { readdir, readFile, stat } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "./serve.mjs";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const dist = process.env.DIST || join(root, "dist");
+const ARGS = ["--no-sandbox", "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader", "--enable-unsafe-swiftshader"];
+const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+
+// sizes
+async function files(dir) {
+  const out = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await files(p))); else out.push(p);
+  }
+  return out;
+}
+const all = await files(dist);
+const wasm = all.filter((f) => f.endsWith(".wasm"));
+console.log(`BENCH page: ${dist}`);
+for (const f of wasm) {
+  const b = await readFile(f);
+  console.log(`BENCH wasm ${f.split("/").pop()}: ${kb(b.length)} raw, ${kb(gzipSync(b, { level: 9 }).length)} gzipped`);
+}
+let js = 0, jsGz = 0;
+for (const f of all.filter((f) => /\.(js|css|html)$/.test(f))) { const b = await readFile(f); js += b.length; jsGz += gzipSync(b, { level: 9 }).length; }
+console.log(`BENCH html + js + css: ${kb(js)} raw, ${kb(jsGz)} gzipped; everything in dist: ${kb((await Promise.all(all.map((f) => stat(f)))).reduce((s, x) => s + x.size, 0))}`);
+
+const http = await serve(dist);
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ARGS });
+try {
+  // first paint and a ready engine, three cold loads (fresh context each: no cache, no storage)
+  for (let i = 0; i < 3; i++) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    const t0 = Date.now();
+    await page.goto(http.url);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
+    const ready = Date.now() - t0;
+    await page.waitForSelector("#training[data-restored]", { timeout: 300_000 });
+    const restored = Date.now() - t0;
+    const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("paint").map((p) => [p.name, Math.round(p.startTime)])));
+    console.log(`BENCH load ${i + 1}: first paint ${paint["first-paint"]} ms, first contentful paint ${paint["first-contentful-paint"]} ms, engine ready ${ready} ms, pretrained model loaded ${restored} ms`);
+    await ctx.close();
+  }
+
+  // the reverse chain with 10,000 particles: frame times while it plays, and the drawing alone
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  await page.goto(http.url + "?chain-model=oracle&chain-particles=10000#chain");
+  await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
+  await page.waitForSelector("#chain[data-source=oracle]", { timeout: 300_000 });
+  const drawMs = await page.evaluate(async () => {
+    const { drawCloud } = await import("/js/cloud.js");
+    const c = document.getElementById("cmp-ddpm");
+    const pts = new Float64Array(20_000).map(() => (Math.random() - 0.5) * 5);
+    drawCloud(c, pts);
+    const t0 = performance.now();
+    for (let i = 0; i < 50; i++) drawCloud(c, pts);
+    return (performance.now() - t0) / 50;
+  });
+  console.log(`BENCH drawing 10,000 particles on a canvas: ${drawMs.toFixed(2)} ms per frame (budget at 60 fps: 16.7 ms)`);
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (now) => { window.__frames.push(now - last); last = now; if (window.__frames.length < 100000) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
+  const p0 = Number(await page.locator("#chain").getAttribute("data-position"));
+  await page.click("#chain-play");
+  await page.waitForTimeout(10_000);
+  await page.click("#chain-play");
+  const p1 = Number(await page.locator("#chain").getAttribute("data-position"));
+  const frames = (await page.evaluate(() => window.__frames)).slice(5).sort((a, b) => a - b);
+  const q = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))];
+  const mean = frames.reduce((s, v) => s + v, 0) / frames.length;
+  console.log(`BENCH playing the chain with 10,000 particles (oracle, worker): ${((p1 - p0) / 10).toFixed(1)} steps/s; frame time mean ${mean.toFixed(1)} ms, median ${q(0.5).toFixed(1)} ms, 95th percentile ${q(0.95).toFixed(1)} ms (${frames.length} frames)`);
+  await ctx.close();
+} finally {
+  await browser.close();
+  http.server.close();
+}
