@@ -223,6 +223,14 @@ test("Tweedie's check passes, and follows the reader's t and point", async () =>
   const after = await page.locator("#tweedie-table").textContent();
   assert.notEqual(after, before);
   assert.equal(await status.getAttribute("data-pass"), "true", await status.textContent());
+  // x₀, ε and score: one μ_θ and one loss, at this t and at t = 1 and t = 999
+  await passes("#three-status");
+  assert.match(await page.locator("#three-status").textContent(), /one loss in all 4 weightings/);
+  for (const t of ["1", "999"]) {
+    await page.locator("#tweedie-t").fill(t);
+    await passes("#three-status");
+  }
+  await page.locator("#tweedie-t").fill("210");
   await page.fill("#tweedie-x", "");
   assert.match(await page.locator("#tweedie-error").textContent(), /first coordinate must be a number/);
   await page.fill("#tweedie-x", "0.5");

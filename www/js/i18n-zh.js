@@ -39,6 +39,7 @@ const html = {
   "tweedie.intro": `若数据来自高斯混合（这里是环上的八个高斯），q(x<sub>t</sub>) 仍是高斯混合，所以引擎以闭式知道它的分数 ∇log q(x<sub>t</sub>) 以及后验均值 E[x<sub>0</sub>|x<sub>t</sub>]、E[ε|x<sub>t</sub>]。
     Tweedie 公式说，x<sub>0</sub> 的最佳猜测是 (x<sub>t</sub> + (1−ᾱ<sub>t</sub>) ∇log q(x<sub>t</sub>)) / √ᾱ<sub>t</sub> ${E("1.125")}，而分数是 −E[ε|x<sub>t</sub>]/√(1−ᾱ<sub>t</sub>) ${E("1.143")}。
     点击图移动 x<sub>t</sub>；拖动滑块改变 t。`,
+  "three-table.caption": "同一件事的三种说法，在这个 x<sub>t</sub> 与 t：x₀、ε 或分数",
   "tweedie-1d.intro": `观测 x = θ + σε。在平方误差下 θ 的最佳估计是后验均值 E[θ|x] = ∫θ p(θ|x) dθ ${E("1.120")}，而 Tweedie 说它等于
     x + σ² d/dx log p(x) ${E("1.121")}——完全不必写出先验。引擎用数值积分计算两边（右边对积分 log p(x) 求导），先验有尖点和边界时也一样。`,
   "training.intro": `DDPM 的算法 1：从数据中抽 x<sub>0</sub>，t 在 1..T 中均匀抽取，ε ~ N(0, I)，让网络输出回归 x<sub>0</sub> ${E("1.100")}、ε ${E("1.119")} 或分数 ${E("1.140")}，
@@ -136,6 +137,9 @@ const text = {
   // section 5
   "∇log q(x_t), exact": "∇log q(x_t)，精确", "E[x₀|x_t], exact posterior mean": "E[x₀|x_t]，精确后验均值", "largest difference": "最大差",
   "E[ε|x_t], exact": "E[ε|x_t]，精确", mixture: "混合分布的闭式",
+  "x̂₀ (the exact posterior mean)": "x̂₀（精确后验均值）", "μ_θ from x̂₀ / from ε̂ / from ŝ": "由 x̂₀ / ε̂ / ŝ 得到的 μ_θ",
+  "largest difference between the three μ_θ": "三个 μ_θ 之间的最大差", "ε̂ → x̂₀ round trip, largest difference": "ε̂ → x̂₀ 往返的最大差",
+  "the same as ½(SNR_{t−1} − SNR_t)‖x̂₀ − x₀‖²": "写成 ½(SNR_{t−1} − SNR_t)‖x̂₀ − x₀‖² 也一样",
   // section 5b
   prior: "先验", "two Gaussians": "两个高斯", "Gaussian N(0.5, 2)": "高斯 N(0.5, 2)", "uniform on [−1, 2]": "[−1, 2] 上的均匀分布",
   "Laplace(0, 0.7)": "拉普拉斯(0, 0.7)", "at a few x": "几个 x 处", difference: "差",
@@ -226,6 +230,9 @@ const patterns = [
   [/^✓ the three terms add up to the held-out −ELBO \((.+) ± (.+) (nats\/dim|bits\/dim) at step (\d+), to (.+)\)\.$/, "✓ 三项之和等于留出 −ELBO（第 $4 步为 $1 ± $2 $3，误差 $5）。"],
   [/^MMD² to held-out data \(two data samples: (.+)\)$/, "与留出数据的 MMD²（两份数据样本之间：$1）"],
   [/^✓ both chains started from the same (\d+) points x_T \(seed (\d+)\); DDIM used (\d+) steps to DDPM's (\d+)\.$/, "✓ 两条链从同样的 $1 个点 x_T 出发（种子 $2）；DDIM 用了 $3 步，DDPM 用了 $4 步。"],
+  [/^loss against x₀ = (.+): \(1\.100\) \/ \(1\.119\) \/ \(1\.140\)$/, "相对 x₀ = $1 的损失：(1.100) / (1.119) / (1.140)"],
+  [/^✓ one μ_θ from all three predictions, and one loss in all (\d+) weightings \((.+)\), at t = (\d+)\.$/, "✓ 三种预测给出同一个 μ_θ，$1 种权重给出同一个损失（$2），t = $3。"],
+  [/^✓ one μ_θ from all three predictions at t = 1 \(the loss weights start at t = 2\)\.$/, "✓ 在 t = 1，三种预测给出同一个 μ_θ（损失权重从 t = 2 开始）。"],
   // training
   [/^restored your model: (.+), predicts (.+), (\d+) steps$/, "已恢复你的模型：$1，预测 $2，$3 步"],
   [/^pretrained model loaded: (.+), predicts (.+), (\d+) steps — train on to continue$/, "已加载预训练模型：$1，预测 $2，$3 步——继续训练即可"],

@@ -1,5 +1,5 @@
 // Section 2: Tweedie's formula (1.125) and (1.143) against the exact mixture oracle.
-import { fillTable, fmt, readNumber } from "./plot.js";
+import { fillTable, fmt, readNumber, setCheck } from "./plot.js";
 
 const EXTENT = 3.2; // the plot shows [-EXTENT, EXTENT]²
 const GRID = 120;
@@ -15,6 +15,7 @@ export function startTweedieView(engine) {
   const canvas = document.getElementById("tweedie-canvas");
   const table = document.querySelector("#tweedie-table tbody");
   const status = document.getElementById("tweedie-status");
+  const $three = document.getElementById("three-status");
   const grid = new Float64Array(GRID * GRID * 2);
   for (let j = 0; j < GRID; j++) for (let i = 0; i < GRID; i++) {
     grid[2 * (j * GRID + i)] = -EXTENT + (2 * EXTENT * (i + 0.5)) / GRID;
@@ -61,6 +62,52 @@ export function startTweedieView(engine) {
       ? `✓ Tweedie (1.125) and (1.143) hold at t = ${t}: both differences are at rounding level.`
       : `✗ mismatch at t = ${t}: differences ${r1.toExponential(2)}, ${r2.toExponential(2)}`;
     status.dataset.pass = String(pass);
+    threeWays(xt, t, x0Exact, alphaBar);
+  }
+
+  // Chapter 5's "three ways to say the same thing": the oracle's x̂₀ as x₀, ε and score predictions,
+  // one μ_θ from all three (1.96, 1.115, 1.134), and one loss in three weightings (1.100), (1.119),
+  // (1.140) — and (1.104) in SNR form — against a true x₀ (the nearest mode) and its ε.
+  function threeWays(xt, t, x0Hat, alphaBar) {
+    const eps = schedule.convert("x0", "eps", xt, t, x0Hat);
+    const sc = schedule.convert("x0", "score", xt, t, x0Hat);
+    const means = ["x0", "eps", "score"].map((p, i) => schedule.modelMean(p, xt, t, [x0Hat, eps, sc][i]));
+    const back = schedule.convert("eps", "x0", xt, t, eps);
+    // a true x₀: the mode nearest the prediction, and the ε and score target it implies at this x_t
+    const modes = Array.from({ length: 8 }, (_, k) => [2 * Math.cos((2 * Math.PI * k) / 8), 2 * Math.sin((2 * Math.PI * k) / 8)]);
+    const x0 = modes.reduce((a, m) => (Math.hypot(m[0] - x0Hat[0], m[1] - x0Hat[1]) < Math.hypot(a[0] - x0Hat[0], a[1] - x0Hat[1]) ? m : a));
+    const epsTrue = schedule.convert("x0", "eps", xt, t, x0), scoreTrue = schedule.convert("x0", "score", xt, t, x0);
+    const sq = (a, b) => (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2;
+    const d = (a, b) => Math.max(Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1]));
+    const v = (a) => `(${fmt(a[0])}, ${fmt(a[1])})`;
+    const rows = [
+      ["x̂₀ (the exact posterior mean)", v(x0Hat), "(1.125)"],
+      ["ε̂ = (x_t − √ᾱ_t x̂₀)/√(1−ᾱ_t)", v(eps), "(1.105)"],
+      ["ŝ = −ε̂/√(1−ᾱ_t)", v(sc), "(1.143)"],
+      ["μ_θ from x̂₀ / from ε̂ / from ŝ", `${v(means[0])} / ${v(means[1])} / ${v(means[2])}`, "(1.96), (1.115), (1.134)"],
+      ["largest difference between the three μ_θ", Math.max(d(means[0], means[1]), d(means[0], means[2])).toExponential(1), ""],
+      ["ε̂ → x̂₀ round trip, largest difference", d(back, x0Hat).toExponential(1), ""],
+    ];
+    const losses = []; // the weights need σ_q²(t) = β̃_t > 0: t ≥ 2
+    if (t >= 2) {
+      losses.push(
+        schedule.lossWeight("x0", t, "beta_tilde") * sq(x0Hat, x0),
+        schedule.lossWeight("eps", t, "beta_tilde") * sq(eps, epsTrue),
+        schedule.lossWeight("score", t, "beta_tilde") * sq(sc, scoreTrue),
+      );
+      rows.push([`loss against x₀ = ${v(x0)}: (1.100) / (1.119) / (1.140)`, losses.map(fmt).join(" / "), "σ_q² = β̃_t"]);
+      losses.push(schedule.snrWeight(t) * sq(x0Hat, x0));
+      rows.push(["the same as ½(SNR_{t−1} − SNR_t)‖x̂₀ − x₀‖²", losses[3], "(1.104)"]);
+    }
+    fillTable(document.querySelector("#three-table tbody"), rows);
+    const spread = losses.length ? Math.max(...losses) - Math.min(...losses) : 0;
+    const scale = 1e-9 * (1 + Math.max(0, ...losses.map(Math.abs), ...means.flatMap((m) => Array.from(m, Math.abs))));
+    const pass = d(means[0], means[1]) <= scale && d(means[0], means[2]) <= scale && d(back, x0Hat) <= scale && spread <= scale;
+    setCheck($three, pass, pass
+      ? (t >= 2
+        ? `one μ_θ from all three predictions, and one loss in all ${losses.length} weightings (${fmt(losses[0])}), at t = ${t}.`
+        : `one μ_θ from all three predictions at t = 1 (the loss weights start at t = 2).`)
+      : `the three disagree at t = ${t}: μ_θ by ${fmt(Math.max(d(means[0], means[1]), d(means[0], means[2])))}, losses by ${fmt(spread)}`);
   }
 
   function drawDensity(density, xt, x0Exact, tweedie, score, alphaBar) {
