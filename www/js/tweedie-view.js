@@ -74,7 +74,8 @@ export function startTweedieView(engine) {
     const means = ["x0", "eps", "score"].map((p, i) => schedule.modelMean(p, xt, t, [x0Hat, eps, sc][i]));
     const back = schedule.convert("eps", "x0", xt, t, eps);
     // a true x₀: the mode nearest the prediction, and the ε and score target it implies at this x_t
-    const modes = Array.from({ length: 8 }, (_, k) => [2 * Math.cos((2 * Math.PI * k) / 8), 2 * Math.sin((2 * Math.PI * k) / 8)]);
+    const r12 = (v) => Math.round(v * 1e12) / 1e12; // (0, 2), not (1.2e−16, 2)
+    const modes = Array.from({ length: 8 }, (_, k) => [r12(2 * Math.cos((2 * Math.PI * k) / 8)), r12(2 * Math.sin((2 * Math.PI * k) / 8))]);
     const x0 = modes.reduce((a, m) => (Math.hypot(m[0] - x0Hat[0], m[1] - x0Hat[1]) < Math.hypot(a[0] - x0Hat[0], a[1] - x0Hat[1]) ? m : a));
     const epsTrue = schedule.convert("x0", "eps", xt, t, x0), scoreTrue = schedule.convert("x0", "score", xt, t, x0);
     const sq = (a, b) => (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2;
@@ -95,7 +96,7 @@ export function startTweedieView(engine) {
         schedule.lossWeight("eps", t, "beta_tilde") * sq(eps, epsTrue),
         schedule.lossWeight("score", t, "beta_tilde") * sq(sc, scoreTrue),
       );
-      rows.push([`loss against x₀ = ${v(x0)}: (1.100) / (1.119) / (1.140)`, losses.map(fmt).join(" / "), "σ_q² = β̃_t"]);
+      rows.push([`loss against x₀ = ${v(x0)}: (1.100) / (1.119) / (1.140)`, losses.map(fmt).join(" / "), "(1.89): σ_q² = β̃_t"]);
       losses.push(schedule.snrWeight(t) * sq(x0Hat, x0));
       rows.push(["the same as ½(SNR_{t−1} − SNR_t)‖x̂₀ − x₀‖²", losses[3], "(1.104)"]);
     }
