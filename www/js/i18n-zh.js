@@ -14,7 +14,9 @@ const html = {
     移动编码器，看差距 KL(q ‖ p(z|x)) 张开又合上；没有哪个对角 q 能把它完全合上，因为这个后验是相关的。`,
   "schedule.intro": `前向过程一步步加入高斯噪声，x<sub>t</sub> = √α<sub>t</sub> x<sub>t−1</sub> + √(1−α<sub>t</sub>) ε ${E("1.63")}，
     于是有闭式 q(x<sub>t</sub>|x<sub>0</sub>) = N(√ᾱ<sub>t</sub> x<sub>0</sub>, (1−ᾱ<sub>t</sub>) I)，其中 ᾱ<sub>t</sub> = ∏ α<sub>i</sub> ${E("1.72–1.73")}。
-    反向一步的真实方差介于 β̃<sub>t</sub> = σ<sub>q</sub>²(t) ${E("1.89")} 与 β<sub>t</sub> 之间。`,
+    反向一步的真实方差介于 β̃<sub>t</sub> = σ<sub>q</sub>²(t) ${E("1.89")} 与 β<sub>t</sub> 之间。
+    这是带三个约束的马尔可夫分层 VAE ${E("§1.3.3")}：每层隐变量 x<sub>t</sub> 与数据维度相同；编码器 q(x<sub>t</sub>|x<sub>t−1</sub>) 不是学出来的，而是固定的线性高斯 ${E("1.33–1.34")}；
+    其参数按调度变化，使 x<sub>T</sub> 成为标准高斯——下表最后一行衡量它有多接近 ${E("1.35")}。`,
   "chart-alphabar.caption": "ᾱ<sub>t</sub> 与 √ᾱ<sub>t</sub> 随 t 的变化——还剩多少信号",
   "chart-snr.caption": `log SNR<sub>t</sub> = log ᾱ<sub>t</sub>/(1−ᾱ<sub>t</sub>) ${E("1.104")}`,
   "chart-betas.caption": "β<sub>t</sub> 与 β̃<sub>t</sub>（对数坐标）——σ<sub>t</sub>² 的两种取法",
@@ -98,6 +100,7 @@ const text = {
   schedule: "调度", "linear (DDPM)": "线性（DDPM）", "cosine (Nichol & Dhariwal)": "余弦（Nichol & Dhariwal）", "inspect t": "查看 t",
   "The engine's values at the inspected t": "引擎在所查看的 t 处给出的值",
   "μ_q coefficient of x_0": "μ_q 中 x_0 的系数", "μ_q coefficient of x_t": "μ_q 中 x_t 的系数",
+  "ᾱ_T, and KL(q(x_T|x₀) ‖ N(0, I)) at x₀ = (2, 0), nats": "ᾱ_T，以及 x₀ = (2, 0) 处的 KL(q(x_T|x₀) ‖ N(0, I))，nats",
   // section 2b
   "2b · A data set, noised: the closed form against the iterated chain": "2b · 给数据集加噪：闭式与迭代链的对照",
   points: "点数", "closed form": "闭式", iterated: "迭代", "1 − ᾱ_k (exact)": "1 − ᾱ_k（精确）", "closed form (1.73)": "闭式 (1.73)", "iterated (1.63)": "迭代 (1.63)",
@@ -208,6 +211,9 @@ const patterns = [
   [/^(.+) = (.+) is out of range: (.+)$/, (a, b, c) => `${a} = ${b} 超出范围：${rule(c)}`],
   [/^(.+) = (.+) is not a finite number(.*)$/, (a, b) => `${a} = ${b} 不是有限数`],
   [/^(.+) must be a number \(got "(.*)"\)$/, (a, b) => `${text[a] || a} 必须是数字（收到 "${b}"）`],
+  [/^unknown (.+?) "(.+?)": valid ones are (.+)$/, "未知的 $1 \"$2\"：可用的有 $3"],
+  [/^points holds (\d+) points: training needs at least 4 \(some are held out\)$/, "只有 $1 个点：训练至少需要 4 个（一部分留作验证）"],
+  [/^points has (\d+) values: it must hold at least one point of (\d+) coordinates .*$/, "points 有 $1 个值：至少需要一个 $2 维的点"],
   [/^This section could not start: (.+)$/, "本节无法启动：$1"],
   [/^The engine could not start: (.+)$/, "引擎无法启动：$1"],
   [/^the link's setting "(.+?)" is not a control on this page(.*)$/, (a, rest) => `链接中的设置 "${a}" 不是本页的控件${rest}`],

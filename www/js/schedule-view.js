@@ -1,5 +1,5 @@
-// Section 1: the schedule's arrays from the engine, drawn over t, with a table at one t.
-import { fillTable, lineChart, readNumber } from "./plot.js";
+// Section 2: the schedule's arrays from the engine, drawn over t, with a table at one t.
+import { fillTable, fmt, lineChart, readNumber } from "./plot.js";
 
 export function startScheduleView(engine) {
   const kind = document.getElementById("schedule-kind");
@@ -51,6 +51,8 @@ export function startScheduleView(engine) {
       ["μ_q coefficient of x_t", s.posteriorMeanCoef2()[i], "(1.88)"],
     ];
     if (t >= 2) rows.push(["½(SNR_{t−1} − SNR_t)", s.snrWeight(t), "(1.104)"]);
+    // the third constraint of §1.3.3: q(x_T|x_0) is (nearly) the standard Gaussian p(x_T)
+    rows.push(["ᾱ_T, and KL(q(x_T|x₀) ‖ N(0, I)) at x₀ = (2, 0), nats", `${fmt(s.alphaBar(s.T))}, ${fmt(s.priorKl(new Float64Array([2, 0])))}`, "(1.35), §1.3.3"]);
     fillTable(table, rows);
     document.getElementById("schedule").dataset.alphaBarT = String(alphaBar);
     s.free();
