@@ -40,6 +40,12 @@ after(async () => {
   http?.server.close();
 });
 
+// a chart's table fills when its <details> opens (the toggle event comes a moment after the click)
+const tableRows = async (selector, n) => {
+  await page.waitForFunction(([sel, k]) => document.querySelectorAll(sel).length === k, [selector, n], { timeout: 10_000 })
+    .catch(async () => assert.fail(`${selector}: ${await page.locator(selector).count()} rows, expected ${n}`));
+};
+
 test("the page loads with a backend badge and no console errors", async () => {
   const badge = await page.locator("#backend-badge");
   const kind = await badge.getAttribute("data-kind");
@@ -93,7 +99,7 @@ test("the schedule section shows the engine's numbers and rejects bad input inli
   const exact = await page.evaluate((t) => new window.wasmBindings.Schedule({ kind: document.getElementById("schedule-kind").value, T: 1000 }).alphasCumprod()[t - 1], hoverT);
   assert.ok(Math.abs(Number(legend[1]) - exact) <= 1e-4 * Math.abs(exact), `legend ᾱ_${hoverT} = ${legend[1]}, engine ${exact}`);
   await page.locator("#chart-alphabar + details.chart-table summary").click();
-  assert.equal(await page.locator("#chart-alphabar + details.chart-table tbody tr").count(), 334); // every 3rd of 1000 t
+  await tableRows("#chart-alphabar + details.chart-table tbody tr", 334); // every 3rd of 1000 t
   await page.locator("#schedule").screenshot({ path: artifacts + "schedule.png" });
 });
 
@@ -331,7 +337,7 @@ test("a short training run in the worker updates the loss chart and the held-out
   // the loss chart holds one point per step, and its numbers open as a table
   assert.equal(await page.locator("#chart-loss").getAttribute("data-points"), "80");
   await page.locator("#chart-loss + details.chart-table summary").click();
-  assert.equal(await page.locator("#chart-loss + details.chart-table tbody tr").count(), 80);
+  await tableRows("#chart-loss + details.chart-table tbody tr", 80);
   const firstLoss = Number(await page.locator("#chart-loss + details.chart-table tbody tr:first-child td").textContent());
   assert.ok(firstLoss > 0, `the first loss in the table: ${firstLoss}`);
   const heldout = Number(await page.locator("#training").getAttribute("data-heldout"));
