@@ -1,6 +1,7 @@
 // Trunk post-build hook: give the built page a strict Content-Security-Policy. Trunk writes its
-// wasm loader (and, under `trunk serve`, its live-reload client) as inline scripts; they are
-// allowed by their SHA-256 hashes, every other script must come from the page's own origin.
+// wasm loader as an inline script; it is allowed by its SHA-256 hash, every other script must come
+// from the page's own origin. (Trunk's live-reload client is rewritten at serve time, so its hash
+// would not match: scripts/serve.sh runs `trunk serve --no-autoreload`.)
 // No remote hosts anywhere: the page makes no network access beyond its own files.
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";

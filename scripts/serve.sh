@@ -9,4 +9,6 @@ PORT="${PORT:-8080}"
 echo
 echo "Diffusion Lab will be served at:  http://127.0.0.1:$PORT/   (first build takes a few minutes; Ctrl-C stops)"
 echo
-exec trunk serve --port "$PORT" ${TRUNK_RELEASE:+--release}
+# --no-autoreload: Trunk's live-reload client is an inline script rewritten at serve time, which the
+# page's Content-Security-Policy (scripts/csp.mjs) would block; reload the tab by hand after a change.
+exec trunk serve --port "$PORT" --no-autoreload ${TRUNK_RELEASE:+--release}
