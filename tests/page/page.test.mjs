@@ -376,6 +376,23 @@ test("a reload keeps the trained model", async () => {
   assert.deepEqual(problems, []);
 });
 
+test("export the weights, import them back, and a file that is not a checkpoint is refused with a message", async () => {
+  await page.waitForSelector("#training[data-restored=saved]", { timeout: 60_000 });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#train-export")]);
+  assert.match(download.suggestedFilename(), /^diffusion-lab-ring8-eps\.dlckpt$/);
+  const file = artifacts + "exported.dlckpt";
+  await download.saveAs(file);
+  await page.setInputFiles("#train-import", file);
+  await page.waitForFunction(() => /loaded weights: ring8, predicts eps, 80 steps/.test(document.getElementById("train-progress").textContent), null, { timeout: 60_000 });
+  await page.setInputFiles("#train-import", { name: "notes.dlckpt", mimeType: "application/octet-stream", buffer: Buffer.from("not a checkpoint at all") });
+  await page.waitForFunction(() => document.getElementById("train-error").textContent.length > 0, null, { timeout: 60_000 });
+  const message = await page.locator("#train-error").textContent();
+  assert.match(message, /checkpoint|magic|format|version/i, message);
+  // the model is still the one loaded before
+  assert.equal(await page.locator("#training").getAttribute("data-steps"), "80");
+  assert.deepEqual(problems, []);
+});
+
 test("the URL carries settings and chapter, round-trips through a reload, and reports a bad link", async () => {
   const p2 = await page.context().newPage(); // same storage as the main page: its saved ring8 session
   const errors = [];

@@ -153,7 +153,7 @@ const text = {
   "draw the data: click or drag to add points; with the keyboard, arrows move the cursor and space adds points": "画出数据：点击或拖动来添加点；用键盘时，方向键移动光标，空格添加点",
   predict: "预测", "ε (1.119)": "ε (1.119)", "x₀ (1.100)": "x₀ (1.100)", "score (1.140)": "分数 (1.140)", weighting: "权重",
   "learning rate": "学习率", batch: "批大小", steps: "步数", "ELBO with σ²": "ELBO 中取 σ²", backend: "后端", auto: "自动",
-  Train: "训练", Pause: "暂停", Resume: "继续", Reset: "重置", "Export weights": "导出权重", "Import weights": "导入权重",
+  Train: "训练", Pause: "暂停", Resume: "继续", Reset: "重置", "Export weights": "导出权重", "Import weights": "导入权重", "a .dlckpt weights file": "一个 .dlckpt 权重文件",
   "building the model…": "正在构建模型…", "open it": "打开它",
   "training loss per step (mean over the batch)": "每步的训练损失（批内均值）",
   "training loss by t (20 bins): which timesteps are hard": "按 t 分组的训练损失（20 组）：哪些时间步难",

@@ -220,6 +220,7 @@ export function startTrainView({ fromUrl = false } = {}) {
     } catch (e) { err.textContent = e.message; }
   });
   $("train-variance").addEventListener("change", () => { elbo = []; client.heldOut($("train-variance").value); });
+  $("train-import-button").addEventListener("click", () => $("train-import").click()); // the browser's own file button is not translatable
   $("train-import").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];
     if (!file) return;
