@@ -5,13 +5,14 @@
 //!   chain    ms per reverse-chain step for 1k and 10k particles, per sampler and predictor
 use std::time::Instant;
 
-use diffusion_lab::backend::{block_on, init_cpu};
-use diffusion_lab::chain::{Chain, ChainConfig, Init, SamplerKind};
-use diffusion_lab::data::Dataset;
-use diffusion_lab::evaluate::EvalConfig;
-use diffusion_lab::predictor::Predictor;
-use diffusion_lab::schedule::ModelVariance;
-use diffusion_lab::train::{step_decay, TrainConfig, Trainer};
+use diffusion_lab::engine::backend::{block_on, init_cpu};
+use diffusion_lab::engine::chain::{Chain, ChainConfig, Init, SamplerKind};
+use diffusion_lab::data::toy::Dataset;
+use diffusion_lab::engine::evaluate::EvalConfig;
+use diffusion_lab::engine::predictor::Predictor;
+use diffusion_lab::diffusion::schedule::ModelVariance;
+use diffusion_lab::engine::train::Trainer;
+use diffusion_lab::engine::train_config::{step_decay, TrainConfig};
 
 fn main() {
     let part = std::env::args().nth(1).unwrap_or_default();

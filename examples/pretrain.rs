@@ -1,10 +1,11 @@
 //! Train the checkpoints the page loads on first visit, reproducibly from their seeds on burn's
 //! CPU backend:  cargo run --example pretrain   (writes www/checkpoints/*.dlckpt)
-use diffusion_lab::backend::{block_on, init_cpu};
-use diffusion_lab::data::Dataset;
-use diffusion_lab::evaluate::EvalConfig;
-use diffusion_lab::schedule::ModelVariance;
-use diffusion_lab::train::{step_decay, TrainConfig, Trainer};
+use diffusion_lab::engine::backend::{block_on, init_cpu};
+use diffusion_lab::data::toy::Dataset;
+use diffusion_lab::engine::evaluate::EvalConfig;
+use diffusion_lab::diffusion::schedule::ModelVariance;
+use diffusion_lab::engine::train::Trainer;
+use diffusion_lab::engine::train_config::{step_decay, TrainConfig};
 
 fn main() {
     let device = init_cpu().device;

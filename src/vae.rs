@@ -15,10 +15,10 @@
 //!
 //! Units: nats. Matrices are row-major; W is D × K.
 
-use crate::error::{check_finite, check_same_len, InputError, Result};
-use crate::gaussian::{log_normal, normal_kl};
-use crate::montecarlo::Estimate;
-use crate::rng::Rng;
+use crate::numerics::error::{check_finite, check_same_len, InputError, Result};
+use crate::numerics::gaussian::{log_normal, normal_kl};
+use crate::numerics::montecarlo::Estimate;
+use crate::numerics::rng::Rng;
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 /// The largest latent or observed dimension accepted (the algebra here is dense and small).
@@ -110,7 +110,7 @@ impl LinearGaussian {
         check_finite("weights", &weights)?;
         check_same_len("bias", bias.len(), "the observed dimension D", dim)?;
         check_finite("bias", &bias)?;
-        crate::error::check_positive("noiseVariance", noise_var)?;
+        crate::numerics::error::check_positive("noiseVariance", noise_var)?;
         Ok(Self { latent, dim, weights, bias, noise_var })
     }
 

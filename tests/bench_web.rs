@@ -91,7 +91,7 @@ async fn bench_time_to_entropy_on_wasm_cpu() {
     let (mut train_ms, t_all) = (0.0, now());
     for round in 1..=15 {
         let step = (round - 1) * 1000;
-        tr.set_learning_rate(diffusion_lab::train::step_decay(2e-3, step)).unwrap();
+        tr.set_learning_rate(diffusion_lab::engine::train_config::step_decay(2e-3, step)).unwrap();
         let t0 = now();
         JsFuture::from(tr.run(1000.0)).await.expect("run");
         train_ms += now() - t0;

@@ -3,15 +3,16 @@
 //! Langevin gets wrong, step_back is exact, and a trained network beats an untrained one.
 #![cfg(not(target_arch = "wasm32"))]
 
-use diffusion_lab::backend::{block_on, init_cpu};
-use diffusion_lab::chain::{Chain, ChainConfig, Init, SamplerKind};
-use diffusion_lab::data::Dataset;
-use diffusion_lab::oracle::GaussianMixture;
-use diffusion_lab::predictor::Predictor;
-use diffusion_lab::quality::{mixture_quality, mmd2};
-use diffusion_lab::rng::Rng;
-use diffusion_lab::schedule::{BetaSchedule, ModelVariance, NoiseSchedule};
-use diffusion_lab::train::{TrainConfig, Trainer};
+use diffusion_lab::engine::backend::{block_on, init_cpu};
+use diffusion_lab::engine::chain::{Chain, ChainConfig, Init, SamplerKind};
+use diffusion_lab::data::toy::Dataset;
+use diffusion_lab::diffusion::oracle::GaussianMixture;
+use diffusion_lab::engine::predictor::Predictor;
+use diffusion_lab::diffusion::quality::{mixture_quality, mmd2};
+use diffusion_lab::numerics::rng::Rng;
+use diffusion_lab::diffusion::schedule::{BetaSchedule, ModelVariance, NoiseSchedule};
+use diffusion_lab::engine::train::Trainer;
+use diffusion_lab::engine::train_config::TrainConfig;
 
 fn ring() -> GaussianMixture {
     Dataset::ring8_default().mixture().unwrap()

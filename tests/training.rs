@@ -1,13 +1,14 @@
 //! Native training tests on burn's CPU backend: each objective learns the 8-Gaussian mixture.
 #![cfg(not(target_arch = "wasm32"))]
 
-use diffusion_lab::backend::{block_on, init_cpu};
-use diffusion_lab::data::Dataset;
-use diffusion_lab::evaluate::{EvalConfig, HeldOut};
-use diffusion_lab::objective::Weighting;
-use diffusion_lab::parameterization::Prediction;
-use diffusion_lab::schedule::{BetaSchedule, ModelVariance};
-use diffusion_lab::train::{TrainConfig, Trainer};
+use diffusion_lab::engine::backend::{block_on, init_cpu};
+use diffusion_lab::data::toy::Dataset;
+use diffusion_lab::engine::evaluate::{EvalConfig, HeldOut};
+use diffusion_lab::diffusion::objective::Weighting;
+use diffusion_lab::diffusion::parameterization::Prediction;
+use diffusion_lab::diffusion::schedule::{BetaSchedule, ModelVariance};
+use diffusion_lab::engine::train::Trainer;
+use diffusion_lab::engine::train_config::TrainConfig;
 
 fn config(param: Prediction, weighting: Weighting) -> TrainConfig {
     let mut c = TrainConfig::toy(Dataset::ring8_default());
@@ -79,7 +80,7 @@ fn nan_guard_stops_and_keeps_the_last_good_weights() {
     let mut points: Vec<f64> = Dataset::ring8_default().sample(64, 1).unwrap();
     points.extend([1e20, -1e20]);
     let mut c = config(Prediction::Eps, Weighting::Simple);
-    c.data = diffusion_lab::train::DataSource::Points { points, dim: 2 };
+    c.data = diffusion_lab::engine::train_config::DataSource::Points { points, dim: 2 };
     c.batch_size = 1;
     c.n_heldout = 8;
     let mut tr = Trainer::new(c, &device).unwrap();
@@ -96,7 +97,7 @@ fn nan_guard_stops_and_keeps_the_last_good_weights() {
     assert!(tr.step_count() > 0);
     // the kept weights are finite (loading checks every value)
     let bytes = block_on(tr.save()).unwrap();
-    diffusion_lab::checkpoint::from_bytes(&bytes, None).expect("finite weights");
+    diffusion_lab::engine::checkpoint::from_bytes(&bytes, None).expect("finite weights");
     // further runs do nothing and repeat the reason
     let again = block_on(tr.run(5));
     assert_eq!(again.steps, 0);
@@ -136,7 +137,7 @@ fn bad_configs_are_rejected_before_any_work() {
         (Box::new(|c| c.model.time_dim = 7), "must be even"),
         (Box::new(|c| c.t_max = 1), "T = 1 is out of range"),
         (Box::new(|c| c.model.data_dim = 3), "does not match"),
-        (Box::new(|c| c.data = diffusion_lab::train::DataSource::Points { points: vec![0.0, 1.0, f64::NAN, 2.0], dim: 2 }), "finite"),
+        (Box::new(|c| c.data = diffusion_lab::engine::train_config::DataSource::Points { points: vec![0.0, 1.0, f64::NAN, 2.0], dim: 2 }), "finite"),
     ];
     for (mutate, want) in cases {
         let mut c = config(Prediction::Eps, Weighting::Simple);
@@ -172,7 +173,7 @@ fn the_exact_oracle_bounds_what_a_network_can_reach() {
     // an NCSN has no ELBO
     let mut c = TrainConfig::toy(Dataset::ring8_default());
     c.parameterization = Prediction::Score;
-    c.ncsn = Some(diffusion_lab::train::SigmaLadder { sigma_max: 3.0, sigma_min: 0.05, levels: 10 });
+    c.ncsn = Some(diffusion_lab::engine::train_config::SigmaLadder { sigma_max: 3.0, sigma_min: 0.05, levels: 10 });
     let n = Trainer::new(c, &device).unwrap();
     assert!(n.oracle_held_out(eval, ModelVariance::Beta).is_none());
     assert!(block_on(n.held_out(eval, ModelVariance::Beta)).unwrap_err().contains("no ELBO"));
@@ -180,15 +181,15 @@ fn the_exact_oracle_bounds_what_a_network_can_reach() {
 
 #[test]
 fn an_ncsn_trained_by_denoising_score_matching_learns_the_noisy_scores() {
-    use diffusion_lab::predictor::Predictor;
+    use diffusion_lab::engine::predictor::Predictor;
     let device = init_cpu().device;
     let mut c = TrainConfig::toy(Dataset::ring8_default());
     c.parameterization = Prediction::Score;
-    c.ncsn = Some(diffusion_lab::train::SigmaLadder { sigma_max: 3.0, sigma_min: 0.1, levels: 8 });
+    c.ncsn = Some(diffusion_lab::engine::train_config::SigmaLadder { sigma_max: 3.0, sigma_min: 0.1, levels: 8 });
     c.seed = 4;
     let mut tr = Trainer::new(c, &device).unwrap();
     let m = Dataset::ring8_default().mixture().unwrap();
-    let probe = m.sample(200, &mut diffusion_lab::rng::Rng::new(1));
+    let probe = m.sample(200, &mut diffusion_lab::numerics::rng::Rng::new(1));
     let err = |tr: &Trainer| {
         // relative squared error of the learned score against the exact ∇log q_σ at σ = 0.5-ish levels
         let p = tr.predictor();
@@ -196,7 +197,7 @@ fn an_ncsn_trained_by_denoising_score_matching_learns_the_noisy_scores() {
         let mut num = 0.0;
         let mut den = 0.0;
         for sigma in tr.noise_levels().iter().take(6) {
-            let noisy: Vec<f64> = probe.iter().zip(diffusion_lab::rng::Rng::new(2).normals(probe.len())).map(|(x, z)| x + sigma * z).collect();
+            let noisy: Vec<f64> = probe.iter().zip(diffusion_lab::numerics::rng::Rng::new(2).normals(probe.len())).map(|(x, z)| x + sigma * z).collect();
             let a = block_on(p.score_sigma(&tr.schedule, &noisy, 2, *sigma)).unwrap();
             let b = block_on(oracle.score_sigma(&tr.schedule, &noisy, 2, *sigma)).unwrap();
             num += a.iter().zip(&b).map(|(a, b)| (a - b) * (a - b) * sigma * sigma).sum::<f64>();

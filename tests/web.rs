@@ -92,10 +92,10 @@ fn seeded_points_match_the_native_build_bit_for_bit() {
     // The same constants are pinned by the native test `data::tests::pinned_bits`.
     let xs = web::sample_dataset(json(r#"{"name": "ring8", "n": 4, "seed": 42}"#)).unwrap().to_vec();
     let bits: Vec<u64> = xs.iter().map(|x| x.to_bits()).collect();
-    assert_eq!(bits, diffusion_lab::data::PINNED_RING8_SEED42_N4.to_vec());
+    assert_eq!(bits, diffusion_lab::data::toy::PINNED_RING8_SEED42_N4.to_vec());
     let moons = web::sample_dataset(json(r#"{"name": "moons", "n": 3, "seed": 7}"#)).unwrap().to_vec();
     let bits: Vec<u64> = moons.iter().map(|x| x.to_bits()).collect();
-    assert_eq!(bits, diffusion_lab::data::PINNED_MOONS_SEED7_N3.to_vec());
+    assert_eq!(bits, diffusion_lab::data::toy::PINNED_MOONS_SEED7_N3.to_vec());
 }
 
 #[wasm_bindgen_test]

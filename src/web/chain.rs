@@ -9,11 +9,11 @@ use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
 
 use super::{f64s, integer, js_err, variance, Config, JsResult, Mixture, Obj};
-use crate::chain::{Chain as CoreChain, ChainConfig, Init, SamplerKind, StepView};
-use crate::oracle::GaussianMixture;
-use crate::predictor::Predictor;
-use crate::quality;
-use crate::schedule::{BetaSchedule, NoiseSchedule};
+use crate::engine::chain::{Chain as CoreChain, ChainConfig, Init, SamplerKind, StepView};
+use crate::diffusion::oracle::GaussianMixture;
+use crate::engine::predictor::Predictor;
+use crate::diffusion::quality;
+use crate::diffusion::schedule::{BetaSchedule, NoiseSchedule};
 
 struct ChainState {
     chain: CoreChain,
@@ -256,7 +256,7 @@ impl Chain {
     pub fn score_field(&self, points: Vec<f64>) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            crate::error::check_finite("points", &points).map_err(|e| JsValue::from(js_err(e)))?;
+            crate::numerics::error::check_finite("points", &points).map_err(|e| JsValue::from(js_err(e)))?;
             let guard = state.try_borrow_mut().map_err(|_| busy())?;
             let s = guard.chain.score_field(&points, &guard.predictor).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
             Ok(f64s(&s).into())

@@ -8,14 +8,14 @@ use js_sys::{Array, Float64Array, Object, Reflect};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
-use crate::data::{self, Dataset};
-use crate::elbo::{self, Decoder};
-use crate::error::InputError;
-use crate::gaussian;
-use crate::oracle::GaussianMixture;
-use crate::parameterization::{self as param, Prediction};
-use crate::schedule::{BetaSchedule, ModelVariance, NoiseSchedule};
-use crate::{forward, posterior};
+use crate::data::toy::{self, Dataset};
+use crate::diffusion::elbo::{self, Decoder};
+use crate::numerics::error::InputError;
+use crate::numerics::gaussian;
+use crate::diffusion::oracle::GaussianMixture;
+use crate::diffusion::parameterization::{self as param, Prediction};
+use crate::diffusion::schedule::{BetaSchedule, ModelVariance, NoiseSchedule};
+use crate::{diffusion::forward, diffusion::posterior};
 
 type JsResult<T> = Result<T, JsError>;
 
@@ -182,8 +182,8 @@ impl Schedule {
             Some(v) => {
                 return Err(JsError::new(&format!(
                     "T = {v} is out of range: T must be an integer in {}..={}",
-                    crate::schedule::MIN_T,
-                    crate::schedule::MAX_T
+                    crate::diffusion::schedule::MIN_T,
+                    crate::diffusion::schedule::MAX_T
                 )))
             }
         };
@@ -430,7 +430,7 @@ pub fn discretized_decoder_log_likelihood(x0: &[f64], mean: &[f64], variance: f6
 /// log Φ(z), finite for every finite z.
 #[wasm_bindgen(js_name = logStdNormalCdf)]
 pub fn log_std_normal_cdf(z: f64) -> JsResult<f64> {
-    crate::error::check_finite_scalar("z", z).map_err(js_err)?;
+    crate::numerics::error::check_finite_scalar("z", z).map_err(js_err)?;
     Ok(gaussian::log_std_normal_cdf(z))
 }
 
@@ -533,9 +533,9 @@ impl Mixture {
 
     /// n seeded draws of x_0 (n × d).
     pub fn sample(&self, n: f64, seed: f64) -> JsResult<Float64Array> {
-        let n = integer("n", n, data::MAX_POINTS as f64)?;
+        let n = integer("n", n, toy::MAX_POINTS as f64)?;
         let seed = integer("seed", seed, 9_007_199_254_740_991.0)?;
-        Ok(f64s(&self.inner.sample(n as usize, &mut crate::rng::Rng::new(seed))))
+        Ok(f64s(&self.inner.sample(n as usize, &mut crate::numerics::rng::Rng::new(seed))))
     }
 
     /// The differential entropy of the data, nats, by seeded Monte Carlo: `{mean, stdError, samples}`.
@@ -548,7 +548,7 @@ impl Mixture {
 
     fn alpha_bar(&self, points: &[f64], schedule: &Schedule, t: f64) -> JsResult<f64> {
         let t = timestep(&schedule.inner, t, 0)?;
-        data::validate_points(points, self.inner.dim).map_err(js_err)?;
+        toy::validate_points(points, self.inner.dim).map_err(js_err)?;
         Ok(schedule.inner.alpha_bar(t))
     }
 }
@@ -587,7 +587,7 @@ pub fn sample_dataset(config: JsValue) -> JsResult<Float64Array> {
         }
         Dataset::Checkerboard => c.finish(&["name", "n", "seed"])?,
     }
-    let n = integer("n", c.number("n")?.unwrap_or(1000.0), data::MAX_POINTS as f64)?;
+    let n = integer("n", c.number("n")?.unwrap_or(1000.0), toy::MAX_POINTS as f64)?;
     let seed = integer("seed", c.number("seed")?.unwrap_or(0.0), 9_007_199_254_740_991.0)?;
     Ok(f64s(&d.sample(n as usize, seed).map_err(js_err)?))
 }
@@ -596,14 +596,14 @@ pub fn sample_dataset(config: JsValue) -> JsResult<Float64Array> {
 #[wasm_bindgen(js_name = validatePoints)]
 pub fn validate_points(points: &[f64], dim: f64) -> JsResult<usize> {
     let dim = integer("dim", dim, 1e6)?;
-    data::validate_points(points, dim as usize).map_err(js_err)
+    toy::validate_points(points, dim as usize).map_err(js_err)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Backends (burn devices). WebGPU is initialised at most once per page: burn refuses a second
 // initialisation of the same device, so the outcome is kept.
 
-use crate::backend::{self, Backend};
+use crate::engine::backend::{self, Backend};
 use std::cell::RefCell;
 
 thread_local! {
@@ -675,10 +675,11 @@ pub async fn init_backend() -> JsValue {
 // Training. A `Trainer` lives in wasm behind a handle; its asynchronous methods return Promises.
 // Calls must not overlap: a second call while one runs is refused with a message.
 
-use crate::evaluate::EvalConfig;
-use crate::model::DenoiserConfig;
-use crate::objective::Weighting;
-use crate::train::{DataSource, TrainConfig, Trainer as CoreTrainer};
+use crate::engine::evaluate::EvalConfig;
+use crate::engine::model::DenoiserConfig;
+use crate::diffusion::objective::Weighting;
+use crate::engine::train::Trainer as CoreTrainer;
+use crate::engine::train_config::{DataSource, TrainConfig};
 use std::rc::Rc;
 
 /// Read a training config: `{dataset, points, dim, train, heldout, schedule, T, parameterization,
@@ -754,7 +755,7 @@ fn train_config(value: JsValue) -> JsResult<TrainConfig> {
     if let Some(v) = c.fields.get("ncsn") {
         let n = Config::parse("ncsn", v.clone(), "{sigmaMax: 3, sigmaMin: 0.05, levels: 10}")?;
         n.finish(&["sigmaMax", "sigmaMin", "levels"])?;
-        cfg.ncsn = Some(crate::train::SigmaLadder {
+        cfg.ncsn = Some(crate::engine::train_config::SigmaLadder {
             sigma_max: n.number("sigmaMax")?.unwrap_or(3.0),
             sigma_min: n.number("sigmaMin")?.unwrap_or(0.05),
             levels: integer("levels", n.number("levels")?.unwrap_or(10.0), 1e6)? as usize,

@@ -8,14 +8,14 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use super::{f64s, integer, js_err, variance, Config, JsResult, Mixture, Obj, Schedule};
-use crate::elbo_forms::{self, ElboForms, Trajectories};
-use crate::gaussian;
-use crate::montecarlo::Estimate;
-use crate::oracle::GaussianMixture;
-use crate::predictor::Predictor;
-use crate::schedule::{ModelVariance, NoiseSchedule};
-use crate::score_matching::{self, GaussianScore};
-use crate::tweedie::{self, Prior};
+use crate::diffusion::elbo_forms::{self, ElboForms, Trajectories};
+use crate::numerics::gaussian;
+use crate::numerics::montecarlo::Estimate;
+use crate::diffusion::oracle::GaussianMixture;
+use crate::engine::predictor::Predictor;
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
+use crate::score::matching::{self, GaussianScore};
+use crate::diffusion::tweedie::{self, Prior};
 use crate::vae::{self, Encoder, LinearGaussian};
 
 const MAX_SEED: f64 = 9_007_199_254_740_991.0;
@@ -242,7 +242,7 @@ pub fn elbo_forms_oracle(schedule: &Schedule, mixture: &Mixture, config: JsValue
     let s = &schedule.inner;
     let tr = elbo_forms::sample_trajectories(s, &i.x0, i.n, i.seed).map_err(js_err)?;
     let preds = elbo_forms::oracle_predictions(&model, s, &tr);
-    let f = elbo_forms::elbo_forms(s, &tr, &preds, crate::parameterization::Prediction::Eps, i.variance).map_err(js_err)?;
+    let f = elbo_forms::elbo_forms(s, &tr, &preds, crate::diffusion::parameterization::Prediction::Eps, i.variance).map_err(js_err)?;
     Ok(forms_object(&f, m.dim))
 }
 
@@ -383,7 +383,7 @@ pub fn tweedie_1d(config: JsValue) -> JsResult<JsValue> {
 // ---------------------------------------------------------------------------------------------
 // The forward process on a data set: closed form (1.73) vs the iterated chain (1.63)
 
-fn moments_object(m: &[crate::noising::ResidualMoments]) -> JsValue {
+fn moments_object(m: &[crate::diffusion::noising::ResidualMoments]) -> JsValue {
     let a = Array::new();
     for r in m {
         a.push(
@@ -411,17 +411,17 @@ pub fn noise_dataset(schedule: &Schedule, config: JsValue) -> JsResult<JsValue> 
     )?;
     c.finish(&["dataset", "n", "t", "seed"])?;
     let name = c.string("dataset")?.unwrap_or_else(|| "moons".into());
-    let data = crate::data::Dataset::by_name(&name).map_err(js_err)?;
+    let data = crate::data::toy::Dataset::by_name(&name).map_err(js_err)?;
     let n = integer(
         "n",
         c.number("n")?.unwrap_or(1000.0),
-        crate::data::MAX_POINTS as f64,
+        crate::data::toy::MAX_POINTS as f64,
     )? as usize;
     let s = &schedule.inner;
     let t = super::timestep(s, c.number("t")?.unwrap_or((s.t_max / 10).max(1) as f64), 1)?;
     let seed = seed_of(&c, 0.0)?;
     let x0 = data.sample(n, seed).map_err(js_err)?;
-    let r = crate::noising::noise_both_ways(s, &x0, 2, t, seed).map_err(js_err)?;
+    let r = crate::diffusion::noising::noise_both_ways(s, &x0, 2, t, seed).map_err(js_err)?;
     Ok(Obj::new()
         .set("x0", f64s(&x0))
         .set("closed", f64s(&r.closed))

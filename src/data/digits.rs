@@ -2,10 +2,10 @@
 //! `assets/digits8x8.bin` (format in `scripts/make-digits.py`) and scaled onto the 8-bit grid in
 //! [−1, 1] so that DDPM's discretized decoder applies and the ELBO is reported in bits/dim.
 
-use crate::error::{InputError, Result};
+use crate::numerics::error::{InputError, Result};
 
 /// The shipped file, compiled in.
-pub const DIGITS_BIN: &[u8] = include_bytes!("../assets/digits8x8.bin");
+pub const DIGITS_BIN: &[u8] = include_bytes!("../../assets/digits8x8.bin");
 const MAGIC: &[u8; 8] = b"DLDIGIT1";
 /// Pixels per image.
 pub const PIXELS: usize = 64;

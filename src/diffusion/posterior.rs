@@ -1,7 +1,7 @@
 //! The forward-process posterior q(x_{t−1} | x_t, x_0) = N(μ_q(x_t, x_0), σ_q²(t) I) (1.74–1.89).
 
-use crate::error::{check_finite, check_same_len, Result};
-use crate::schedule::NoiseSchedule;
+use crate::numerics::error::{check_finite, check_same_len, Result};
+use crate::diffusion::schedule::NoiseSchedule;
 
 /// Mean and variance of q(x_{t−1} | x_t, x_0).
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +36,8 @@ pub fn q_posterior(s: &NoiseSchedule, x_t: &[f64], x0: &[f64], t: usize) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gaussian::log_normal;
-    use crate::schedule::BetaSchedule;
+    use crate::numerics::gaussian::log_normal;
+    use crate::diffusion::schedule::BetaSchedule;
 
     /// Bayes' rule (1.74) computed independently: normalise q(x_t|x_{t−1}) q(x_{t−1}|x_0) over a fine
     /// 1-D grid and take its mean and variance; compare with (1.88–1.89).

@@ -10,7 +10,7 @@ use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation::silu;
 
-use crate::rng::Rng;
+use crate::numerics::rng::Rng;
 
 /// Shape of the denoiser. 2-D data: 3 hidden layers of 128 (the default); the 8×8 digits use
 /// [`DenoiserConfig::digits`].
@@ -112,6 +112,13 @@ impl Denoiser {
         }
         Ok(out)
     }
+}
+
+/// Host rows (row-major, `cols` values each) as a `[rows, cols]` tensor on `device`: the one way
+/// data enters the network.
+pub fn rows(values: Vec<f32>, cols: usize, device: &Device) -> Tensor<2> {
+    let n = values.len() / cols;
+    Tensor::<2>::from_data(TensorData::new(values, [n, cols]), device)
 }
 
 /// A tensor's values on the host, read asynchronously.

@@ -7,13 +7,13 @@
 //! one when N·D·steps is large), so stepping back restores the earlier state exactly: from memory,
 //! or by recomputing the few steps since the nearest kept state with the same predictions and noise.
 
-use crate::error::{InputError, Result};
-use crate::gaussian::kl_diagonal;
-use crate::posterior::q_posterior;
-use crate::predictor::Predictor;
-use crate::rng::Rng;
-use crate::sampler::{annealed_step_size, ddim_step, ddim_timesteps, ddpm_step, langevin_step, sigma_ladder, ReverseStep};
-use crate::schedule::{ModelVariance, NoiseSchedule};
+use crate::numerics::error::{InputError, Result};
+use crate::numerics::gaussian::kl_diagonal;
+use crate::diffusion::posterior::q_posterior;
+use crate::engine::predictor::Predictor;
+use crate::numerics::rng::Rng;
+use crate::diffusion::sampler::{annealed_step_size, ddim_step, ddim_timesteps, ddpm_step, langevin_step, sigma_ladder, ReverseStep};
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
 /// Which sampler moves the particles.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,18 +127,18 @@ impl Chain {
         let mut rng = Rng::new(config.seed);
         let state: Vec<f64> = match &config.init {
             Init::Gaussian { std } => {
-                crate::error::check_positive("initScale", *std)?;
+                crate::numerics::error::check_positive("initScale", *std)?;
                 rng.normals(n * d).into_iter().map(|z| std * z).collect()
             }
             Init::Uniform { half_width } => {
-                crate::error::check_positive("initScale", *half_width)?;
+                crate::numerics::error::check_positive("initScale", *half_width)?;
                 (0..n * d).map(|_| rng.uniform_in(-half_width, *half_width)).collect()
             }
             Init::Forward { x0 } => {
                 if x0.len() != n * d {
                     return Err(InputError::new("x0", format!("x0 has {} values but particles × dim = {n} × {d} = {}: give one x_0 per particle", x0.len(), n * d)));
                 }
-                crate::error::check_finite("x0", x0)?;
+                crate::numerics::error::check_finite("x0", x0)?;
                 if matches!(config.sampler, SamplerKind::Langevin { .. } | SamplerKind::Annealed { .. }) {
                     return Err(InputError::new("init", "forward-then-reverse starts from q(x_t|x_0) and needs a DDPM or DDIM sampler"));
                 }
@@ -331,7 +331,7 @@ impl Chain {
         match self.plan.get(k) {
             Some(StepPlan::Ddpm { t }) | Some(StepPlan::Ddim { t, .. }) => {
                 let pred = predictor.predict(&self.schedule, points, d, *t).await?;
-                let (_, _, score) = crate::sampler::all_forms(&self.schedule, predictor.param(), points, d, *t, &pred).map_err(|e| e.message)?;
+                let (_, _, score) = crate::diffusion::sampler::all_forms(&self.schedule, predictor.param(), points, d, *t, &pred).map_err(|e| e.message)?;
                 Ok(score)
             }
             Some(StepPlan::Langevin { sigma, .. }) => predictor.score_sigma(&self.schedule, points, d, *sigma).await,
@@ -372,7 +372,7 @@ impl Chain {
 
 /// The steps of a sampler, validated.
 fn plan(sampler: &SamplerKind, t_start: usize) -> Result<Vec<StepPlan>> {
-    let positive = |name: &str, v: f64| crate::error::check_positive(name, v);
+    let positive = |name: &str, v: f64| crate::numerics::error::check_positive(name, v);
     let count = |name: &str, v: usize, hi: usize| -> Result<()> {
         if (1..=hi).contains(&v) {
             Ok(())

@@ -1,8 +1,8 @@
 //! The forward (noising) process: one step q(x_t | x_{t−1}) (1.63) and the closed form q(x_t | x_0)
 //! (1.72–1.73). The caller supplies the standard-normal noise, so every draw is reproducible.
 
-use crate::error::{check_finite, check_same_len, Result};
-use crate::schedule::NoiseSchedule;
+use crate::numerics::error::{check_finite, check_same_len, Result};
+use crate::diffusion::schedule::NoiseSchedule;
 
 /// A Gaussian with isotropic variance and one draw from it: `sample = mean + √variance · noise`.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,8 +43,8 @@ pub fn q_sample(s: &NoiseSchedule, x0: &[f64], t: usize, noise: &[f64]) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
-    use crate::schedule::BetaSchedule;
+    use crate::numerics::rng::Rng;
+    use crate::diffusion::schedule::BetaSchedule;
 
     #[test]
     fn closed_form_matches_iterated_chain_in_distribution() {

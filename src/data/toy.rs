@@ -1,10 +1,10 @@
-//! Seeded 2-D toy data sets and user-supplied points. Every generator draws from [`crate::rng::Rng`]
+//! Seeded 2-D toy data sets and user-supplied points. Every generator draws from [`crate::numerics::rng::Rng`]
 //! in a fixed, documented order, so the same seed gives the same points natively and in wasm.
 //! Points are row-major: n rows of (x, y).
 
-use crate::error::{InputError, Result};
-use crate::oracle::GaussianMixture;
-use crate::rng::Rng;
+use crate::numerics::error::{InputError, Result};
+use crate::diffusion::oracle::GaussianMixture;
+use crate::numerics::rng::Rng;
 
 /// Largest number of points one call generates.
 pub const MAX_POINTS: usize = 1_000_000;
@@ -71,8 +71,8 @@ impl Dataset {
     fn validate(&self) -> Result<()> {
         match self {
             Dataset::Ring8 { radius, std, weights } => {
-                crate::error::check_positive("radius", *radius)?;
-                crate::error::check_positive("std", *std)?;
+                crate::numerics::error::check_positive("radius", *radius)?;
+                crate::numerics::error::check_positive("std", *std)?;
                 if weights.len() != 8 {
                     return Err(InputError::new("weights", format!("weights has {} values: ring8 needs 8 (one per mode)", weights.len())));
                 }
@@ -164,7 +164,7 @@ pub fn validate_points(points: &[f64], dim: usize) -> Result<usize> {
             format!("points has {} values: it must hold at least one point of {dim} coordinates (a multiple of {dim})", points.len()),
         ));
     }
-    crate::error::check_finite("points", points)?;
+    crate::numerics::error::check_finite("points", points)?;
     if points.len() / dim > MAX_POINTS {
         return Err(InputError::new("points", format!("points holds {} points: at most {MAX_POINTS} are accepted", points.len() / dim)));
     }

@@ -16,10 +16,10 @@
 //! θ and their differences are constant up to a Monte Carlo residual whose standard error is
 //! reported: the same minimiser, the same gradients.
 
-use crate::error::{check_finite, check_positive, check_same_len, InputError, Result};
-use crate::montecarlo::Estimate;
-use crate::oracle::GaussianMixture;
-use crate::rng::Rng;
+use crate::numerics::error::{check_finite, check_positive, check_same_len, InputError, Result};
+use crate::numerics::montecarlo::Estimate;
+use crate::diffusion::oracle::GaussianMixture;
+use crate::numerics::rng::Rng;
 
 /// The largest sample count accepted.
 pub const MAX_SAMPLES: usize = 2_000_000;
@@ -93,7 +93,7 @@ fn spread(v: impl Iterator<Item = f64> + Clone) -> f64 {
 
 /// Score every θ on n seeded draws x ~ p (the mixture at t = 0) and x̃ = x + σε.
 pub fn score_matching(p: &GaussianMixture, thetas: &[GaussianScore], sigma: f64, n: usize, seed: u64) -> Result<ScoreMatching> {
-    crate::error::check_nonempty("thetas", thetas.len())?;
+    crate::numerics::error::check_nonempty("thetas", thetas.len())?;
     for (i, th) in thetas.iter().enumerate() {
         check_same_len(&format!("thetas[{i}].mean"), th.mean.len(), "the data dimension", p.dim)?;
         check_finite(&format!("thetas[{i}].mean"), &th.mean)?;
@@ -178,7 +178,7 @@ pub fn energy_scores(p: &GaussianMixture, x: &[f64], log_normalizers: &[f64], h:
     check_same_len("x", x.len(), "the data dimension", p.dim)?;
     check_finite("x", x)?;
     check_finite("logNormalizers", log_normalizers)?;
-    crate::error::check_nonempty("logNormalizers", log_normalizers.len())?;
+    crate::numerics::error::check_nonempty("logNormalizers", log_normalizers.len())?;
     check_positive("h", h)?;
     let energy = |y: &[f64]| -p.log_density(y, 1.0);
     let rows = log_normalizers
@@ -204,7 +204,7 @@ mod tests {
     use super::*;
 
     fn ring() -> GaussianMixture {
-        crate::data::Dataset::ring8_default().mixture().unwrap()
+        crate::data::toy::Dataset::ring8_default().mixture().unwrap()
     }
 
     fn thetas() -> Vec<GaussianScore> {

@@ -3,10 +3,10 @@
 
 use burn::prelude::*;
 
-use crate::model::{read, Denoiser};
-use crate::oracle::GaussianMixture;
-use crate::parameterization::Prediction;
-use crate::schedule::NoiseSchedule;
+use crate::engine::model::{read, rows, Denoiser};
+use crate::diffusion::oracle::GaussianMixture;
+use crate::diffusion::parameterization::Prediction;
+use crate::diffusion::schedule::NoiseSchedule;
 
 /// The source of predictions.
 #[derive(Debug, Clone)]
@@ -42,8 +42,7 @@ impl Predictor {
     pub async fn predict(&self, s: &NoiseSchedule, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, String> {
         match self {
             Predictor::Oracle(m) => {
-                let ab = s.alpha_bar(t);
-                Ok(x.chunks(dim).flat_map(|p| m.posterior_mean_eps(p, ab)).collect())
+                Ok(m.predict(Prediction::Eps, x, s.alpha_bar(t)))
             }
             Predictor::Network { model, device, time_dim, .. } => forward(model, device, *time_dim, x, dim, t).await,
             Predictor::NoiseConditional { .. } => {
@@ -72,7 +71,7 @@ impl Predictor {
                 let mut out = Vec::with_capacity(x.len());
                 for i in 0..x.len() / dim {
                     let r = i * dim..(i + 1) * dim;
-                    let sc = crate::parameterization::convert(s, *param, Prediction::Score, &xt[r.clone()], t, &pred[r]).map_err(|e| e.message)?;
+                    let sc = crate::diffusion::parameterization::convert(s, *param, Prediction::Score, &xt[r.clone()], t, &pred[r]).map_err(|e| e.message)?;
                     out.extend(sc.into_iter().map(|v| c * v));
                 }
                 Ok(out)
@@ -85,10 +84,10 @@ impl Predictor {
 async fn forward(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, String> {
     let n = x.len() / dim;
     let xs: Vec<f32> = x.iter().map(|v| *v as f32).collect();
-    let emb = crate::embedding::timestep_embedding(t, time_dim);
+    let emb = crate::engine::embedding::timestep_embedding(t, time_dim);
     let emb: Vec<f32> = (0..n).flat_map(|_| emb.iter().copied()).collect();
-    let xs = Tensor::<2>::from_data(TensorData::new(xs, [n, dim]), device); // [n, D]
-    let emb = Tensor::<2>::from_data(TensorData::new(emb, [n, time_dim]), device); // [n, E]
+    let xs = rows(xs, dim, device); // [n, D]
+    let emb = rows(emb, time_dim, device); // [n, E]
     let out: Vec<f64> = read(model.forward(xs, emb)).await?.into_iter().map(|v| v as f64).collect(); // [n, D]
     if let Some(i) = out.iter().position(|v| !v.is_finite()) {
         return Err(format!("the network predicts a non-finite value for particle {} at step {t}", i / dim));

@@ -5,8 +5,9 @@
 //!
 //! Functions take ᾱ = ᾱ_t directly; ᾱ = 1 is the data itself (t = 0).
 
-use crate::error::{check_finite, InputError, Result};
-use crate::rng::Rng;
+use crate::numerics::error::{check_finite, InputError, Result};
+use crate::numerics::rng::Rng;
+use crate::diffusion::parameterization::Prediction;
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
@@ -21,12 +22,12 @@ pub struct GaussianMixture {
     pub variances: Vec<Vec<f64>>,
 }
 
-pub use crate::montecarlo::Estimate;
+pub use crate::numerics::montecarlo::Estimate;
 
 impl GaussianMixture {
     pub fn new(weights: Vec<f64>, means: Vec<Vec<f64>>, variances: Vec<Vec<f64>>) -> Result<Self> {
         let k = weights.len();
-        crate::error::check_nonempty("weights", k)?;
+        crate::numerics::error::check_nonempty("weights", k)?;
         if means.len() != k || variances.len() != k {
             return Err(InputError::new(
                 "means",
@@ -34,7 +35,7 @@ impl GaussianMixture {
             ));
         }
         let dim = means[0].len();
-        crate::error::check_nonempty("means[0]", dim)?;
+        crate::numerics::error::check_nonempty("means[0]", dim)?;
         for (i, w) in weights.iter().enumerate() {
             if !(w.is_finite() && *w > 0.0) {
                 return Err(InputError::new("weights", format!("weights[{i}] = {w} is out of range: mixture weights must be finite and > 0")));
@@ -120,6 +121,19 @@ impl GaussianMixture {
 
     /// The exact E[x_0 | x_t] = Σ_k r_k(x) · (m_k + √ᾱ S_k (x − √ᾱ m_k) / (ᾱ S_k + 1 − ᾱ)),
     /// the Gaussian posterior mean of each component, computed without the score.
+    /// What a perfect network of kind `param` predicts at x_t: E[x_0|x_t], E[ε|x_t] or the score
+    /// ∇log q(x_t) (Tweedie, (1.125) and (1.143)), for n points (row-major).
+    pub fn predict(&self, param: Prediction, points: &[f64], alpha_bar: f64) -> Vec<f64> {
+        points
+            .chunks(self.dim)
+            .flat_map(|x| match param {
+                Prediction::X0 => self.posterior_mean_x0(x, alpha_bar),
+                Prediction::Eps => self.posterior_mean_eps(x, alpha_bar),
+                Prediction::Score => self.score(x, alpha_bar),
+            })
+            .collect()
+    }
+
     pub fn posterior_mean_x0(&self, x: &[f64], alpha_bar: f64) -> Vec<f64> {
         let a = alpha_bar.sqrt();
         self.mix(x, alpha_bar, |m, d, var, s| m + a * s * d / var)
@@ -202,8 +216,8 @@ pub fn log_sum_exp(v: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parameterization::{predict_x0_from_score, score_from_eps};
-    use crate::schedule::NoiseSchedule;
+    use crate::diffusion::parameterization::{predict_x0_from_score, score_from_eps};
+    use crate::diffusion::schedule::NoiseSchedule;
 
     #[test]
     fn the_noise_conditional_score_is_the_score_of_the_widened_mixture() {

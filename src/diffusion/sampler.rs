@@ -2,15 +2,15 @@
 //! no I/O: DDPM's ancestral step (Algorithm 2 of the DDPM notes), DDIM's step with η, and the
 //! Langevin step of score-based models (seed 003, §2.1 and §2.2.6). Whatever the network predicts
 //! (x_0, ε or the score), it is converted through the foundation's formulas (1.105, 1.125,
-//! 1.141–1.143) and μ_θ comes from [`crate::parameterization::model_mean`], so the same μ_θ results
+//! 1.141–1.143) and μ_θ comes from [`crate::diffusion::parameterization::model_mean`], so the same μ_θ results
 //! for every parameterization.
 //!
 //! Each step returns what the inspector shows beside the new sample, like diffusers'
 //! `DDPMSchedulerOutput`: μ_θ, σ_t and the predictions in all three forms.
 
-use crate::error::Result;
-use crate::parameterization::{convert, model_mean, Prediction};
-use crate::schedule::{ModelVariance, NoiseSchedule};
+use crate::numerics::error::Result;
+use crate::diffusion::parameterization::{convert, model_mean, Prediction};
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
 /// The outcome of one reverse step for n particles (each array n × d).
 #[derive(Debug, Clone, PartialEq)]
@@ -131,10 +131,10 @@ pub fn ddim_timesteps(t_max: usize, steps: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oracle::GaussianMixture;
+    use crate::diffusion::oracle::GaussianMixture;
 
     fn ring() -> GaussianMixture {
-        crate::data::Dataset::ring8_default().mixture().unwrap()
+        crate::data::toy::Dataset::ring8_default().mixture().unwrap()
     }
 
     #[test]

@@ -9,9 +9,9 @@
 //! make the quadrature accurate to ~1e−12; the integrands are summed in log space so far-out x do
 //! not underflow. For the Gaussian and mixture priors the closed form is reported as well.
 
-use crate::error::{check_finite, check_positive, InputError, Result};
-use crate::gaussian::log_normal;
-use crate::oracle::log_sum_exp;
+use crate::numerics::error::{check_finite, check_positive, InputError, Result};
+use crate::numerics::gaussian::log_normal;
+use crate::diffusion::oracle::log_sum_exp;
 
 /// The most x values one call accepts.
 pub const MAX_POINTS: usize = 4001;
@@ -41,9 +41,9 @@ impl Prior {
                 Ok(Prior::Gaussian { mean, variance })
             }
             Prior::Mixture { weights, means, variances } => {
-                crate::error::check_nonempty("prior.weights", weights.len())?;
-                crate::error::check_same_len("prior.means", means.len(), "prior.weights", weights.len())?;
-                crate::error::check_same_len("prior.variances", variances.len(), "prior.weights", weights.len())?;
+                crate::numerics::error::check_nonempty("prior.weights", weights.len())?;
+                crate::numerics::error::check_same_len("prior.means", means.len(), "prior.weights", weights.len())?;
+                crate::numerics::error::check_same_len("prior.variances", variances.len(), "prior.weights", weights.len())?;
                 check_finite("prior.means", &means)?;
                 for (i, w) in weights.iter().enumerate() {
                     check_positive(&format!("prior.weights[{i}]"), *w)?;

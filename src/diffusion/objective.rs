@@ -4,9 +4,9 @@
 //!
 //! Plain f64 maths: no burn. The trainer turns these into per-example tensors.
 
-use crate::error::{InputError, Result};
-use crate::parameterization::{loss_weight, Prediction};
-use crate::schedule::{ModelVariance, NoiseSchedule};
+use crate::numerics::error::{InputError, Result};
+use crate::diffusion::parameterization::{loss_weight, Prediction};
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
 /// How the squared error of each example is weighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,15 +67,15 @@ pub fn target(s: &NoiseSchedule, param: Prediction, t: usize, x0: &[f64], eps: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::elbo::denoising_kl;
-    use crate::forward::q_sample;
-    use crate::parameterization::convert;
+    use crate::diffusion::elbo::denoising_kl;
+    use crate::diffusion::forward::q_sample;
+    use crate::diffusion::parameterization::convert;
 
     /// With ELBO weights, w_t ‖target − prediction‖² is the denoising KL (σ_t² = β̃_t) for every
     /// parameterization: the objective trains the ELBO.
     #[test]
     fn elbo_weighting_is_the_kl() {
-        let s = NoiseSchedule::new(crate::schedule::BetaSchedule::linear_default(100), 100).unwrap();
+        let s = NoiseSchedule::new(crate::diffusion::schedule::BetaSchedule::linear_default(100), 100).unwrap();
         let (x0, eps) = ([0.4, -0.2], [1.1, 0.3]);
         for t in [2, 30, 100] {
             let xt = q_sample(&s, &x0, t, &eps).unwrap().sample;

@@ -5,10 +5,10 @@
 //! its mean and second moment per coordinate are estimated (± standard error) both ways and compared
 //! with the exact values, and the second moment is tracked step by step along the iterated chain.
 
-use crate::error::{InputError, Result};
-use crate::montecarlo::Estimate;
-use crate::rng::Rng;
-use crate::schedule::NoiseSchedule;
+use crate::numerics::error::{InputError, Result};
+use crate::numerics::montecarlo::Estimate;
+use crate::numerics::rng::Rng;
+use crate::diffusion::schedule::NoiseSchedule;
 
 /// At most this many normal draws (points × coordinates × steps) per call.
 pub const MAX_DRAWS: usize = 40_000_000;
@@ -71,7 +71,7 @@ pub fn noise_both_ways(
     seed: u64,
 ) -> Result<NoisedSet> {
     s.check_t(t)?;
-    let n = crate::data::validate_points(x0, dim)?;
+    let n = crate::data::toy::validate_points(x0, dim)?;
     if n < 2 {
         return Err(InputError::new(
             "n",
@@ -167,7 +167,7 @@ pub fn noise_both_ways(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Dataset;
+    use crate::data::toy::Dataset;
 
     fn moons(n: usize) -> Vec<f64> {
         Dataset::by_name("moons").unwrap().sample(n, 3).unwrap()

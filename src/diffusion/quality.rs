@@ -3,8 +3,8 @@
 //! mixture also: the mean log-density of the samples under the true density, and the fraction of
 //! samples per mode (plain Langevin gets the mode weights wrong; annealed Langevin fixes it).
 
-use crate::error::{InputError, Result};
-use crate::oracle::GaussianMixture;
+use crate::numerics::error::{InputError, Result};
+use crate::diffusion::oracle::GaussianMixture;
 
 /// The kernel's bandwidths: k(x, y) = mean over h of exp(−‖x − y‖² / (2h²)), a sum of Gaussian
 /// (RBF) kernels at several scales so one number sees both the modes' places and their shapes.
@@ -27,8 +27,8 @@ pub fn mmd2(a: &[f64], b: &[f64], dim: usize) -> Result<f64> {
     if n < 2 || m < 2 || a.len() % dim != 0 || b.len() % dim != 0 {
         return Err(InputError::new("samples", format!("MMD needs at least 2 points of dimension {dim} on each side (got {} and {} values)", a.len(), b.len())));
     }
-    crate::error::check_finite("samples", a)?;
-    crate::error::check_finite("reference", b)?;
+    crate::numerics::error::check_finite("samples", a)?;
+    crate::numerics::error::check_finite("reference", b)?;
     let within = |s: &[f64], k: usize| {
         let mut sum = 0.0;
         for i in 0..k {
@@ -62,7 +62,7 @@ pub fn mixture_quality(m: &GaussianMixture, samples: &[f64]) -> Result<MixtureQu
     if samples.is_empty() || samples.len() % d != 0 {
         return Err(InputError::new("samples", format!("samples holds {} values: it must be whole points of dimension {d}", samples.len())));
     }
-    crate::error::check_finite("samples", samples)?;
+    crate::numerics::error::check_finite("samples", samples)?;
     let n = samples.len() / d;
     let mut counts = vec![0usize; m.components()];
     let mut log_sum = 0.0;
@@ -78,11 +78,11 @@ pub fn mixture_quality(m: &GaussianMixture, samples: &[f64]) -> Result<MixtureQu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::numerics::rng::Rng;
 
     #[test]
     fn mmd_separates_different_distributions_and_not_equal_ones() {
-        let m = crate::data::Dataset::ring8_default().mixture().unwrap();
+        let m = crate::data::toy::Dataset::ring8_default().mixture().unwrap();
         let mut rng = Rng::new(4);
         let a = m.sample(400, &mut rng);
         let b = m.sample(400, &mut rng);

@@ -2,7 +2,7 @@
 //! log-densities, and the two decoders p(x_0 | x_1) of the reconstruction term L_0.
 //! Everything in nats.
 
-use crate::error::{check_finite, check_same_len, InputError, Result};
+use crate::numerics::error::{check_finite, check_same_len, InputError, Result};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5; // ln(2π)
 const LN_2: f64 = std::f64::consts::LN_2;
@@ -202,12 +202,12 @@ pub fn nats_to_bits_per_dim(nats: f64, dims: usize) -> f64 {
 
 /// The Monte Carlo side of (1.23): KL(N(μ₁, diag σ₁²) ‖ N(μ₂, diag σ₂²)) as the mean of
 /// log N(x; μ₁, σ₁²) − log N(x; μ₂, σ₂²) over n seeded draws x ~ N(μ₁, σ₁²).
-pub fn kl_monte_carlo(mean1: &[f64], var1: &[f64], mean2: &[f64], var2: &[f64], n: usize, seed: u64) -> Result<crate::montecarlo::Estimate> {
+pub fn kl_monte_carlo(mean1: &[f64], var1: &[f64], mean2: &[f64], var2: &[f64], n: usize, seed: u64) -> Result<crate::numerics::montecarlo::Estimate> {
     kl_diagonal(mean1, var1, mean2, var2)?;
     if !(2..=10_000_000).contains(&n) {
         return Err(InputError::new("samples", format!("samples = {n} is out of range: samples must be an integer in 2..=10000000")));
     }
-    let mut rng = crate::rng::Rng::new(seed);
+    let mut rng = crate::numerics::rng::Rng::new(seed);
     let d = mean1.len();
     let draws: Vec<f64> = (0..n)
         .map(|_| {
@@ -220,7 +220,7 @@ pub fn kl_monte_carlo(mean1: &[f64], var1: &[f64], mean2: &[f64], var2: &[f64], 
                 .sum()
         })
         .collect();
-    Ok(crate::montecarlo::Estimate::of(&draws))
+    Ok(crate::numerics::montecarlo::Estimate::of(&draws))
 }
 
 /// (1.90–1.95) term by term: the KL between q(x_{t−1}|x_t,x_0) = N(μ_q, σ_q² I) and
@@ -247,11 +247,11 @@ pub struct EqualVarianceKl {
 /// The equal-variance KL of (1.90) three ways: term by term (1.91), by the general formula, and
 /// as the weighted squared distance of the means (1.95).
 pub fn kl_equal_variance(mu_q: &[f64], mu_theta: &[f64], var_q: f64) -> Result<EqualVarianceKl> {
-    crate::error::check_nonempty("muQ", mu_q.len())?;
+    crate::numerics::error::check_nonempty("muQ", mu_q.len())?;
     check_same_len("muTheta", mu_theta.len(), "muQ", mu_q.len())?;
     check_finite("muQ", mu_q)?;
     check_finite("muTheta", mu_theta)?;
-    crate::error::check_positive("varQ", var_q)?;
+    crate::numerics::error::check_positive("varQ", var_q)?;
     let d = mu_q.len();
     let log_det = |v: f64| d as f64 * v.ln();
     let log_det_ratio = log_det(var_q) - log_det(var_q);
@@ -273,7 +273,7 @@ pub fn kl_equal_variance(mu_q: &[f64], mu_theta: &[f64], var_q: f64) -> Result<E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::numerics::rng::Rng;
 
     #[test]
     fn kl_closed_form_matches_monte_carlo() {

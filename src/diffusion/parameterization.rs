@@ -2,8 +2,8 @@
 //! conversions between them given (x_t, t), the mean μ_θ each one implies, and the loss weight
 //! that turns each squared error into the denoising-matching KL.
 
-use crate::error::{check_finite, check_same_len, InputError, Result};
-use crate::schedule::{ModelVariance, NoiseSchedule};
+use crate::numerics::error::{check_finite, check_same_len, InputError, Result};
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
 /// What the network's output means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +115,7 @@ pub fn model_mean(s: &NoiseSchedule, param: Prediction, x_t: &[f64], t: usize, p
 pub(crate) fn model_mean_unchecked(s: &NoiseSchedule, param: Prediction, x_t: &[f64], t: usize, pred: &[f64]) -> Vec<f64> {
     let (beta, sqrt_a) = (s.beta(t), s.alpha(t).sqrt());
     match param {
-        Prediction::X0 => crate::posterior::posterior_mean_unchecked(s, x_t, pred, t),
+        Prediction::X0 => crate::diffusion::posterior::posterior_mean_unchecked(s, x_t, pred, t),
         Prediction::Eps => {
             let c = beta / (s.sqrt_one_minus_alphas_cumprod[t - 1] * sqrt_a);
             x_t.iter().zip(pred).map(|(x, e)| x / sqrt_a - c * e).collect()
@@ -157,8 +157,8 @@ pub fn snr_weight(s: &NoiseSchedule, t: usize) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
-    use crate::schedule::BetaSchedule;
+    use crate::numerics::rng::Rng;
+    use crate::diffusion::schedule::BetaSchedule;
 
     fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
         a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol * (1.0 + x.abs().max(y.abs())))

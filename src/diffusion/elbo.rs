@@ -6,11 +6,11 @@
 //! single-sample estimate DDPM's `calc_bpd_loop` uses); the KLs themselves are exact.
 //! Units: nats, and bits/dim = nats / (D · ln 2).
 
-use crate::error::{check_finite, check_same_len, InputError, Result};
-use crate::gaussian::{discretized_gaussian_log_likelihood, log_normal, nats_to_bits_per_dim, normal_kl};
-use crate::parameterization::{model_mean_unchecked, Prediction};
-use crate::posterior::posterior_mean_unchecked;
-use crate::schedule::{ModelVariance, NoiseSchedule};
+use crate::numerics::error::{check_finite, check_same_len, InputError, Result};
+use crate::numerics::gaussian::{discretized_gaussian_log_likelihood, log_normal, nats_to_bits_per_dim, normal_kl};
+use crate::diffusion::parameterization::{model_mean_unchecked, Prediction};
+use crate::diffusion::posterior::posterior_mean_unchecked;
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
 /// The decoder p_θ(x_0 | x_1) of the reconstruction term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +126,7 @@ pub fn elbo_terms(
     decoder: Decoder,
 ) -> Result<ElboTerms> {
     let d = x0.len();
-    crate::error::check_nonempty("x0", d)?;
+    crate::numerics::error::check_nonempty("x0", d)?;
     check_finite("x0", x0)?;
     let want = s.t_max * d;
     for (name, arr) in [("x_ts", x_ts), ("predictions", preds)] {
@@ -161,9 +161,9 @@ pub fn elbo_terms(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parameterization::{convert, loss_weight};
-    use crate::rng::Rng;
-    use crate::schedule::BetaSchedule;
+    use crate::diffusion::parameterization::{convert, loss_weight};
+    use crate::numerics::rng::Rng;
+    use crate::diffusion::schedule::BetaSchedule;
 
     /// The three weighted losses of (1.100), (1.119), (1.140) equal the denoising KL for arbitrary
     /// predictions (σ_t² = β̃_t), and the KL is the same whichever twin it is computed from.
@@ -175,7 +175,7 @@ mod tests {
         for t in [2, 3, 40, 99, 100] {
             let x0 = rng.normals(3);
             let noise = rng.normals(3);
-            let x_t = crate::forward::q_sample(&s, &x0, t, &noise).unwrap().sample;
+            let x_t = crate::diffusion::forward::q_sample(&s, &x0, t, &noise).unwrap().sample;
             let pred_x0 = rng.normals(3); // an arbitrary, wrong prediction
             let true_eps = noise.clone();
             let true_score = convert(&s, Prediction::Eps, Prediction::Score, &x_t, t, &true_eps).unwrap();
@@ -202,7 +202,7 @@ mod tests {
         let x0 = vec![0.3, -0.7];
         let mut x_ts = Vec::new();
         for t in 1..=50 {
-            x_ts.extend(crate::forward::q_sample(&s, &x0, t, &rng.normals(2)).unwrap().sample);
+            x_ts.extend(crate::diffusion::forward::q_sample(&s, &x0, t, &rng.normals(2)).unwrap().sample);
         }
         let preds: Vec<f64> = (0..50).flat_map(|_| x0.clone()).collect();
         let e = elbo_terms(&s, &x0, &x_ts, &preds, Prediction::X0, ModelVariance::BetaTilde, Decoder::Gaussian).unwrap();

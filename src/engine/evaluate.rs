@@ -9,13 +9,15 @@
 
 use burn::prelude::*;
 
-use crate::elbo::{denoising_kl, prior_kl, reconstruction, Decoder};
-use crate::model::{read, Denoiser};
-use crate::oracle::GaussianMixture;
-use crate::parameterization::Prediction;
-use crate::rng::Rng;
-use crate::schedule::{ModelVariance, NoiseSchedule};
-use crate::train::LOSS_BINS;
+use crate::diffusion::elbo::{denoising_kl, prior_kl, reconstruction, Decoder};
+use crate::engine::model::{read, rows, Denoiser};
+use crate::diffusion::oracle::GaussianMixture;
+use crate::diffusion::parameterization::Prediction;
+use crate::numerics::rng::Rng;
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
+
+/// Number of bins of t for the loss and the KL per t (bin = (t − 1)·LOSS_BINS / T).
+pub const LOSS_BINS: usize = 20;
 
 /// How to estimate the held-out ELBO.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,11 +116,10 @@ pub async fn network_predictions(model: &Denoiser, device: &Device, time_dim: us
     let mut preds = Vec::with_capacity(plan.rows.len() * dims);
     const CHUNK: usize = 8192;
     for chunk in plan.rows.chunks(CHUNK) {
-        let m = chunk.len();
         let xt: Vec<f32> = chunk.iter().flat_map(|r| r.3.iter().map(|v| *v as f32)).collect();
-        let emb: Vec<f32> = chunk.iter().flat_map(|r| crate::embedding::timestep_embedding(r.1, time_dim)).collect();
-        let xt = Tensor::<2>::from_data(TensorData::new(xt, [m, dims]), device); // [m, D]
-        let emb = Tensor::<2>::from_data(TensorData::new(emb, [m, time_dim]), device); // [m, E]
+        let emb: Vec<f32> = chunk.iter().flat_map(|r| crate::engine::embedding::timestep_embedding(r.1, time_dim)).collect();
+        let xt = rows(xt, dims, device); // [m, D]
+        let emb = rows(emb, time_dim, device); // [m, E]
         preds.extend(read(model.forward(xt, emb)).await?.into_iter().map(|v| v as f64)); // [m, D]
     }
     Ok(preds)
@@ -127,17 +128,7 @@ pub async fn network_predictions(model: &Denoiser, device: &Device, time_dim: us
 /// The exact oracle's predictions for every row: E[x_0|x_t], E[ε|x_t] or ∇log q(x_t) of the
 /// mixture, whichever `param` names — the best any network could predict (Tweedie, (1.125)).
 pub fn oracle_predictions(mixture: &GaussianMixture, schedule: &NoiseSchedule, param: Prediction, plan: &ElboPlan) -> Vec<f64> {
-    plan.rows
-        .iter()
-        .flat_map(|(_, t, _, xt)| {
-            let ab = schedule.alpha_bar(*t);
-            match param {
-                Prediction::X0 => mixture.posterior_mean_x0(xt, ab),
-                Prediction::Eps => mixture.posterior_mean_eps(xt, ab),
-                Prediction::Score => mixture.score(xt, ab),
-            }
-        })
-        .collect()
+    plan.rows.iter().flat_map(|(_, t, _, xt)| mixture.predict(param, xt, schedule.alpha_bar(*t))).collect()
 }
 
 /// Score predictions against the plan: the ELBO terms (1.62) per held-out point, with the model
@@ -195,25 +186,6 @@ pub fn score_plan(
         kl_by_t: bin_sum.iter().zip(&bin_w).map(|(s, w)| if *w > 0.0 { s / w } else { f64::NAN }).collect(),
         per_point: vals,
     })
-}
-
-/// Estimate the held-out −ELBO of `model` (see the module doc). `heldout` is row-major, D each.
-#[allow(clippy::too_many_arguments)]
-pub async fn held_out_elbo(
-    model: &Denoiser,
-    device: &Device,
-    schedule: &NoiseSchedule,
-    param: Prediction,
-    time_dim: usize,
-    heldout: &[f64],
-    dims: usize,
-    decoder: Decoder,
-    variance: ModelVariance,
-    eval: EvalConfig,
-) -> Result<HeldOut, String> {
-    let plan = plan(schedule, heldout, dims, eval);
-    let preds = network_predictions(model, device, time_dim, &plan).await?;
-    score_plan(&plan, &preds, heldout, schedule, param, decoder, variance)
 }
 
 #[cfg(test)]

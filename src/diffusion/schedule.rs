@@ -3,7 +3,7 @@
 //! Conventions (the seeds'): t runs 1..=T; t = 1 is the decoder term L_0 and t = T the prior term.
 //! Arrays are stored with index `t - 1`; the accessors take t itself. ᾱ_0 = 1 (no noise at t = 0).
 
-use crate::error::{InputError, Result};
+use crate::numerics::error::{InputError, Result};
 
 /// Largest T the engine accepts (the arrays stay a few MB).
 pub const MAX_T: usize = 100_000;

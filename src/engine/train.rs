@@ -7,207 +7,15 @@
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
-use crate::data::Dataset;
-use crate::digits::Digits;
-use crate::elbo::Decoder;
-use crate::embedding::embedding_table;
-use crate::evaluate::{self, EvalConfig, HeldOut};
-use crate::error::{InputError, Result};
-use crate::model::{read, Denoiser, DenoiserConfig};
-use crate::objective::{target, weights_by_t, Weighting};
-use crate::parameterization::Prediction;
-use crate::rng::Rng;
-use crate::schedule::{BetaSchedule, ModelVariance, NoiseSchedule};
-
-/// Where the training data comes from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DataSource {
-    /// A seeded 2-D set (`n_train` + `n_heldout` points are drawn).
-    Toy(Dataset),
-    /// The 8×8 digits (1,797 images), shuffled by the seed and split.
-    Digits,
-    /// Points the reader supplied: row-major, `dim` coordinates each.
-    Points { points: Vec<f64>, dim: usize },
-}
-
-/// Everything a training run needs; `validate` checks it before any work.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainConfig {
-    pub data: DataSource,
-    pub n_train: usize,
-    pub n_heldout: usize,
-    pub schedule: BetaSchedule,
-    pub t_max: usize,
-    pub parameterization: Prediction,
-    pub weighting: Weighting,
-    pub model: DenoiserConfig,
-    pub learning_rate: f64,
-    pub batch_size: usize,
-    pub seed: u64,
-    /// Train a noise-conditional score network (NCSN) by denoising score matching over this σ
-    /// ladder instead of the diffusion chain: x̃ = x + σ_i z, target −z/σ_i, weight λ(σ_i) = σ_i²
-    /// (2.17, 2.23–2.25). The network is told the level i, and predicts the score.
-    pub ncsn: Option<SigmaLadder>,
-}
-
-/// NCSN's geometric noise ladder σ_1 > … > σ_L (see [`crate::sampler::sigma_ladder`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SigmaLadder {
-    pub sigma_max: f64,
-    pub sigma_min: f64,
-    pub levels: usize,
-}
-
-impl SigmaLadder {
-    pub fn sigmas(&self) -> Vec<f64> {
-        crate::sampler::sigma_ladder(self.sigma_max, self.sigma_min, self.levels)
-    }
-}
-
-impl TrainConfig {
-    /// The defaults for a 2-D set: 4096 training and 1024 held-out points, linear schedule with
-    /// T = 1000, ε-prediction with L_simple, 3 × 128 MLP, Adam 1e-3, batch 256.
-    pub fn toy(dataset: Dataset) -> Self {
-        Self {
-            data: DataSource::Toy(dataset),
-            n_train: 4096,
-            n_heldout: 1024,
-            schedule: BetaSchedule::linear_default(1000),
-            t_max: 1000,
-            parameterization: Prediction::Eps,
-            weighting: Weighting::Simple,
-            model: DenoiserConfig::new(2),
-            learning_rate: 1e-3,
-            batch_size: 256,
-            seed: 0,
-            ncsn: None,
-        }
-    }
-
-    /// The defaults for the digits: 1,500 training and 297 held-out images, a 3 × 256 MLP.
-    pub fn digits() -> Self {
-        Self { data: DataSource::Digits, n_train: 1500, n_heldout: 297, model: DenoiserConfig::digits(), ..Self::toy(Dataset::ring8_default()) }
-    }
-
-    /// The data dimension D.
-    pub fn data_dim(&self) -> usize {
-        match &self.data {
-            DataSource::Toy(_) => 2,
-            DataSource::Digits => crate::digits::PIXELS,
-            DataSource::Points { dim, .. } => *dim,
-        }
-    }
-
-    /// Check every field; messages name the field and its range.
-    pub fn validate(&self) -> Result<NoiseSchedule> {
-        let range = |name: &str, v: usize, lo: usize, hi: usize| -> Result<()> {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(InputError::new(name, format!("{name} = {v} is out of range: {name} must be an integer in {lo}..={hi}")))
-            }
-        };
-        range("batchSize", self.batch_size, 1, 65_536)?;
-        range("width", self.model.width, 1, 4096)?;
-        range("depth", self.model.depth, 1, 32)?;
-        range("timeDim", self.model.time_dim, 2, 1024)?;
-        if self.model.time_dim % 2 != 0 {
-            return Err(InputError::new("timeDim", format!("timeDim = {} must be even (sine and cosine halves)", self.model.time_dim)));
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return Err(InputError::new("learningRate", format!("learningRate = {} is out of range: it must be in (0, 1]", self.learning_rate)));
-        }
-        range("heldout", self.n_heldout, 1, 100_000)?;
-        match &self.data {
-            DataSource::Toy(d) => {
-                range("train", self.n_train, 2, 1_000_000)?;
-                d.sample(1, 0)?; // validates the data set's parameters
-            }
-            DataSource::Digits => {
-                let total = Digits::load().count();
-                if self.n_train < 2 || self.n_train + self.n_heldout > total {
-                    return Err(InputError::new(
-                        "train",
-                        format!("train + heldout = {} + {} must be at most the {total} digit images (and train ≥ 2)", self.n_train, self.n_heldout),
-                    ));
-                }
-            }
-            DataSource::Points { points, dim } => {
-                let n = crate::data::validate_points(points, *dim)?;
-                if n < 4 {
-                    return Err(InputError::new("points", format!("points holds {n} points: training needs at least 4 (some are held out)")));
-                }
-            }
-        }
-        if self.model.data_dim != self.data_dim() {
-            return Err(InputError::new(
-                "model",
-                format!("the model's data dimension {} does not match the data's {}", self.model.data_dim, self.data_dim()),
-            ));
-        }
-        if let Some(l) = &self.ncsn {
-            crate::error::check_positive("sigmaMax", l.sigma_max)?;
-            crate::error::check_positive("sigmaMin", l.sigma_min)?;
-            if l.sigma_min >= l.sigma_max {
-                return Err(InputError::new("sigmaMin", format!("sigmaMin = {} must be smaller than sigmaMax = {}", l.sigma_min, l.sigma_max)));
-            }
-            range("levels", l.levels, 1, 1000)?;
-            if self.parameterization != Prediction::Score {
-                return Err(InputError::new("parameterization", "a noise-conditional score network (NCSN) predicts the score: use parameterization \"score\""));
-            }
-            if self.weighting != Weighting::Simple {
-                return Err(InputError::new("weighting", "an NCSN trains with NCSN's weights λ(σ) = σ² (2.25): use weighting \"simple\""));
-            }
-        }
-        NoiseSchedule::new(self.schedule.clone(), self.t_max)
-    }
-
-    /// The training and held-out sets (row-major, D values each), drawn or split by the seed.
-    pub fn datasets(&self) -> Result<(Vec<f64>, Vec<f64>)> {
-        let d = self.data_dim();
-        match &self.data {
-            DataSource::Toy(ds) => {
-                let all = ds.sample(self.n_train + self.n_heldout, self.seed)?;
-                let (a, b) = all.split_at(self.n_train * d);
-                Ok((a.to_vec(), b.to_vec()))
-            }
-            DataSource::Digits => {
-                let x = Digits::load().scaled();
-                let order = permutation(x.len() / d, self.seed);
-                let pick = |idx: &[usize]| idx.iter().flat_map(|&i| x[i * d..(i + 1) * d].iter().copied()).collect::<Vec<_>>();
-                Ok((pick(&order[..self.n_train]), pick(&order[self.n_train..self.n_train + self.n_heldout])))
-            }
-            DataSource::Points { points, dim } => {
-                let n = points.len() / dim;
-                let order = permutation(n, self.seed);
-                let held = self.n_heldout.min(n / 4).max(1);
-                let pick = |idx: &[usize]| idx.iter().flat_map(|&i| points[i * dim..(i + 1) * dim].iter().copied()).collect::<Vec<_>>();
-                Ok((pick(&order[held..]), pick(&order[..held])))
-            }
-        }
-    }
-}
-
-/// The learning-rate schedule of the shipped 2-D checkpoints and of the time-to-entropy benchmark:
-/// `base` for 6000 steps, base/5 to 9000, then base/25 (piecewise constant; Adam keeps its moments).
-pub fn step_decay(base: f64, step: usize) -> f64 {
-    match step {
-        0..6000 => base,
-        6000..9000 => base / 5.0,
-        _ => base / 25.0,
-    }
-}
-
-/// A seeded Fisher–Yates permutation of 0..n.
-fn permutation(n: usize, seed: u64) -> Vec<usize> {
-    let mut rng = Rng::new(seed ^ 0x5EED_0F_D1617);
-    let mut v: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-        v.swap(i, j);
-    }
-    v
-}
+use crate::diffusion::elbo::Decoder;
+use crate::engine::embedding::embedding_table;
+use crate::engine::evaluate::{self, EvalConfig, HeldOut, LOSS_BINS};
+use crate::numerics::error::{InputError, Result};
+use crate::engine::model::{read, rows, Denoiser};
+use crate::diffusion::objective::{target, weights_by_t};
+use crate::engine::train_config::{DataSource, TrainConfig};
+use crate::numerics::rng::Rng;
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
 /// The loss statistics of one `run(n)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,9 +35,6 @@ pub struct RunStats {
     /// before the failed step, and the caller may move them to another device
     pub device_failed: bool,
 }
-
-/// Number of t-bins for the training loss per t.
-pub const LOSS_BINS: usize = 20;
 
 /// A training run in progress.
 pub struct Trainer {
@@ -313,11 +118,6 @@ impl Trainer {
         self.failed = None;
     }
 
-    /// The device inference runs on (the training device without autodiff).
-    pub fn inference_device(&self) -> &Device {
-        &self.base_device
-    }
-
     /// Mean training loss per t-bin so far (NaN where a bin saw no example).
     pub fn loss_by_t(&self) -> Vec<f64> {
         self.bin_sum.iter().zip(&self.bin_count).map(|(s, c)| if *c == 0 { f64::NAN } else { s / *c as f64 }).collect()
@@ -333,8 +133,8 @@ impl Trainer {
     }
 
     /// The current network as the reverse chain's predictor.
-    pub fn predictor(&self) -> crate::predictor::Predictor {
-        use crate::predictor::Predictor;
+    pub fn predictor(&self) -> crate::engine::predictor::Predictor {
+        use crate::engine::predictor::Predictor;
         let (model, device, time_dim) = (self.model(), self.base_device.clone(), self.config.model.time_dim);
         match &self.config.ncsn {
             Some(l) => Predictor::NoiseConditional { model, device, sigmas: l.sigmas(), time_dim },
@@ -368,7 +168,7 @@ impl Trainer {
         }
     }
 
-    /// The held-out −ELBO per dimension of the current network (see [`crate::evaluate`]).
+    /// The held-out −ELBO per dimension of the current network (see [`crate::engine::evaluate`]).
     pub async fn held_out(&self, eval: EvalConfig, variance: ModelVariance) -> std::result::Result<HeldOut, String> {
         if self.config.ncsn.is_some() {
             return Err("the held-out ELBO belongs to the diffusion chain; a noise-conditional score network has no ELBO (its training loss is the denoising score-matching loss (2.24))".into());
@@ -405,11 +205,11 @@ impl Trainer {
         Some(evaluate::score_plan(&plan, &preds, &self.heldout, &self.schedule, self.config.parameterization, self.decoder(), variance))
     }
 
-    /// The current weights as a versioned checkpoint (see [`crate::checkpoint`]).
+    /// The current weights as a versioned checkpoint (see [`crate::engine::checkpoint`]).
     pub async fn save(&self) -> std::result::Result<Vec<u8>, String> {
         let weights = self.model.valid().weights().await?;
         let c = &self.config;
-        let header = crate::checkpoint::CheckpointHeader {
+        let header = crate::engine::checkpoint::CheckpointHeader {
             format: 1,
             data_dim: c.model.data_dim,
             width: c.model.width,
@@ -424,13 +224,13 @@ impl Trainer {
             steps: self.step,
             seed: c.seed,
         };
-        Ok(crate::checkpoint::to_bytes(&header, &weights))
+        Ok(crate::engine::checkpoint::to_bytes(&header, &weights))
     }
 
     /// Load weights saved by [`Trainer::save`]: the network's shape must match this trainer's,
     /// and so must the parameterization and schedule (the weights mean nothing under others).
-    pub fn load(&mut self, bytes: &[u8]) -> Result<crate::checkpoint::CheckpointHeader> {
-        let (h, w) = crate::checkpoint::from_bytes(bytes, Some(&self.config.model))?;
+    pub fn load(&mut self, bytes: &[u8]) -> Result<crate::engine::checkpoint::CheckpointHeader> {
+        let (h, w) = crate::engine::checkpoint::from_bytes(bytes, Some(&self.config.model))?;
         if h.parameterization != self.config.parameterization.name() {
             return Err(InputError::new(
                 "checkpoint",
@@ -488,10 +288,10 @@ impl Trainer {
             }
             let (xt, emb, tgt, w, ts) = self.batch();
             let dev = &self.device;
-            let xt = Tensor::<2>::from_data(TensorData::new(xt, [b, d]), dev); // [b, D]
-            let emb = Tensor::<2>::from_data(TensorData::new(emb, [b, e]), dev); // [b, E]
-            let tgt = Tensor::<2>::from_data(TensorData::new(tgt, [b, d]), dev); // [b, D]
-            let w = Tensor::<2>::from_data(TensorData::new(w, [b, 1]), dev); // [b, 1]
+            let xt = rows(xt, d, dev); // [b, D]
+            let emb = rows(emb, e, dev); // [b, E]
+            let tgt = rows(tgt, d, dev); // [b, D]
+            let w = rows(w, 1, dev); // [b, 1]
             let before = self.model.clone();
             let pred = self.model.forward(xt, emb); // [b, D]
             let per_example = (pred - tgt).square().sum_dim(1) * w; // [b, 1]

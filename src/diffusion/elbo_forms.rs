@@ -28,15 +28,15 @@
 //!
 //! Units: nats for the whole data point x_0 (divide by D for nats/dim).
 
-use crate::elbo::{reconstruction, Decoder};
-use crate::error::{check_finite, check_nonempty, InputError, Result};
-use crate::gaussian::{log_normal, normal_kl};
-use crate::montecarlo::Estimate;
-use crate::oracle::GaussianMixture;
-use crate::parameterization::{model_mean_unchecked, Prediction};
-use crate::posterior::posterior_mean_unchecked;
-use crate::rng::Rng;
-use crate::schedule::{ModelVariance, NoiseSchedule};
+use crate::diffusion::elbo::{reconstruction, Decoder};
+use crate::numerics::error::{check_finite, check_nonempty, InputError, Result};
+use crate::numerics::gaussian::{log_normal, normal_kl};
+use crate::numerics::montecarlo::Estimate;
+use crate::diffusion::oracle::GaussianMixture;
+use crate::diffusion::parameterization::{model_mean_unchecked, Prediction};
+use crate::diffusion::posterior::posterior_mean_unchecked;
+use crate::numerics::rng::Rng;
+use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
 /// The most stored values n · (T + 1) · D (32 MB of f64).
 pub const MAX_VALUES: usize = 4_000_000;
@@ -238,10 +238,10 @@ pub fn oracle_predictions(mixture: &GaussianMixture, s: &NoiseSchedule, tr: &Tra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::BetaSchedule;
+    use crate::diffusion::schedule::BetaSchedule;
 
     fn ring() -> GaussianMixture {
-        crate::data::Dataset::ring8_default().mixture().unwrap()
+        crate::data::toy::Dataset::ring8_default().mixture().unwrap()
     }
 
     #[test]

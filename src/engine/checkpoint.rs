@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InputError, Result};
-use crate::model::DenoiserConfig;
+use crate::numerics::error::{InputError, Result};
+use crate::engine::model::DenoiserConfig;
 
 const MAGIC: &[u8; 8] = b"DLCKPT01";
 

@@ -1,0 +1,6 @@
+//! The numerical ground floor: plain f64, no burn, no wasm, no I/O.
+
+pub mod error; // the one error type: the field, its rule, the offending value
+pub mod gaussian;
+pub mod montecarlo; // estimates with standard errors (after (1.24))
+pub mod rng; // the documented seeded generator every draw comes from // KL (1.23), log-densities, the decoders of L_0
