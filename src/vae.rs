@@ -15,7 +15,7 @@
 //!
 //! Units: nats. Matrices are row-major; W is D × K.
 
-use crate::numerics::error::{check_finite, check_same_len, InputError, Result};
+use crate::numerics::error::{check_finite, check_same_len, InputError, Result, Rule};
 use crate::numerics::gaussian::{log_normal, normal_kl};
 use crate::numerics::montecarlo::Estimate;
 use crate::numerics::rng::Rng;
@@ -98,14 +98,11 @@ impl LinearGaussian {
     pub fn new(latent: usize, dim: usize, weights: Vec<f64>, bias: Vec<f64>, noise_var: f64) -> Result<Self> {
         for (name, v) in [("latent", latent), ("dim", dim)] {
             if v == 0 || v > MAX_DIM {
-                return Err(InputError::new(name, format!("{name} = {v} is out of range: {name} must be an integer in 1..={MAX_DIM}")));
+                return Err(InputError::integer(name, v as f64, 1, MAX_DIM as u64));
             }
         }
         if weights.len() != dim * latent {
-            return Err(InputError::new(
-                "weights",
-                format!("weights has {} values but W is D × K = {dim} × {latent}: give {} numbers, row by row", weights.len(), dim * latent),
-            ));
+            return Err(InputError::length("weights", weights.len(), format!("D × K = {dim} × {latent} = {}", dim * latent)));
         }
         check_finite("weights", &weights)?;
         check_same_len("bias", bias.len(), "the observed dimension D", dim)?;
@@ -207,7 +204,7 @@ impl LinearGaussian {
         check_same_len("encoder std", q.std.len(), "the latent dimension K", self.latent)?;
         check_finite("encoder mean", &q.mean)?;
         if let Some((j, s)) = q.std.iter().enumerate().find(|(_, s)| !(s.is_finite() && **s > 0.0)) {
-            return Err(InputError::new("encoder std", format!("encoder std[{j}] = {s} is out of range: σ must be a finite number > 0")));
+            return Err(InputError::at(&format!("encoder.std[{j}]"), Rule::Positive, *s));
         }
         Ok(())
     }
@@ -239,7 +236,7 @@ fn check_samples(n: usize) -> Result<()> {
     if (2..=MAX_SAMPLES).contains(&n) {
         Ok(())
     } else {
-        Err(InputError::new("samples", format!("samples = {n} is out of range: samples must be an integer in 2..={MAX_SAMPLES}")))
+        Err(InputError::integer("samples", n as f64, 2, MAX_SAMPLES as u64))
     }
 }
 
@@ -436,10 +433,10 @@ mod tests {
     fn bad_input_is_rejected_with_a_message() {
         let m = model();
         let msg = |r: Result<ElboSplit>| r.unwrap_err().message;
-        assert!(msg(elbo_split(&m, &[1.0], &Encoder { mean: vec![0.0; 2], std: vec![1.0; 2] })).contains("x has length 1"));
-        assert!(msg(elbo_split(&m, &[1.0; 3], &Encoder { mean: vec![0.0; 2], std: vec![1.0, 0.0] })).contains("σ must be a finite number > 0"));
+        assert!(msg(elbo_split(&m, &[1.0], &Encoder { mean: vec![0.0; 2], std: vec![1.0; 2] })).contains("x has 1 value "));
+        assert!(msg(elbo_split(&m, &[1.0; 3], &Encoder { mean: vec![0.0; 2], std: vec![1.0, 0.0] })).contains("encoder.std[1] = 0 is out of range: encoder.std[1] must be a finite number > 0"));
         assert!(msg(elbo_split(&m, &[f64::NAN; 3], &Encoder { mean: vec![0.0; 2], std: vec![1.0; 2] })).contains("not a finite number"));
-        assert!(LinearGaussian::new(2, 3, vec![1.0; 5], vec![0.0; 3], 1.0).unwrap_err().message.contains("give 6 numbers"));
+        assert!(LinearGaussian::new(2, 3, vec![1.0; 5], vec![0.0; 3], 1.0).unwrap_err().message.contains("weights has 5 values but must hold D × K = 3 × 2 = 6"));
         assert!(LinearGaussian::new(2, 3, vec![1.0; 6], vec![0.0; 3], -1.0).unwrap_err().message.contains("noiseVariance = -1"));
         assert!(LinearGaussian::new(0, 3, vec![], vec![0.0; 3], 1.0).unwrap_err().message.contains("latent = 0"));
         let q = Encoder { mean: vec![0.0; 2], std: vec![1.0; 2] };

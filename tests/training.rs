@@ -121,9 +121,9 @@ fn save_then_load_gives_identical_predictions() {
     let mut other = config(Prediction::Eps, Weighting::Simple);
     other.model.width = 64;
     let e = Trainer::new(other, &device).unwrap().load(&bytes).unwrap_err();
-    assert!(e.message.contains("layers of 128") && e.message.contains("layers of 64"), "{}", e.message);
+    assert!(e.message.contains("× 128") && e.message.contains("× 64"), "{}", e.message); // depth × width of each
     let e = Trainer::new(config(Prediction::X0, Weighting::Simple), &device).unwrap().load(&bytes).unwrap_err();
-    assert!(e.message.contains("predicts \"eps\""), "{}", e.message);
+    assert!(e.message.contains("parameterization is eps but this model's is x0"), "{}", e.message);
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn bad_configs_are_rejected_before_any_work() {
         (Box::new(|c| c.learning_rate = -1.0), "learningRate = -1"),
         (Box::new(|c| c.learning_rate = f64::NAN), "learningRate = NaN"),
         (Box::new(|c| c.model.width = 0), "width = 0"),
-        (Box::new(|c| c.model.time_dim = 7), "must be even"),
+        (Box::new(|c| c.model.time_dim = 7), "must be an even integer"),
         (Box::new(|c| c.t_max = 1), "T = 1 is out of range"),
         (Box::new(|c| c.model.data_dim = 3), "does not match"),
         (Box::new(|c| c.data = diffusion_lab::engine::train_config::DataSource::Points { points: vec![0.0, 1.0, f64::NAN, 2.0], dim: 2 }), "finite"),
@@ -176,7 +176,7 @@ fn the_exact_oracle_bounds_what_a_network_can_reach() {
     c.ncsn = Some(diffusion_lab::engine::train_config::SigmaLadder { sigma_max: 3.0, sigma_min: 0.05, levels: 10 });
     let n = Trainer::new(c, &device).unwrap();
     assert!(n.oracle_held_out(eval, ModelVariance::Beta).is_none());
-    assert!(block_on(n.held_out(eval, ModelVariance::Beta)).unwrap_err().contains("no ELBO"));
+    assert!(block_on(n.held_out(eval, ModelVariance::Beta)).unwrap_err().to_string().contains("no ELBO"));
 }
 
 #[test]

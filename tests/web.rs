@@ -5,7 +5,7 @@
 
 use diffusion_lab::web::{self, Mixture, Schedule};
 use js_sys::{Float32Array, Float64Array, Reflect, JSON};
-use wasm_bindgen::{JsError, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -14,9 +14,15 @@ fn json(s: &str) -> JsValue {
     JSON::parse(s).expect("test JSON")
 }
 
-fn message(e: JsError) -> String {
-    let v: JsValue = e.into();
-    Reflect::get(&v, &"message".into()).unwrap().as_string().unwrap()
+fn message(e: JsValue) -> String {
+    Reflect::get(&e, &"message".into()).unwrap().as_string().unwrap()
+}
+
+/// An engine error's `code` and `params.field`.
+fn code_and_field(e: &JsValue) -> (String, String) {
+    let code = Reflect::get(e, &"code".into()).unwrap().as_string().unwrap_or_default();
+    let params = Reflect::get(e, &"params".into()).unwrap();
+    (code, Reflect::get(&params, &"field".into()).unwrap().as_string().unwrap_or_default())
 }
 
 fn field(o: &JsValue, k: &str) -> JsValue {
@@ -41,15 +47,45 @@ fn schedule_from_js_config() {
 }
 
 #[wasm_bindgen_test]
+fn an_error_is_data_naming_the_js_field_its_rule_and_value() {
+    let e = Schedule::new(json(r#"{"betaStart": 2}"#)).err().expect("betaStart = 2 refused");
+    assert_eq!(code_and_field(&e), ("range".into(), "betaStart".into()));
+    let params = Reflect::get(&e, &"params".into()).unwrap();
+    assert_eq!(Reflect::get(&params, &"range".into()).unwrap().as_string().unwrap(), "(0, 1)");
+    assert_eq!(Reflect::get(&params, &"value".into()).unwrap().as_string().unwrap(), "2");
+    assert!(message(e).starts_with("betaStart = 2 is out of range"));
+    // an unknown field names itself and the valid ones; a long number is shortened
+    let e = Schedule::new(json(r#"{"betaStrat": 0.1}"#)).err().unwrap();
+    assert_eq!(code_and_field(&e), ("unknown_field".into(), "betaStrat".into()));
+    let e = Schedule::new(json(r#"{"betaEnd": 1.2345678901234567e300}"#)).err().unwrap();
+    assert!(message(e).contains("betaEnd = 1.23457e300 "));
+    // a nested field carries its path
+    let e = web::vae_elbo(json(r#"{"encoder": {"mean": [0, "a"]}}"#)).err().unwrap();
+    assert_eq!(code_and_field(&e), ("wrong_type".into(), "encoder.mean[1]".into()));
+    // a getter that throws is an error naming the field, and the engine keeps working
+    let cfg = js_sys::Object::new();
+    let throwing = js_sys::Function::new_no_args("throw new Error('boom')");
+    let desc = json("{}");
+    Reflect::set(&desc, &"get".into(), &throwing).unwrap();
+    js_sys::Object::define_property(&cfg, &"T".into(), desc.unchecked_ref());
+    let e = Schedule::new(cfg.into()).err().expect("a throwing getter is refused");
+    assert_eq!(code_and_field(&e), ("unreadable".into(), "T".into()));
+    assert_eq!(Schedule::new(JsValue::UNDEFINED).unwrap().t_max(), 1000);
+    // every code the engine can send is listed
+    let codes: Vec<String> = js_sys::Array::from(&web::error_codes()).iter().filter_map(|c| c.as_string()).collect();
+    assert!(["range", "unknown_field", "wrong_type", "unreadable", "busy", "device"].iter().all(|c| codes.contains(&c.to_string())));
+}
+
+#[wasm_bindgen_test]
 fn bad_input_gets_named_errors_not_panics() {
     let cases = [
         (r#"{"kind": "linear", "T": 0}"#, "T = 0 is out of range: T must be an integer in 2..=100000"),
         (r#"{"kind": "linear", "T": 10.5}"#, "T = 10.5"),
         (r#"{"kind": "sigmoid"}"#, r#"valid ones are "linear", "cosine", "explicit""#),
-        (r#"{"kind": "explicit", "betas": [0.1, 1.5]}"#, "β_2 = 1.5 is out of range"),
+        (r#"{"kind": "explicit", "betas": [0.1, 1.5]}"#, "betas[1] = 1.5 is out of range"),
         (r#"{"kind": "linear", "Tmax": 10}"#, r#"unknown field "Tmax""#),
-        (r#"{"kind": "linear", "T": "many"}"#, "schedule config.T must be a number"),
-        (r#"[1, 2]"#, "schedule config must be an object"),
+        (r#"{"kind": "linear", "T": "many"}"#, r#"T must be a number (it is "many")"#),
+        (r#"[1, 2]"#, "config must be an object"),
     ];
     for (cfg, want) in cases {
         let err = Schedule::new(json(cfg)).err().unwrap_or_else(|| panic!("{cfg} was accepted"));
@@ -233,7 +269,7 @@ async fn oracle_chain_steps_forward_and_back_exactly() {
         (r#"{"sampler": "ddim", "eta": 2}"#, "eta = 2 is out of range"),
         (r#"{"particles": 0}"#, "particles = 0 is out of range"),
         (r#"{"sampler": "annealed", "sigmaMin": 5, "sigmaMax": 1}"#, "must be smaller"),
-        (r#"{"init": "forward"}"#, "needs x0"),
+        (r#"{"init": "forward"}"#, "x0 is missing"),
         (r#"{"tempo": 1}"#, r#"unknown field "tempo""#),
     ] {
         let e = web::Chain::with_oracle(json(cfg), &ring).err().unwrap_or_else(|| panic!("{cfg} accepted"));
@@ -253,13 +289,17 @@ async fn forward_then_reverse_exposes_the_true_posterior() {
     assert!(resolve(chain.posterior(10.0)).await.unwrap_err().contains("particle = 10 is out of range"));
 }
 
+/// A ring8 denoiser with T steps of noise, trained for `steps` steps on the wasm CPU backend.
+async fn ring8_trained_on_cpu(t_max: usize, steps: f64) -> web::Trainer {
+    let config = format!(r#"{{"dataset": "ring8", "T": {t_max}, "batchSize": 128, "seed": 1}}"#);
+    let tr = web::Trainer::create(json(&config), json(r#"{"backend": "cpu"}"#)).await.map_err(message).unwrap();
+    resolve(tr.run(steps)).await.unwrap();
+    tr
+}
+
 #[wasm_bindgen_test]
 async fn a_trained_network_drives_the_chain_on_the_cpu() {
-    let tr = web::Trainer::create(json(r#"{"dataset": "ring8", "T": 100, "batchSize": 128, "seed": 1}"#), json(r#"{"backend": "cpu"}"#))
-        .await
-        .map_err(message)
-        .unwrap();
-    resolve(tr.run(200.0)).await.unwrap();
+    let tr = ring8_trained_on_cpu(100, 200.0).await;
     let chain = tr.chain(json(r#"{"sampler": "ddim", "steps": 20, "particles": 200, "seed": 4}"#)).map_err(message).unwrap();
     assert_eq!(chain.predictor().unwrap(), "network");
     let v = resolve(chain.inspect()).await.unwrap();
@@ -331,10 +371,10 @@ fn vae_identity_split_and_gradient_estimators_through_the_js_api() {
     }
     // bad input
     for (cfg, want) in [
-        (r#"{"weights": [[1, 2], [3]]}"#, "weights[1] has 1 numbers"),
+        (r#"{"weights": [[1, 2], [3]]}"#, "weights[1] has 1 value but must hold K = 2"),
         (r#"{"noiseVariance": 0}"#, "noiseVariance = 0 is out of range"),
-        (r#"{"x": [1]}"#, "x has length 1"),
-        (r#"{"encoder": {"mean": [0, 0], "std": [1, -1]}}"#, "σ must be a finite number > 0"),
+        (r#"{"x": [1]}"#, "x has 1 value "),
+        (r#"{"encoder": {"mean": [0, 0], "std": [1, -1]}}"#, "encoder.std[1] = -1 is out of range: encoder.std[1] must be a finite number > 0"),
         (r#"{"samples": 1}"#, "samples = 1 is out of range"),
         (r#"{"weigths": [[1]]}"#, r#"unknown field "weigths""#),
     ] {
@@ -371,16 +411,12 @@ fn consistency_and_denoising_elbo_agree_with_different_variances() {
     let poor = web::elbo_forms_oracle(&s, &m, json(r#"{"x0": [2, 0], "samples": 1000, "seed": 2, "model": "standard_normal"}"#)).unwrap();
     assert!(est(&poor, "denoising").0 < est(&f, "denoising").0);
     assert!(message(web::elbo_forms_oracle(&s, &m, json(r#"{"model": "perfect"}"#)).unwrap_err()).contains(r#""standard_normal""#));
-    assert!(message(web::elbo_forms_oracle(&s, &m, json(r#"{"x0": [1, 2, 3]}"#)).unwrap_err()).contains("x0 has length 3"));
+    assert!(message(web::elbo_forms_oracle(&s, &m, json(r#"{"x0": [1, 2, 3]}"#)).unwrap_err()).contains("x0 has 3 values"));
 }
 
 #[wasm_bindgen_test]
 async fn a_trained_network_gets_both_elbo_forms_on_the_cpu() {
-    let tr = web::Trainer::create(json(r#"{"dataset": "ring8", "T": 50, "batchSize": 128, "seed": 1}"#), json(r#"{"backend": "cpu"}"#))
-        .await
-        .map_err(message)
-        .unwrap();
-    resolve(tr.run(100.0)).await.unwrap();
+    let tr = ring8_trained_on_cpu(50, 100.0).await;
     let f = resolve(tr.elbo_forms(json(r#"{"x0": [0, 2], "samples": 300, "seed": 5}"#))).await.unwrap();
     let (d, dse) = est(&f, "consistencyMinusDenoising");
     assert!(d.abs() < 4.5 * dse, "{d} ± {dse}");
@@ -426,9 +462,9 @@ fn tweedie_in_one_dimension_by_quadrature_through_the_js_api() {
     }
     for (cfg, want) in [
         (r#"{"prior": {"kind": "cauchy"}}"#, r#"valid ones are "gaussian""#),
-        (r#"{"prior": {"kind": "uniform", "lo": 2, "hi": 1}}"#, "must be greater than prior.lo"),
+        (r#"{"prior": {"kind": "uniform", "lo": 2, "hi": 1}}"#, "prior.lo = 2 must be smaller than prior.hi = 1"),
         (r#"{"sigma": -1}"#, "sigma = -1 is out of range"),
-        (r#"{"prior": {"kind": "laplace", "loc": 0}}"#, "a laplace prior needs scale"),
+        (r#"{"prior": {"kind": "laplace", "loc": 0}}"#, "prior.scale is missing"),
     ] {
         let msg = message(web::tweedie_1d(json(cfg)).err().unwrap_or_else(|| panic!("{cfg} was accepted")));
         assert!(msg.contains(want), "{cfg}: {msg}");

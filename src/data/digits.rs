@@ -2,7 +2,7 @@
 //! `assets/digits8x8.bin` (format in `scripts/make-digits.py`) and scaled onto the 8-bit grid in
 //! [−1, 1] so that DDPM's discretized decoder applies and the ELBO is reported in bits/dim.
 
-use crate::numerics::error::{InputError, Result};
+use crate::numerics::error::{InputError, Result, Rule};
 
 /// The shipped file, compiled in.
 pub const DIGITS_BIN: &[u8] = include_bytes!("../../assets/digits8x8.bin");
@@ -21,27 +21,27 @@ pub struct Digits {
 impl Digits {
     /// Parse and validate the binary format.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let bad = |why: String| InputError::new("digits", format!("not a digits file: {why}"));
+        let bad = |reason: &'static str| InputError::new("digits", Rule::NotCheckpoint { reason }, None);
         if bytes.len() < 16 || &bytes[..8] != MAGIC {
-            return Err(bad("the header must start with DLDIGIT1".into()));
+            return Err(bad("magic"));
         }
         let count = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
         let (w, h, levels) = (bytes[12], bytes[13], bytes[14]);
         if (w, h, levels) != (8, 8, 17) {
-            return Err(bad(format!("expected 8×8 images with 17 grey levels, found {w}×{h} with {levels}")));
+            return Err(bad("header"));
         }
         let body = &bytes[16..];
         if body.len() != count * (PIXELS + 1) {
-            return Err(bad(format!("{count} images need {} bytes after the header, found {}", count * (PIXELS + 1), body.len())));
+            return Err(bad("truncated"));
         }
         let mut pixels = Vec::with_capacity(count * PIXELS);
         let mut labels = Vec::with_capacity(count);
-        for (i, rec) in body.chunks(PIXELS + 1).enumerate() {
-            if let Some(p) = rec[..PIXELS].iter().find(|p| **p > 16) {
-                return Err(bad(format!("image {i} has grey level {p} > 16")));
+        for rec in body.chunks(PIXELS + 1) {
+            if rec[..PIXELS].iter().any(|p| *p > 16) {
+                return Err(bad("values"));
             }
             if rec[PIXELS] > 9 {
-                return Err(bad(format!("image {i} has label {} > 9", rec[PIXELS])));
+                return Err(bad("values"));
             }
             pixels.extend_from_slice(&rec[..PIXELS]);
             labels.push(rec[PIXELS]);
@@ -96,12 +96,16 @@ mod tests {
 
     #[test]
     fn rejects_corrupt_files() {
-        assert!(Digits::parse(b"nope").unwrap_err().message.contains("DLDIGIT1"));
+        let reason = |bytes: &[u8]| match Digits::parse(bytes).unwrap_err().rule {
+            Rule::NotCheckpoint { reason } => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason(b"nope"), "magic"); // not DLDIGIT1
         let mut b = DIGITS_BIN.to_vec();
         b.truncate(1000);
-        assert!(Digits::parse(&b).unwrap_err().message.contains("bytes after the header"));
+        assert_eq!(reason(&b), "truncated"); // fewer bytes after the header than its count says
         let mut b = DIGITS_BIN.to_vec();
         b[16] = 99;
-        assert!(Digits::parse(&b).unwrap_err().message.contains("grey level 99"));
+        assert_eq!(reason(&b), "values"); // grey level 99 > 16
     }
 }

@@ -2,7 +2,7 @@
 //! in a fixed, documented order, so the same seed gives the same points natively and in wasm.
 //! Points are row-major: n rows of (x, y).
 
-use crate::numerics::error::{InputError, Result};
+use crate::numerics::error::{InputError, Interval, Result};
 use crate::diffusion::oracle::GaussianMixture;
 use crate::numerics::rng::Rng;
 
@@ -38,10 +38,7 @@ impl Dataset {
             "swissroll" => Ok(Dataset::SwissRoll { noise: Self::DEFAULT_NOISE }),
             "checkerboard" => Ok(Dataset::Checkerboard),
             "circles" => Ok(Dataset::Circles { noise: Self::DEFAULT_NOISE }),
-            other => Err(InputError::new(
-                "dataset",
-                format!("unknown dataset \"{other}\": valid ones are {}", Self::NAMES.map(|n| format!("\"{n}\"")).join(", ")),
-            )),
+            other => Err(InputError::one_of("dataset", other, &Self::NAMES)),
         }
     }
 
@@ -68,13 +65,14 @@ impl Dataset {
         }
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Check the data set's parameters.
+    pub fn validate(&self) -> Result<()> {
         match self {
             Dataset::Ring8 { radius, std, weights } => {
                 crate::numerics::error::check_positive("radius", *radius)?;
                 crate::numerics::error::check_positive("std", *std)?;
                 if weights.len() != 8 {
-                    return Err(InputError::new("weights", format!("weights has {} values: ring8 needs 8 (one per mode)", weights.len())));
+                    return Err(InputError::length("weights", weights.len(), "8 (one per mode)"));
                 }
                 ring8_mixture(*radius, *std, weights).map(|_| ())
             }
@@ -82,7 +80,7 @@ impl Dataset {
                 if noise.is_finite() && *noise >= 0.0 && *noise <= 1.0 {
                     Ok(())
                 } else {
-                    Err(InputError::new("noise", format!("noise = {noise} is out of range: noise must be in [0, 1]")))
+                    Err(InputError::range("noise", *noise, Interval::closed(0.0, 1.0)))
                 }
             }
             Dataset::Checkerboard => Ok(()),
@@ -93,7 +91,7 @@ impl Dataset {
     pub fn sample(&self, n: usize, seed: u64) -> Result<Vec<f64>> {
         self.validate()?;
         if !(1..=MAX_POINTS).contains(&n) {
-            return Err(InputError::new("n", format!("n = {n} is out of range: n must be an integer in 1..={MAX_POINTS}")));
+            return Err(InputError::integer("n", n as f64, 1, MAX_POINTS as u64));
         }
         let mut rng = Rng::new(seed);
         let mut out = Vec::with_capacity(2 * n);
@@ -156,17 +154,14 @@ pub fn ring8_mixture(radius: f64, std: f64, weights: &[f64]) -> Result<GaussianM
 /// Validate user-supplied points: a flat, row-major array of `dim`-vectors, all finite.
 pub fn validate_points(points: &[f64], dim: usize) -> Result<usize> {
     if dim == 0 {
-        return Err(InputError::new("dim", "dim = 0 is out of range: points need at least one coordinate"));
+        return Err(InputError::integer("dim", 0.0, 1, 4096));
     }
     if points.is_empty() || points.len() % dim != 0 {
-        return Err(InputError::new(
-            "points",
-            format!("points has {} values: it must hold at least one point of {dim} coordinates (a multiple of {dim})", points.len()),
-        ));
+        return Err(InputError::length("points", points.len(), format!("a non-zero multiple of {dim} (whole points of {dim} coordinates)")));
     }
     crate::numerics::error::check_finite("points", points)?;
     if points.len() / dim > MAX_POINTS {
-        return Err(InputError::new("points", format!("points holds {} points: at most {MAX_POINTS} are accepted", points.len() / dim)));
+        return Err(InputError::length("points", points.len(), format!("at most {MAX_POINTS} points of {dim} coordinates")));
     }
     Ok(points.len() / dim)
 }

@@ -28,10 +28,7 @@ impl Decoder {
         match name {
             "gaussian" => Ok(Decoder::Gaussian),
             "discretized" => Ok(Decoder::Discretized),
-            other => Err(InputError::new(
-                "decoder",
-                format!("unknown decoder \"{other}\": valid ones are \"gaussian\" (continuous data) and \"discretized\" (8-bit data in [-1, 1])"),
-            )),
+            other => Err(InputError::one_of("decoder", other, &Self::NAMES)),
         }
     }
 }
@@ -131,10 +128,7 @@ pub fn elbo_terms(
     let want = s.t_max * d;
     for (name, arr) in [("x_ts", x_ts), ("predictions", preds)] {
         if arr.len() != want {
-            return Err(InputError::new(
-                name,
-                format!("{name} has length {} but must hold T·D = {}·{} = {want} values (row t−1 for t = 1..=T)", arr.len(), s.t_max, d),
-            ));
+            return Err(InputError::length(name, arr.len(), format!("T·D = {}·{} = {want}", s.t_max, d)));
         }
         check_finite(name, arr)?;
     }

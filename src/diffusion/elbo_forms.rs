@@ -29,7 +29,7 @@
 //! Units: nats for the whole data point x_0 (divide by D for nats/dim).
 
 use crate::diffusion::elbo::{reconstruction, Decoder};
-use crate::numerics::error::{check_finite, check_nonempty, InputError, Result};
+use crate::numerics::error::{check_finite, check_nonempty, InputError, Result, Rule};
 use crate::numerics::gaussian::{log_normal, normal_kl};
 use crate::numerics::montecarlo::Estimate;
 use crate::diffusion::oracle::GaussianMixture;
@@ -78,10 +78,7 @@ pub fn sample_trajectories(s: &NoiseSchedule, x0: &[f64], n: usize, seed: u64) -
     let d = x0.len();
     if n < 2 || n.saturating_mul(s.t_max + 1).saturating_mul(d) > MAX_VALUES {
         let most = MAX_VALUES / ((s.t_max + 1) * d);
-        return Err(InputError::new(
-            "samples",
-            format!("samples = {n} is out of range: with T = {} and D = {d} it must be an integer in 2..={most} (n·(T+1)·D values are kept)", s.t_max),
-        ));
+        return Err(InputError::integer("samples", n as f64, 2, most.max(2) as u64));
     }
     let mut rng = Rng::new(seed);
     let mut x = Vec::with_capacity((s.t_max + 1) * n * d);
@@ -138,16 +135,13 @@ pub struct ElboForms {
 pub fn elbo_forms(s: &NoiseSchedule, tr: &Trajectories, preds: &[f64], param: Prediction, variance: ModelVariance) -> Result<ElboForms> {
     let (n, d, tm) = (tr.n, tr.dims, tr.t_max);
     if tm != s.t_max {
-        return Err(InputError::new("trajectories", format!("the trajectories were drawn with T = {tm} but the schedule has T = {}", s.t_max)));
+        return Err(InputError::new("trajectories", Rule::Mismatch { other: format!("the schedule (T = {tm} ≠ {})", s.t_max) }, None));
     }
     if preds.len() != tm * n * d {
-        return Err(InputError::new(
-            "predictions",
-            format!("predictions has length {} but must hold T·n·D = {tm}·{n}·{d} = {} values (block t−1 for t = 1..=T)", preds.len(), tm * n * d),
-        ));
+        return Err(InputError::length("predictions", preds.len(), format!("T·n·D = {tm}·{n}·{d} = {}", tm * n * d)));
     }
     if let Some(i) = preds.iter().position(|v| !v.is_finite()) {
-        return Err(InputError::new("predictions", format!("the model predicts a non-finite value at t = {} (trajectory {})", i / (n * d) + 1, (i / d) % n)));
+        return Err(InputError::new("predictions", Rule::NonFinitePrediction { t: i / (n * d) + 1 }, None));
     }
     let x0 = tr.x0();
     let pred = |t: usize, k: usize| &preds[((t - 1) * n + k) * d..((t - 1) * n + k + 1) * d];
@@ -307,7 +301,7 @@ mod tests {
     fn bad_input_is_rejected() {
         let s = NoiseSchedule::new(BetaSchedule::linear_default(50), 50).unwrap();
         assert!(sample_trajectories(&s, &[0.0], 1, 0).unwrap_err().message.contains("samples = 1"));
-        assert!(sample_trajectories(&s, &[0.0], 1_000_000, 0).unwrap_err().message.contains("n·(T+1)·D"));
+        assert!(sample_trajectories(&s, &[0.0], 1_000_000, 0).unwrap_err().message.contains("samples = 1000000 is out of range")); // n·(T+1)·D values would be kept
         assert!(sample_trajectories(&s, &[f64::NAN], 10, 0).unwrap_err().message.contains("not a finite number"));
         let tr = sample_trajectories(&s, &[0.0], 10, 0).unwrap();
         assert!(elbo_forms(&s, &tr, &[0.0; 3], Prediction::Eps, ModelVariance::Beta).unwrap_err().message.contains("T·n·D"));

@@ -5,7 +5,7 @@
 //! its mean and second moment per coordinate are estimated (± standard error) both ways and compared
 //! with the exact values, and the second moment is tracked step by step along the iterated chain.
 
-use crate::numerics::error::{InputError, Result};
+use crate::numerics::error::{InputError, Result, Rule};
 use crate::numerics::montecarlo::Estimate;
 use crate::numerics::rng::Rng;
 use crate::diffusion::schedule::NoiseSchedule;
@@ -73,19 +73,10 @@ pub fn noise_both_ways(
     s.check_t(t)?;
     let n = crate::data::toy::validate_points(x0, dim)?;
     if n < 2 {
-        return Err(InputError::new(
-            "n",
-            format!("n = {n} is out of range: moments need at least 2 points"),
-        ));
+        return Err(InputError::integer("n", n as f64, 2, (MAX_DRAWS / (dim * t).max(1)) as u64));
     }
     if n * dim * t > MAX_DRAWS {
-        return Err(InputError::new(
-            "n",
-            format!(
-                "n = {n} is out of range: points × coordinates × t = {} exceeds {MAX_DRAWS}",
-                n * dim * t
-            ),
-        ));
+        return Err(InputError::at("n", Rule::TooMuchWork { max: format!("points × coordinates × t ≤ {MAX_DRAWS}") }, n as f64));
     }
     // independent streams: the closed form's draws and the chain's
     let mut closed_rng = Rng::new(seed);
@@ -247,7 +238,7 @@ mod tests {
         assert!(noise_both_ways(&s, &x0[..2], 2, 5, 1)
             .unwrap_err()
             .to_string()
-            .contains("at least 2 points"));
+            .contains("n = 1 is out of range: n must be an integer in 2..=")); // moments need at least 2 points
         assert!(noise_both_ways(&s, &[0.0, f64::NAN, 1.0, 1.0], 2, 5, 1).is_err());
         let big = vec![0.0; 2 * 30_000];
         assert!(noise_both_ways(&s, &big, 2, 1000, 1)

@@ -25,10 +25,7 @@ impl Weighting {
         match name {
             "simple" => Ok(Weighting::Simple),
             "elbo" => Ok(Weighting::Elbo),
-            other => Err(InputError::new(
-                "weighting",
-                format!("unknown weighting \"{other}\": valid ones are \"simple\" (L_simple, DDPM) and \"elbo\" (the true ELBO weights)"),
-            )),
+            other => Err(InputError::one_of("weighting", other, &Self::NAMES)),
         }
     }
 

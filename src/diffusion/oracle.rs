@@ -5,7 +5,7 @@
 //!
 //! Functions take ᾱ = ᾱ_t directly; ᾱ = 1 is the data itself (t = 0).
 
-use crate::numerics::error::{check_finite, InputError, Result};
+use crate::numerics::error::{check_finite, InputError, Interval, Result, Rule};
 use crate::numerics::rng::Rng;
 use crate::diffusion::parameterization::Prediction;
 
@@ -29,28 +29,24 @@ impl GaussianMixture {
         let k = weights.len();
         crate::numerics::error::check_nonempty("weights", k)?;
         if means.len() != k || variances.len() != k {
-            return Err(InputError::new(
-                "means",
-                format!("a mixture of K = {k} components needs K rows of means and K rows of variances (got {} and {})", means.len(), variances.len()),
-            ));
+            let (field, len) = if means.len() != k { ("means", means.len()) } else { ("variances", variances.len()) };
+            return Err(InputError::length(field, len, format!("K = {k} rows (one per weight)")));
         }
         let dim = means[0].len();
         crate::numerics::error::check_nonempty("means[0]", dim)?;
         for (i, w) in weights.iter().enumerate() {
             if !(w.is_finite() && *w > 0.0) {
-                return Err(InputError::new("weights", format!("weights[{i}] = {w} is out of range: mixture weights must be finite and > 0")));
+                return Err(InputError::at(&format!("weights[{i}]"), Rule::Positive, *w));
             }
         }
         for c in 0..k {
             if means[c].len() != dim || variances[c].len() != dim {
-                return Err(InputError::new(
-                    "means",
-                    format!("component {c} has {} means and {} variances, but the mixture has dimension {dim}: the lengths must match", means[c].len(), variances[c].len()),
-                ));
+                let (field, len) = if means[c].len() != dim { (format!("means[{c}]"), means[c].len()) } else { (format!("variances[{c}]"), variances[c].len()) };
+                return Err(InputError::length(&field, len, format!("dimension {dim} (as many as means[0])")));
             }
             check_finite(&format!("means[{c}]"), &means[c])?;
             if let Some((i, v)) = variances[c].iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
-                return Err(InputError::new("variances", format!("variances[{c}][{i}] = {v} is out of range: a variance must be a finite number > 0")));
+                return Err(InputError::at(&format!("variances[{c}][{i}]"), Rule::Positive, *v));
             }
         }
         let total: f64 = weights.iter().sum();
@@ -64,11 +60,11 @@ impl GaussianMixture {
     /// Check a point's length and values, and ᾱ ∈ (0, 1].
     pub fn check_point(&self, x: &[f64], alpha_bar: f64) -> Result<()> {
         if x.len() != self.dim {
-            return Err(InputError::new("x", format!("x has length {} but the mixture has dimension {}: the lengths must match", x.len(), self.dim)));
+            return Err(InputError::length("x", x.len(), format!("dimension {} (the mixture's)", self.dim)));
         }
         check_finite("x", x)?;
         if !(alpha_bar > 0.0 && alpha_bar <= 1.0) {
-            return Err(InputError::new("alpha_bar", format!("alpha_bar = {alpha_bar} is out of range: ᾱ_t must be in (0, 1]")));
+            return Err(InputError::range("alphaBar", alpha_bar, Interval::open_closed(0.0, 1.0)));
         }
         Ok(())
     }
@@ -195,7 +191,7 @@ impl GaussianMixture {
     /// draws, with its standard error.
     pub fn entropy(&self, n: usize, seed: u64) -> Result<Estimate> {
         if n < 2 {
-            return Err(InputError::new("samples", format!("samples = {n} is out of range: the entropy estimate needs at least 2 samples")));
+            return Err(InputError::integer("samples", n as f64, 2, 10_000_000));
         }
         let mut rng = Rng::new(seed);
         let xs = self.sample(n, &mut rng);

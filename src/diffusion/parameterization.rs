@@ -24,10 +24,7 @@ impl Prediction {
             "x0" => Ok(Prediction::X0),
             "eps" => Ok(Prediction::Eps),
             "score" => Ok(Prediction::Score),
-            other => Err(InputError::new(
-                "parameterization",
-                format!("unknown parameterization \"{other}\": valid ones are \"x0\", \"eps\", \"score\""),
-            )),
+            other => Err(InputError::one_of("parameterization", other, &Self::NAMES)),
         }
     }
 

@@ -25,7 +25,8 @@ fn kernel(x: &[f64], y: &[f64]) -> f64 {
 pub fn mmd2(a: &[f64], b: &[f64], dim: usize) -> Result<f64> {
     let (n, m) = (a.len() / dim, b.len() / dim);
     if n < 2 || m < 2 || a.len() % dim != 0 || b.len() % dim != 0 {
-        return Err(InputError::new("samples", format!("MMD needs at least 2 points of dimension {dim} on each side (got {} and {} values)", a.len(), b.len())));
+        let (field, len) = if n < 2 || a.len() % dim != 0 { ("samples", a.len()) } else { ("reference", b.len()) };
+        return Err(InputError::length(field, len, format!("at least 2 points of dimension {dim}")));
     }
     crate::numerics::error::check_finite("samples", a)?;
     crate::numerics::error::check_finite("reference", b)?;
@@ -60,7 +61,7 @@ pub struct MixtureQuality {
 pub fn mixture_quality(m: &GaussianMixture, samples: &[f64]) -> Result<MixtureQuality> {
     let d = m.dim;
     if samples.is_empty() || samples.len() % d != 0 {
-        return Err(InputError::new("samples", format!("samples holds {} values: it must be whole points of dimension {d}", samples.len())));
+        return Err(InputError::length("samples", samples.len(), format!("whole points of dimension {d}")));
     }
     crate::numerics::error::check_finite("samples", samples)?;
     let n = samples.len() / d;

@@ -3,7 +3,7 @@
 //! Conventions (the seeds'): t runs 1..=T; t = 1 is the decoder term L_0 and t = T the prior term.
 //! Arrays are stored with index `t - 1`; the accessors take t itself. ᾱ_0 = 1 (no noise at t = 0).
 
-use crate::numerics::error::{InputError, Result};
+use crate::numerics::error::{InputError, Interval, Result};
 
 /// Largest T the engine accepts (the arrays stay a few MB).
 pub const MAX_T: usize = 100_000;
@@ -52,15 +52,9 @@ impl BetaSchedule {
         let betas = match self {
             BetaSchedule::Linear { beta_start, beta_end } => {
                 check_t_max(t_max)?;
-                for (name, v) in [("beta_start", *beta_start), ("beta_end", *beta_end)] {
-                    if !(v.is_finite() && v > 0.0 && v < 1.0) {
-                        return Err(InputError::new(
-                            name,
-                            format!(
-                                "{name} = {v} is out of range: β must be in (0, 1) (the linear defaults \
-                                 1e-4·1000/T and 0.02·1000/T leave (0, 1) for T ≤ 20)"
-                            ),
-                        ));
+                for (name, v) in [("betaStart", *beta_start), ("betaEnd", *beta_end)] {
+                    if !Interval::open(0.0, 1.0).contains(v) {
+                        return Err(InputError::range(name, v, Interval::open(0.0, 1.0)).with_hint("short_schedule"));
                     }
                 }
                 linspace(*beta_start, *beta_end, t_max)
@@ -68,31 +62,22 @@ impl BetaSchedule {
             BetaSchedule::Cosine { s, max_beta } => {
                 check_t_max(t_max)?;
                 if !(s.is_finite() && *s >= 0.0) {
-                    return Err(InputError::new("s", format!("s = {s} is out of range: the cosine offset s must be a finite number ≥ 0")));
+                    return Err(InputError::range("s", *s, Interval::at_least(0.0)));
                 }
                 if !(max_beta.is_finite() && *max_beta > 0.0 && *max_beta < 1.0) {
-                    return Err(InputError::new(
-                        "max_beta",
-                        format!("max_beta = {max_beta} is out of range: the clip of β must be in (0, 1)"),
-                    ));
+                    return Err(InputError::range("maxBeta", *max_beta, Interval::open(0.0, 1.0)));
                 }
                 cosine_betas(t_max, *s, *max_beta)
             }
             BetaSchedule::Explicit(betas) => {
                 check_t_max(betas.len()).map_err(|_| {
-                    InputError::new(
-                        "betas",
-                        format!("betas has {} values: an explicit schedule needs T in {MIN_T}..={MAX_T} values", betas.len()),
-                    )
+                    InputError::length("betas", betas.len(), format!("T in {MIN_T}..={MAX_T}"))
                 })?;
                 betas.clone()
             }
         };
         if let Some((i, b)) = betas.iter().enumerate().find(|(_, b)| !(b.is_finite() && **b > 0.0 && **b < 1.0)) {
-            return Err(InputError::new(
-                "betas",
-                format!("β_{} = {b} is out of range: every β_t must be in (0, 1)", i + 1),
-            ));
+            return Err(InputError::range(&format!("betas[{i}]"), *b, Interval::open(0.0, 1.0)));
         }
         Ok(betas)
     }
@@ -102,7 +87,7 @@ fn check_t_max(t_max: usize) -> Result<()> {
     if (MIN_T..=MAX_T).contains(&t_max) {
         Ok(())
     } else {
-        Err(InputError::new("T", format!("T = {t_max} is out of range: T must be an integer in {MIN_T}..={MAX_T}")))
+        Err(InputError::integer("T", t_max as f64, MIN_T as u64, MAX_T as u64))
     }
 }
 
@@ -148,10 +133,7 @@ impl ModelVariance {
         match name {
             "beta_tilde" => Ok(ModelVariance::BetaTilde),
             "beta" => Ok(ModelVariance::Beta),
-            other => Err(InputError::new(
-                "variance",
-                format!("unknown model variance \"{other}\": valid ones are \"beta_tilde\" (σ² = β̃_t) and \"beta\" (σ² = β_t)"),
-            )),
+            other => Err(InputError::one_of("variance", other, &Self::NAMES)),
         }
     }
 
@@ -256,12 +238,12 @@ impl NoiseSchedule {
         if (lo..=self.t_max).contains(&t) {
             Ok(())
         } else {
-            let why = match lo {
-                0 => " (t = 0 is the data itself)",
-                2 => " (t = 1 is the decoder term, not a denoising-matching term)",
-                _ => "",
-            };
-            Err(InputError::new(param, format!("{param} = {t} is out of range: {param} must be an integer in {lo}..={}{why}", self.t_max)))
+            let e = InputError::integer(param, t as f64, lo as u64, self.t_max as u64);
+            Err(match lo {
+                0 => e.with_hint("data_itself"),
+                2 => e.with_hint("decoder_term"),
+                _ => e,
+            })
         }
     }
 
@@ -317,7 +299,7 @@ mod tests {
     #[test]
     fn linear_default_rejected_for_tiny_t() {
         let e = NoiseSchedule::new(BetaSchedule::linear_default(20), 20).unwrap_err();
-        assert_eq!(e.param, "beta_end");
+        assert_eq!(e.field, "betaEnd");
         assert!(e.message.contains("(0, 1)"), "{}", e.message);
     }
 
@@ -363,17 +345,17 @@ mod tests {
     #[test]
     fn bad_schedules_are_rejected_with_their_range() {
         let e = NoiseSchedule::new(BetaSchedule::Explicit(vec![0.1, 1.0]), 0).unwrap_err();
-        assert!(e.message.contains("β_2 = 1") && e.message.contains("(0, 1)"), "{}", e.message);
+        assert!(e.message.contains("betas[1] = 1") && e.message.contains("(0, 1)"), "{}", e.message);
         let e = NoiseSchedule::new(BetaSchedule::Explicit(vec![0.1, f64::NAN]), 0).unwrap_err();
-        assert!(e.message.contains("β_2 = NaN"), "{}", e.message);
+        assert!(e.message.contains("betas[1] = NaN"), "{}", e.message);
         let e = NoiseSchedule::new(BetaSchedule::Explicit(vec![0.1]), 0).unwrap_err();
         assert!(e.message.contains("2..=100000"), "{}", e.message);
         let e = NoiseSchedule::new(BetaSchedule::linear_default(1000), 1).unwrap_err();
-        assert_eq!(e.param, "T");
+        assert_eq!(e.field, "T");
         let e = NoiseSchedule::new(BetaSchedule::Cosine { s: 0.008, max_beta: 1.0 }, 10).unwrap_err();
-        assert_eq!(e.param, "max_beta");
+        assert_eq!(e.field, "maxBeta");
         let e = NoiseSchedule::new(BetaSchedule::Linear { beta_start: -1.0, beta_end: 0.02 }, 10).unwrap_err();
-        assert_eq!(e.param, "beta_start");
+        assert_eq!(e.field, "betaStart");
         let s = NoiseSchedule::ddpm_default();
         assert!(s.check_t(0).unwrap_err().message.contains("1..=1000"));
         assert!(s.check_t(1001).is_err());

@@ -9,7 +9,7 @@
 //! make the quadrature accurate to ~1e−12; the integrands are summed in log space so far-out x do
 //! not underflow. For the Gaussian and mixture priors the closed form is reported as well.
 
-use crate::numerics::error::{check_finite, check_positive, InputError, Result};
+use crate::numerics::error::{check_finite, check_positive, short_number, InputError, Result, Rule};
 use crate::numerics::gaussian::log_normal;
 use crate::diffusion::oracle::log_sum_exp;
 
@@ -58,7 +58,7 @@ impl Prior {
                 check_finite("prior.lo", &[lo])?;
                 check_finite("prior.hi", &[hi])?;
                 if hi <= lo {
-                    return Err(InputError::new("prior.hi", format!("prior.hi = {hi} must be greater than prior.lo = {lo}")));
+                    return Err(InputError::at("prior.lo", Rule::LessThan { other: "prior.hi".into(), other_value: short_number(hi) }, lo));
                 }
                 Ok(Prior::Uniform { lo, hi })
             }
@@ -159,10 +159,7 @@ fn nodes(lo: f64, hi: f64, cuts: &[f64], width: f64) -> Result<Vec<(f64, f64)>> 
     edges.push(hi);
     let panels: f64 = edges.windows(2).map(|w| ((w[1] - w[0]) / width).ceil()).sum();
     if panels > MAX_PANELS as f64 {
-        return Err(InputError::new(
-            "sigma",
-            format!("σ is too small for the range of the prior and x: the quadrature would need {panels:.0} panels (at most {MAX_PANELS}); take a larger σ or a narrower range of x"),
-        ));
+        return Err(InputError::at("sigma", Rule::TooMuchWork { max: format!("{MAX_PANELS} quadrature panels: take a larger σ or a narrower range of x") }, width));
     }
     let mut out = Vec::with_capacity(panels as usize * 10);
     for w in edges.windows(2) {
@@ -198,7 +195,7 @@ pub fn tweedie_1d(prior: &Prior, sigma: f64, xs: &[f64]) -> Result<Vec<TweediePo
     check_positive("sigma", sigma)?;
     check_finite("x", xs)?;
     if xs.is_empty() || xs.len() > MAX_POINTS {
-        return Err(InputError::new("x", format!("x has {} values: give between 1 and {MAX_POINTS}", xs.len())));
+        return Err(InputError::length("x", xs.len(), format!("1 to {MAX_POINTS}")));
     }
     let s2 = sigma * sigma;
     let (plo, phi, cuts, scale) = prior.layout();
@@ -281,9 +278,9 @@ mod tests {
         assert!(tweedie_1d(&g, 0.0, &[0.0]).unwrap_err().message.contains("sigma = 0"));
         assert!(tweedie_1d(&g, 1.0, &[]).unwrap_err().message.contains("x has 0 values"));
         assert!(tweedie_1d(&g, 1.0, &[f64::NAN]).unwrap_err().message.contains("not a finite number"));
-        assert!(tweedie_1d(&Prior::Uniform { lo: 1.0, hi: 1.0 }, 1.0, &[0.0]).unwrap_err().message.contains("greater than"));
-        assert!(tweedie_1d(&g, 1e-7, &[0.0, 1e3]).unwrap_err().message.contains("σ is too small"));
+        assert!(tweedie_1d(&Prior::Uniform { lo: 1.0, hi: 1.0 }, 1.0, &[0.0]).unwrap_err().message.contains("prior.lo = 1 must be smaller than prior.hi = 1"));
+        assert!(tweedie_1d(&g, 1e-7, &[0.0, 1e3]).unwrap_err().message.contains("sigma asks for too much work")); // σ is too small for this range
         let m = Prior::Mixture { weights: vec![1.0], means: vec![0.0, 1.0], variances: vec![1.0] };
-        assert!(tweedie_1d(&m, 1.0, &[0.0]).unwrap_err().message.contains("prior.means has length 2"));
+        assert!(tweedie_1d(&m, 1.0, &[0.0]).unwrap_err().message.contains("prior.means has 2 values"));
     }
 }

@@ -7,7 +7,10 @@
 //! one when N·D·steps is large), so stepping back restores the earlier state exactly: from memory,
 //! or by recomputing the few steps since the nearest kept state with the same predictions and noise.
 
-use crate::numerics::error::{InputError, Result};
+use crate::numerics::error::{check_count, check_range, short_number, InputError, Interval, Result, Rule};
+
+/// The most particles one chain may carry.
+pub const MAX_PARTICLES: usize = 1_000_000;
 use crate::numerics::gaussian::kl_diagonal;
 use crate::diffusion::posterior::q_posterior;
 use crate::engine::predictor::Predictor;
@@ -30,6 +33,22 @@ pub enum SamplerKind {
 }
 
 impl SamplerKind {
+    pub const NAMES: [&'static str; 4] = ["ddpm", "ddim", "langevin", "annealed"];
+
+    /// The sampler of this name with its default settings (the page's, exported by
+    /// `defaults().chain`): DDPM with σ² = β̃; DDIM with η = 0 over 50 steps (at most T); Langevin
+    /// with α = 0.004 for 300 steps; annealed Langevin from σ = 3 to 0.05 in 10 levels of 30 steps,
+    /// ε = 2e-3.
+    pub fn default_for(name: &str, t_max: usize) -> Option<Self> {
+        Some(match name {
+            "ddpm" => SamplerKind::Ddpm { variance: ModelVariance::BetaTilde },
+            "ddim" => SamplerKind::Ddim { eta: 0.0, steps: 50.min(t_max) },
+            "langevin" => SamplerKind::Langevin { step_size: 0.004, steps: 300 },
+            "annealed" => SamplerKind::Annealed { sigma_max: 3.0, sigma_min: 0.05, levels: 10, steps_per_level: 30, eps: 2e-3 },
+            _ => return None,
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             SamplerKind::Ddpm { .. } => "ddpm",
@@ -52,6 +71,14 @@ pub enum Init {
     Forward { x0: Vec<f64> },
 }
 
+impl Init {
+    pub const NAMES: [&'static str; 3] = ["gaussian", "uniform", "forward"];
+    /// x_T ~ N(0, I)
+    pub const GAUSSIAN_SCALE: f64 = 1.0;
+    /// Langevin starts uniform on [−3, 3]^D
+    pub const UNIFORM_HALF_WIDTH: f64 = 3.0;
+}
+
 /// Everything a chain needs; validated by [`Chain::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainConfig {
@@ -62,6 +89,11 @@ pub struct ChainConfig {
     pub init: Init,
     /// DDPM/DDIM: the first t (default T); forward-then-reverse noises x_0 to this t
     pub t_start: Option<usize>,
+}
+
+impl ChainConfig {
+    /// The default number of particles.
+    pub const PARTICLES: usize = 1000;
 }
 
 /// One step of the plan.
@@ -115,12 +147,8 @@ impl Chain {
     /// Validate the config and draw the initial particles.
     pub fn new(config: ChainConfig, schedule: NoiseSchedule) -> Result<Self> {
         let (n, d) = (config.particles, config.dim);
-        if !(1..=1_000_000).contains(&n) {
-            return Err(InputError::new("particles", format!("particles = {n} is out of range: it must be an integer in 1..=1000000")));
-        }
-        if !(1..=4096).contains(&d) {
-            return Err(InputError::new("dim", format!("dim = {d} is out of range: it must be an integer in 1..=4096")));
-        }
+        check_count("particles", n, 1, MAX_PARTICLES)?;
+        check_count("dim", d, 1, 4096)?;
         let t_start = config.t_start.unwrap_or(schedule.t_max);
         schedule.check_t_in("tStart", t_start, 1)?;
         let plan = plan(&config.sampler, t_start)?;
@@ -136,11 +164,11 @@ impl Chain {
             }
             Init::Forward { x0 } => {
                 if x0.len() != n * d {
-                    return Err(InputError::new("x0", format!("x0 has {} values but particles × dim = {n} × {d} = {}: give one x_0 per particle", x0.len(), n * d)));
+                    return Err(InputError::length("x0", x0.len(), format!("particles × dim = {n} × {d} = {}", n * d)));
                 }
                 crate::numerics::error::check_finite("x0", x0)?;
                 if matches!(config.sampler, SamplerKind::Langevin { .. } | SamplerKind::Annealed { .. }) {
-                    return Err(InputError::new("init", "forward-then-reverse starts from q(x_t|x_0) and needs a DDPM or DDIM sampler"));
+                    return Err(InputError::new("sampler", Rule::NeedsSampler, Some(config.sampler.name().into())));
                 }
                 let (a, s) = (schedule.alpha_bar(t_start).sqrt(), (1.0 - schedule.alpha_bar(t_start)).sqrt());
                 x0.iter().zip(rng.normals(n * d)).map(|(x, z)| a * x + s * z).collect() // (1.72)
@@ -373,19 +401,11 @@ impl Chain {
 /// The steps of a sampler, validated.
 fn plan(sampler: &SamplerKind, t_start: usize) -> Result<Vec<StepPlan>> {
     let positive = |name: &str, v: f64| crate::numerics::error::check_positive(name, v);
-    let count = |name: &str, v: usize, hi: usize| -> Result<()> {
-        if (1..=hi).contains(&v) {
-            Ok(())
-        } else {
-            Err(InputError::new(name, format!("{name} = {v} is out of range: it must be an integer in 1..={hi}")))
-        }
-    };
+    let count = |name: &str, v: usize, hi: usize| check_count(name, v, 1, hi);
     Ok(match sampler {
         SamplerKind::Ddpm { .. } => (1..=t_start).rev().map(|t| StepPlan::Ddpm { t }).collect(),
         SamplerKind::Ddim { eta, steps } => {
-            if !(eta.is_finite() && (0.0..=1.0).contains(eta)) {
-                return Err(InputError::new("eta", format!("eta = {eta} is out of range: η must be in [0, 1]")));
-            }
+            check_range("eta", *eta, Interval::closed(0.0, 1.0))?;
             count("steps", *steps, t_start)?;
             let ts = ddim_timesteps(t_start, *steps);
             ts.iter().enumerate().map(|(i, &t)| StepPlan::Ddim { t, t_prev: ts.get(i + 1).copied().unwrap_or(0) }).collect()
@@ -400,12 +420,12 @@ fn plan(sampler: &SamplerKind, t_start: usize) -> Result<Vec<StepPlan>> {
             positive("sigmaMin", *sigma_min)?;
             positive("eps", *eps)?;
             if sigma_min >= sigma_max {
-                return Err(InputError::new("sigmaMin", format!("sigmaMin = {sigma_min} must be smaller than sigmaMax = {sigma_max}")));
+                return Err(InputError::at("sigmaMin", Rule::LessThan { other: "sigmaMax".into(), other_value: short_number(*sigma_max) }, *sigma_min));
             }
             count("levels", *levels, 10_000)?;
             count("stepsPerLevel", *steps_per_level, 100_000)?;
             if levels * steps_per_level > 1_000_000 {
-                return Err(InputError::new("stepsPerLevel", "levels × stepsPerLevel must be at most 1000000"));
+                return Err(InputError::at("stepsPerLevel", Rule::TooMuchWork { max: "levels × stepsPerLevel ≤ 1000000".into() }, *steps_per_level as f64));
             }
             let ladder = sigma_ladder(*sigma_max, *sigma_min, *levels);
             let last = *ladder.last().expect("levels ≥ 1");

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::numerics::error::{InputError, Result};
+use crate::numerics::error::{InputError, Result, Rule};
 use crate::engine::model::DenoiserConfig;
 
 const MAGIC: &[u8; 8] = b"DLCKPT01";
@@ -63,37 +63,30 @@ pub fn to_bytes(header: &CheckpointHeader, weights: &Weights) -> Vec<u8> {
 /// Parse and check a checkpoint. With `expected`, a network of another shape is refused with a
 /// message saying both shapes.
 pub fn from_bytes(bytes: &[u8], expected: Option<&DenoiserConfig>) -> Result<(CheckpointHeader, Weights)> {
-    let err = |m: String| InputError::new("checkpoint", m);
+    let bad = |reason: &'static str| InputError::new("checkpoint", Rule::NotCheckpoint { reason }, None);
     if bytes.len() < 12 || &bytes[..6] != b"DLCKPT" {
-        return Err(err("this file is not a Diffusion Lab checkpoint (it does not start with DLCKPT)".into()));
+        return Err(bad("magic"));
     }
     if &bytes[..8] != MAGIC {
-        return Err(err(format!(
-            "checkpoint format {} is not supported: this engine reads format 01",
-            String::from_utf8_lossy(&bytes[6..8])
-        )));
+        return Err(bad("version"));
     }
     let len = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
-    if bytes.len() < 12 + len {
-        return Err(err("the checkpoint is truncated inside its header".into()));
+    if len > bytes.len() - 12 {
+        return Err(bad("truncated"));
     }
-    let header: CheckpointHeader =
-        serde_json::from_slice(&bytes[12..12 + len]).map_err(|e| err(format!("the checkpoint's header is unreadable: {e}")))?;
+    let header: CheckpointHeader = serde_json::from_slice(&bytes[12..12 + len]).map_err(|_| bad("header"))?;
     let cfg = header.model_config();
     if let Some(want) = expected {
         if *want != cfg {
-            return Err(err(format!(
-                "the checkpoint holds a {}-dimensional model with {} hidden layers of {} (time embedding {}), \
-                 but this model is {}-dimensional with {} layers of {} (time embedding {})",
-                cfg.data_dim, cfg.depth, cfg.width, cfg.time_dim, want.data_dim, want.depth, want.width, want.time_dim
-            )));
+            let shape = |c: &DenoiserConfig| format!("D = {}, {} × {}, time embedding {}", c.data_dim, c.depth, c.width, c.time_dim);
+            return Err(InputError::new("checkpoint", Rule::CheckpointMismatch { what: "network", file: shape(&cfg), model: shape(want) }, None));
         }
     }
     let body = &bytes[12 + len..];
     let sizes = cfg.layer_sizes();
     let want_floats: usize = sizes.iter().map(|(i, o)| i * o + o).sum();
     if body.len() != 4 * want_floats {
-        return Err(err(format!("the checkpoint should hold {} weight bytes after its header but holds {}", 4 * want_floats, body.len())));
+        return Err(bad("truncated"));
     }
     let mut vals = body.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")));
     let mut weights = Vec::with_capacity(sizes.len());
@@ -101,7 +94,7 @@ pub fn from_bytes(bytes: &[u8], expected: Option<&DenoiserConfig>) -> Result<(Ch
         let w: Vec<f32> = vals.by_ref().take(fan_in * fan_out).collect();
         let b: Vec<f32> = vals.by_ref().take(fan_out).collect();
         if w.iter().chain(&b).any(|v| !v.is_finite()) {
-            return Err(err("the checkpoint contains a non-finite weight".into()));
+            return Err(bad("weights"));
         }
         weights.push((w, b));
     }
@@ -143,15 +136,15 @@ mod tests {
         assert_eq!(w, weights(&cfg));
         let other = DenoiserConfig { width: 16, ..cfg.clone() };
         let e = from_bytes(&bytes, Some(&other)).unwrap_err();
-        assert!(e.message.contains("2 hidden layers of 8") && e.message.contains("layers of 16"), "{}", e.message);
+        assert!(e.message.contains("2 × 8") && e.message.contains("2 × 16"), "{}", e.message); // depth × width of each
         assert!(from_bytes(b"PK\x03\x04zipfile", None).unwrap_err().message.contains("not a Diffusion Lab checkpoint"));
         let mut v2 = bytes.clone();
         v2[6..8].copy_from_slice(b"02");
-        assert!(from_bytes(&v2, None).unwrap_err().message.contains("format 02 is not supported"));
-        assert!(from_bytes(&bytes[..bytes.len() - 4], None).unwrap_err().message.contains("weight bytes"));
+        assert!(from_bytes(&v2, None).unwrap_err().message.contains("another version of the format")); // format 02
+        assert!(from_bytes(&bytes[..bytes.len() - 4], None).unwrap_err().message.contains("ends before")); // 4 weight bytes short
         let mut nan = bytes.clone();
         let n = nan.len();
         nan[n - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
-        assert!(from_bytes(&nan, None).unwrap_err().message.contains("non-finite"));
+        assert!(from_bytes(&nan, None).unwrap_err().message.contains("not a finite number"));
     }
 }

@@ -13,6 +13,7 @@ use crate::diffusion::elbo::{denoising_kl, prior_kl, reconstruction, Decoder};
 use crate::engine::model::{read, rows, Denoiser};
 use crate::diffusion::oracle::GaussianMixture;
 use crate::diffusion::parameterization::Prediction;
+use crate::numerics::error::{InputError, Rule};
 use crate::numerics::rng::Rng;
 use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
@@ -141,7 +142,7 @@ pub fn score_plan(
     param: Prediction,
     decoder: Decoder,
     variance: ModelVariance,
-) -> Result<HeldOut, String> {
+) -> Result<HeldOut, InputError> {
     let (n, dims) = (plan.points, plan.dims);
     let mut per_point = vec![0.0; n];
     let (mut rec_sum, mut prior_sum, mut den_sum) = (0.0, 0.0, 0.0);
@@ -151,16 +152,16 @@ pub fn score_plan(
         let x0 = &heldout[i * dims..(i + 1) * dims];
         let pred = &preds[r * dims..(r + 1) * dims];
         if pred.iter().any(|v| !v.is_finite()) {
-            return Err(format!("the model predicts a non-finite value at t = {t}"));
+            return Err(InputError::new("predictions", Rule::NonFinitePrediction { t }, None));
         }
         if t == 1 {
-            let rec = reconstruction(schedule, x0, xt, param, pred, variance, decoder).map_err(|e| e.message)?;
-            let prior = prior_kl(schedule, x0).map_err(|e| e.message)?;
+            let rec = reconstruction(schedule, x0, xt, param, pred, variance, decoder)?;
+            let prior = prior_kl(schedule, x0)?;
             per_point[i] += prior - rec;
             rec_sum += rec;
             prior_sum += prior;
         } else {
-            let kl = denoising_kl(schedule, x0, xt, t, param, pred, variance).map_err(|e| e.message)?;
+            let kl = denoising_kl(schedule, x0, xt, t, param, pred, variance)?;
             per_point[i] += w * kl;
             den_sum += w * kl;
             let b = (t - 1) * LOSS_BINS / schedule.t_max;

@@ -1,6 +1,7 @@
 //! The engine: everything that runs a network, on burn (WebGPU or CPU). burn appears only here.
 
 pub mod backend; // the burn devices: WebGPU and the CPU (flex)
+pub mod failure; // a rejected input or a failed device
 pub mod embedding; // sinusoidal timestep embedding (DDPM)
 pub mod model; // the denoising MLP on (x_t, embedding of t)
 pub mod train_config; // a training run's settings, their defaults and their validation
@@ -9,3 +10,4 @@ pub mod evaluate; // held-out −ELBO per dimension, KL per t
 pub mod checkpoint; // versioned weights as bytes
 pub mod predictor; // the network or the exact oracle, as the chain asks them
 pub mod chain; // the steppable reverse chain: step, step_back, run_to, inspector data
+pub mod compare; // DDPM against DDIM, plain against annealed Langevin, from one seed

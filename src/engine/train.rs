@@ -10,7 +10,10 @@ use burn::prelude::*;
 use crate::diffusion::elbo::Decoder;
 use crate::engine::embedding::embedding_table;
 use crate::engine::evaluate::{self, EvalConfig, HeldOut, LOSS_BINS};
-use crate::numerics::error::{InputError, Result};
+use crate::diffusion::oracle::GaussianMixture;
+use crate::engine::failure::EngineFailure;
+use crate::numerics::error::{InputError, Result, Rule};
+use crate::numerics::montecarlo::Estimate;
 use crate::engine::model::{read, rows, Denoiser};
 use crate::diffusion::objective::{target, weights_by_t};
 use crate::engine::train_config::{DataSource, TrainConfig};
@@ -34,6 +37,20 @@ pub struct RunStats {
     /// the device failed (a read-back error: a lost GPU, out of memory); the weights are those
     /// before the failed step, and the caller may move them to another device
     pub device_failed: bool,
+}
+
+/// The Monte Carlo size and seed of the data's entropy in [`Trainer::held_out_report`].
+pub const ENTROPY_SAMPLES: usize = 20_000;
+pub const ENTROPY_SEED: u64 = 7;
+
+/// See [`Trainer::held_out_report`]; gaps are (mean, standard error) in nats/dim.
+#[derive(Debug, Clone)]
+pub struct HeldOutReport {
+    pub network: HeldOut,
+    pub data_entropy_per_dim: Option<Estimate>,
+    pub gap: Option<(f64, f64)>,
+    pub oracle: Option<HeldOut>,
+    pub oracle_gap: Option<(f64, f64)>,
 }
 
 /// A training run in progress.
@@ -168,23 +185,28 @@ impl Trainer {
         }
     }
 
+    /// The data's mixture, where the data is one (ring8): the exact oracle and the true density.
+    pub fn mixture(&self) -> Option<GaussianMixture> {
+        match &self.config.data {
+            DataSource::Toy(d) => d.mixture(),
+            _ => None,
+        }
+    }
+
     /// The held-out −ELBO per dimension of the current network (see [`crate::engine::evaluate`]).
-    pub async fn held_out(&self, eval: EvalConfig, variance: ModelVariance) -> std::result::Result<HeldOut, String> {
+    pub async fn held_out(&self, eval: EvalConfig, variance: ModelVariance) -> std::result::Result<HeldOut, EngineFailure> {
         if self.config.ncsn.is_some() {
-            return Err("the held-out ELBO belongs to the diffusion chain; a noise-conditional score network has no ELBO (its training loss is the denoising score-matching loss (2.24))".into());
+            return Err(InputError::new("ELBO", Rule::NotForNcsn, None).into());
         }
         let plan = evaluate::plan(&self.schedule, &self.heldout, self.config.data_dim(), eval);
-        let preds = evaluate::network_predictions(&self.model(), &self.base_device, self.config.model.time_dim, &plan).await?;
-        evaluate::score_plan(&plan, &preds, &self.heldout, &self.schedule, self.config.parameterization, self.decoder(), variance)
+        let preds = evaluate::network_predictions(&self.model(), &self.base_device, self.config.model.time_dim, &plan).await.map_err(EngineFailure::Device)?;
+        Ok(evaluate::score_plan(&plan, &preds, &self.heldout, &self.schedule, self.config.parameterization, self.decoder(), variance)?)
     }
 
     /// For data from a known mixture: the paired gap −ELBO − (−log q(x_0)) per dimension of an
     /// estimate made on this trainer's held-out points, with its standard error (nats/dim).
     pub fn entropy_gap(&self, h: &HeldOut) -> Option<(f64, f64)> {
-        let mixture = match &self.config.data {
-            DataSource::Toy(d) => d.mixture()?,
-            _ => return None,
-        };
+        let mixture = self.mixture()?;
         let d = self.config.data_dim();
         let log_q: Vec<f64> = self.heldout.chunks(d).take(h.points).map(|x| mixture.log_density(x, 1.0)).collect();
         Some(evaluate::paired_gap(&h.per_point, &log_q, d))
@@ -192,17 +214,33 @@ impl Trainer {
 
     /// The same estimate with the exact oracle in place of the network, where the data is a known
     /// mixture (ring8): the floor the network could reach with this schedule and variance.
-    pub fn oracle_held_out(&self, eval: EvalConfig, variance: ModelVariance) -> Option<std::result::Result<HeldOut, String>> {
+    pub fn oracle_held_out(&self, eval: EvalConfig, variance: ModelVariance) -> Option<Result<HeldOut>> {
         if self.config.ncsn.is_some() {
             return None;
         }
-        let mixture = match &self.config.data {
-            DataSource::Toy(d) => d.mixture()?,
-            _ => return None,
-        };
+        let mixture = self.mixture()?;
         let plan = evaluate::plan(&self.schedule, &self.heldout, self.config.data_dim(), eval);
         let preds = evaluate::oracle_predictions(&mixture, &self.schedule, self.config.parameterization, &plan);
         Some(evaluate::score_plan(&plan, &preds, &self.heldout, &self.schedule, self.config.parameterization, self.decoder(), variance))
+    }
+
+    /// Everything the page shows after a held-out estimate: the network's −ELBO, and for a known
+    /// mixture the data's entropy per dimension (seeded Monte Carlo), the paired gap to it, and
+    /// the exact oracle's −ELBO and gap on the same draws.
+    pub async fn held_out_report(&self, eval: EvalConfig, variance: ModelVariance) -> std::result::Result<HeldOutReport, EngineFailure> {
+        let network = self.held_out(eval, variance).await?;
+        let d = self.config.data_dim() as f64;
+        let data_entropy_per_dim = match self.mixture() {
+            Some(m) => {
+                let e = m.entropy(ENTROPY_SAMPLES, ENTROPY_SEED)?;
+                Some(Estimate { mean: e.mean / d, std_error: e.std_error / d, variance: e.variance / (d * d), samples: e.samples })
+            }
+            None => None,
+        };
+        let gap = self.entropy_gap(&network);
+        let oracle = self.oracle_held_out(eval, variance).transpose()?;
+        let oracle_gap = oracle.as_ref().and_then(|o| self.entropy_gap(o));
+        Ok(HeldOutReport { network, data_entropy_per_dim, gap, oracle, oracle_gap })
     }
 
     /// The current weights as a versioned checkpoint (see [`crate::engine::checkpoint`]).
@@ -234,7 +272,8 @@ impl Trainer {
         if h.parameterization != self.config.parameterization.name() {
             return Err(InputError::new(
                 "checkpoint",
-                format!("the checkpoint predicts \"{}\" but this trainer predicts \"{}\"", h.parameterization, self.config.parameterization.name()),
+                Rule::CheckpointMismatch { what: "parameterization", file: h.parameterization.clone(), model: self.config.parameterization.name().into() },
+                None,
             ));
         }
         let mine = self.noise_levels();
@@ -242,7 +281,8 @@ impl Trainer {
         if !same {
             return Err(InputError::new(
                 "checkpoint",
-                format!("the checkpoint was trained with a {} schedule of T = {}, which differs from this trainer's {} schedule of T = {}", h.schedule, h.t_max, self.schedule_name(), mine.len()),
+                Rule::CheckpointMismatch { what: "schedule", file: format!("{} T = {}", h.schedule, h.t_max), model: format!("{} T = {}", self.schedule_name(), mine.len()) },
+                None,
             ));
         }
         self.set_weights(&w, h.steps);

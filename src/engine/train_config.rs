@@ -8,7 +8,7 @@ use crate::diffusion::objective::Weighting;
 use crate::diffusion::parameterization::Prediction;
 use crate::diffusion::schedule::{BetaSchedule, NoiseSchedule};
 use crate::engine::model::DenoiserConfig;
-use crate::numerics::error::{InputError, Result};
+use crate::numerics::error::{check_count, check_range, short_number, InputError, Interval, Result, Rule};
 use crate::numerics::rng::Rng;
 
 /// Where the training data comes from.
@@ -48,6 +48,13 @@ pub struct SigmaLadder {
     pub sigma_max: f64,
     pub sigma_min: f64,
     pub levels: usize,
+}
+
+impl Default for SigmaLadder {
+    /// NCSN's ladder here: σ from 3 to 0.05 in 10 levels.
+    fn default() -> Self {
+        Self { sigma_max: 3.0, sigma_min: 0.05, levels: 10 }
+    }
 }
 
 impl SigmaLadder {
@@ -92,23 +99,15 @@ impl TrainConfig {
 
     /// Check every field; messages name the field and its range.
     pub fn validate(&self) -> Result<NoiseSchedule> {
-        let range = |name: &str, v: usize, lo: usize, hi: usize| -> Result<()> {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(InputError::new(name, format!("{name} = {v} is out of range: {name} must be an integer in {lo}..={hi}")))
-            }
-        };
+        let range = check_count;
         range("batchSize", self.batch_size, 1, 65_536)?;
         range("width", self.model.width, 1, 4096)?;
         range("depth", self.model.depth, 1, 32)?;
         range("timeDim", self.model.time_dim, 2, 1024)?;
         if self.model.time_dim % 2 != 0 {
-            return Err(InputError::new("timeDim", format!("timeDim = {} must be even (sine and cosine halves)", self.model.time_dim)));
+            return Err(InputError::at("timeDim", Rule::Type("even integer"), self.model.time_dim as f64).with_hint("even_time_dim"));
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return Err(InputError::new("learningRate", format!("learningRate = {} is out of range: it must be in (0, 1]", self.learning_rate)));
-        }
+        check_range("learningRate", self.learning_rate, Interval::open_closed(0.0, 1.0))?;
         range("heldout", self.n_heldout, 1, 100_000)?;
         match &self.data {
             DataSource::Toy(d) => {
@@ -117,38 +116,30 @@ impl TrainConfig {
             }
             DataSource::Digits => {
                 let total = Digits::load().count();
-                if self.n_train < 2 || self.n_train + self.n_heldout > total {
-                    return Err(InputError::new(
-                        "train",
-                        format!("train + heldout = {} + {} must be at most the {total} digit images (and train ≥ 2)", self.n_train, self.n_heldout),
-                    ));
-                }
+                range("train", self.n_train, 2, total.saturating_sub(self.n_heldout).max(2))?;
             }
             DataSource::Points { points, dim } => {
                 let n = crate::data::toy::validate_points(points, *dim)?;
                 if n < 4 {
-                    return Err(InputError::new("points", format!("points holds {n} points: training needs at least 4 (some are held out)")));
+                    return Err(InputError::length("points", points.len(), format!("at least 4 points of {dim} coordinates")).with_hint("held_out"));
                 }
             }
         }
         if self.model.data_dim != self.data_dim() {
-            return Err(InputError::new(
-                "model",
-                format!("the model's data dimension {} does not match the data's {}", self.model.data_dim, self.data_dim()),
-            ));
+            return Err(InputError::new("dim", Rule::Mismatch { other: format!("the data's dimension {}", self.data_dim()) }, Some(self.model.data_dim.to_string())));
         }
         if let Some(l) = &self.ncsn {
             crate::numerics::error::check_positive("sigmaMax", l.sigma_max)?;
             crate::numerics::error::check_positive("sigmaMin", l.sigma_min)?;
             if l.sigma_min >= l.sigma_max {
-                return Err(InputError::new("sigmaMin", format!("sigmaMin = {} must be smaller than sigmaMax = {}", l.sigma_min, l.sigma_max)));
+                return Err(InputError::at("sigmaMin", Rule::LessThan { other: "sigmaMax".into(), other_value: short_number(l.sigma_max) }, l.sigma_min));
             }
             range("levels", l.levels, 1, 1000)?;
             if self.parameterization != Prediction::Score {
-                return Err(InputError::new("parameterization", "a noise-conditional score network (NCSN) predicts the score: use parameterization \"score\""));
+                return Err(InputError::one_of("parameterization", self.parameterization.name(), &["score"]));
             }
             if self.weighting != Weighting::Simple {
-                return Err(InputError::new("weighting", "an NCSN trains with NCSN's weights λ(σ) = σ² (2.25): use weighting \"simple\""));
+                return Err(InputError::one_of("weighting", self.weighting.name(), &["simple"]));
             }
         }
         NoiseSchedule::new(self.schedule.clone(), self.t_max)

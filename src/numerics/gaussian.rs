@@ -2,7 +2,7 @@
 //! log-densities, and the two decoders p(x_0 | x_1) of the reconstruction term L_0.
 //! Everything in nats.
 
-use crate::numerics::error::{check_finite, check_same_len, InputError, Result};
+use crate::numerics::error::{check_finite, check_same_len, InputError, Interval, Rule, Result};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5; // ln(2π)
 const LN_2: f64 = std::f64::consts::LN_2;
@@ -27,13 +27,10 @@ fn var_at(var: &[f64], i: usize) -> f64 {
 
 fn check_var(param: &str, var: &[f64], dim: usize, mean_name: &str) -> Result<()> {
     if var.len() != 1 && var.len() != dim {
-        return Err(InputError::new(
-            param,
-            format!("{param} has length {} but {mean_name} has length {dim}: give one variance per coordinate or a single shared one", var.len()),
-        ));
+        return Err(InputError::length(param, var.len(), format!("1 or {dim} (as many as {mean_name})")));
     }
     if let Some((i, v)) = var.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
-        return Err(InputError::new(param, format!("{param}[{i}] = {v} is out of range: a variance must be a finite number > 0")));
+        return Err(InputError::at(&format!("{param}[{i}]"), Rule::Positive, *v));
     }
     Ok(())
 }
@@ -166,10 +163,10 @@ pub fn discretized_gaussian_log_likelihood_per_dim(x0: &[f64], mean: &[f64], var
     check_finite("x0", x0)?;
     check_finite("mean", mean)?;
     if !(var.is_finite() && var > 0.0) {
-        return Err(InputError::new("variance", format!("variance = {var} is out of range: the decoder variance must be a finite number > 0")));
+        return Err(InputError::at("variance", Rule::Positive, var));
     }
     if let Some((i, x)) = x0.iter().enumerate().find(|(_, x)| !(-1.0..=1.0).contains(*x)) {
-        return Err(InputError::new("x0", format!("x0[{i}] = {x} is out of range: 8-bit data must be scaled to [-1, 1]")));
+        return Err(InputError::range(&format!("x0[{i}]"), *x, Interval::closed(-1.0, 1.0)).with_hint("eighth_bit"));
     }
     let inv_sd = 1.0 / var.sqrt();
     Ok(x0
@@ -205,7 +202,7 @@ pub fn nats_to_bits_per_dim(nats: f64, dims: usize) -> f64 {
 pub fn kl_monte_carlo(mean1: &[f64], var1: &[f64], mean2: &[f64], var2: &[f64], n: usize, seed: u64) -> Result<crate::numerics::montecarlo::Estimate> {
     kl_diagonal(mean1, var1, mean2, var2)?;
     if !(2..=10_000_000).contains(&n) {
-        return Err(InputError::new("samples", format!("samples = {n} is out of range: samples must be an integer in 2..=10000000")));
+        return Err(InputError::integer("samples", n as f64, 2, 10_000_000));
     }
     let mut rng = crate::numerics::rng::Rng::new(seed);
     let d = mean1.len();
@@ -360,7 +357,7 @@ mod tests {
     #[test]
     fn rejects_bad_variances_and_lengths() {
         assert!(kl_diagonal(&[0.0, 1.0], &[1.0, 0.0], &[0.0, 0.0], &[1.0]).unwrap_err().message.contains("> 0"));
-        assert!(kl_diagonal(&[0.0, 1.0], &[1.0, 1.0, 1.0], &[0.0, 0.0], &[1.0]).unwrap_err().message.contains("single shared"));
+        assert!(kl_diagonal(&[0.0, 1.0], &[1.0, 1.0, 1.0], &[0.0, 0.0], &[1.0]).unwrap_err().message.contains("must hold 1 or 2")); // one variance per coordinate or a single shared one
         assert!(kl_diagonal(&[0.0], &[1.0], &[0.0, 0.0], &[1.0]).unwrap_err().message.contains("lengths must match"));
         assert!(gaussian_decoder_log_likelihood(&[0.0], &[0.0], -1.0).is_err());
     }
@@ -374,7 +371,7 @@ mod tests {
             assert!((v - want).abs() < 1e-12, "{k:?}");
         }
         assert!((k.quadratic - 2.0 * want).abs() < 1e-12);
-        assert!(kl_equal_variance(&[0.0], &[0.0, 1.0], 1.0).unwrap_err().message.contains("muTheta has length 2"));
+        assert!(kl_equal_variance(&[0.0], &[0.0, 1.0], 1.0).unwrap_err().message.contains("muTheta has 2 values"));
         assert!(kl_equal_variance(&[0.0], &[0.0], 0.0).unwrap_err().message.contains("varQ = 0"));
     }
 

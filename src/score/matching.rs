@@ -101,10 +101,7 @@ pub fn score_matching(p: &GaussianMixture, thetas: &[GaussianScore], sigma: f64,
     }
     check_positive("sigma", sigma)?;
     if !(2..=MAX_SAMPLES).contains(&n) || n.saturating_mul(thetas.len()) > 50 * MAX_SAMPLES {
-        return Err(InputError::new(
-            "samples",
-            format!("samples = {n} is out of range: samples must be an integer in 2..={MAX_SAMPLES}, and samples × thetas at most {}", 50 * MAX_SAMPLES),
-        ));
+        return Err(InputError::integer("samples", n as f64, 2, (MAX_SAMPLES.min(50 * MAX_SAMPLES / thetas.len().max(1))) as u64));
     }
     let d = p.dim;
     let mut rng = Rng::new(seed);
@@ -244,11 +241,11 @@ mod tests {
     fn bad_input_is_rejected() {
         let p = ring();
         let bad = [GaussianScore { mean: vec![0.0], variance: 1.0 }];
-        assert!(score_matching(&p, &bad, 0.1, 100, 0).unwrap_err().message.contains("thetas[0].mean has length 1"));
+        assert!(score_matching(&p, &bad, 0.1, 100, 0).unwrap_err().message.contains("thetas[0].mean has 1 value "));
         let bad = [GaussianScore { mean: vec![0.0, 0.0], variance: -1.0 }];
         assert!(score_matching(&p, &bad, 0.1, 100, 0).unwrap_err().message.contains("thetas[0].variance = -1"));
         assert!(score_matching(&p, &thetas(), 0.0, 100, 0).unwrap_err().message.contains("sigma = 0"));
         assert!(score_matching(&p, &[], 0.1, 100, 0).unwrap_err().message.contains("thetas is empty"));
-        assert!(energy_scores(&p, &[0.0], &[0.0], 1e-5).unwrap_err().message.contains("x has length 1"));
+        assert!(energy_scores(&p, &[0.0], &[0.0], 1e-5).unwrap_err().message.contains("x has 1 value "));
     }
 }

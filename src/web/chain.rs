@@ -2,18 +2,21 @@
 //! then `await chain.step()`, `stepBack()`, `runTo(position)`, `inspect()`, `posterior(i)`,
 //! `scoreField(points)`. Particles stay in wasm; arrays leave as `Float64Array` copies.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use js_sys::Float64Array;
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::{f64s, integer, js_err, variance, Config, JsResult, Mixture, Obj};
-use crate::engine::chain::{Chain as CoreChain, ChainConfig, Init, SamplerKind, StepView};
+use super::convert::{config, count, device_error, f64s, integer, seed, JsResult, Obj};
+use super::handle::Handle;
+use super::mixture::Mixture;
+use super::schedule::variance;
 use crate::diffusion::oracle::GaussianMixture;
-use crate::engine::predictor::Predictor;
 use crate::diffusion::quality;
-use crate::diffusion::schedule::{BetaSchedule, NoiseSchedule};
+use crate::diffusion::schedule::{BetaSchedule, NoiseSchedule, MAX_T, MIN_T};
+use crate::engine::chain::{Chain as CoreChain, ChainConfig, Init, SamplerKind, StepView, MAX_PARTICLES};
+use crate::engine::compare::SamplerComparison;
+use crate::engine::predictor::Predictor;
+use crate::numerics::error::{check_finite, InputError, Rule};
 
 struct ChainState {
     chain: CoreChain,
@@ -22,51 +25,73 @@ struct ChainState {
 }
 
 /// A reverse chain of N particles behind a handle. Calls must not overlap (a second call while
-/// one runs is refused with a message).
+/// one runs is refused as busy).
 #[wasm_bindgen]
 pub struct Chain {
-    state: Rc<RefCell<ChainState>>,
+    state: Handle<ChainState>,
 }
 
-/// The chain config's fields; `T` (last) only for `Chain.withOracle`.
-const FIELDS: [&str; 17] = [
-    "sampler", "particles", "seed", "variance", "eta", "steps", "stepSize", "sigmaMax", "sigmaMin", "levels", "stepsPerLevel", "eps", "init", "initScale",
-    "x0", "tStart", "T",
-];
+/// A chain config: `{sampler, particles, seed, init, initScale, x0, tStart}` plus the sampler's
+/// own fields (ddpm: variance; ddim: eta, steps; langevin: stepSize, steps; annealed: sigmaMax,
+/// sigmaMin, levels, stepsPerLevel, eps); `T` only for `Chain.withOracle`. Defaults: see
+/// `defaults().chain` (one source: [`SamplerKind::default_for`]).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChainFields {
+    sampler: Option<String>,
+    particles: Option<f64>,
+    seed: Option<f64>,
+    variance: Option<String>,
+    eta: Option<f64>,
+    steps: Option<f64>,
+    step_size: Option<f64>,
+    sigma_max: Option<f64>,
+    sigma_min: Option<f64>,
+    levels: Option<f64>,
+    steps_per_level: Option<f64>,
+    eps: Option<f64>,
+    init: Option<String>,
+    init_scale: Option<f64>,
+    x0: Option<Vec<f64>>,
+    t_start: Option<f64>,
+    #[serde(rename = "T")]
+    t: Option<f64>,
+}
 
-/// Read a chain config: `{sampler, particles, seed, init, initScale, x0, tStart}` plus the
-/// sampler's own fields (ddpm: variance; ddim: eta, steps; langevin: stepSize, steps; annealed:
-/// sigmaMax, sigmaMin, levels, stepsPerLevel, eps).
-fn chain_config(c: &Config, dim: usize, t_max: usize) -> JsResult<ChainConfig> {
-    let num = |k: &str, default: f64| -> JsResult<f64> { Ok(c.number(k)?.unwrap_or(default)) };
-    let count = |k: &str, default: f64, max: f64| -> JsResult<usize> { Ok(integer(k, num(k, default)?, max)? as usize) };
-    let sampler = match c.string("sampler")?.as_deref().unwrap_or("ddpm") {
-        "ddpm" => SamplerKind::Ddpm { variance: variance(c.string("variance")?.as_deref().unwrap_or("beta_tilde"))? },
-        "ddim" => SamplerKind::Ddim { eta: num("eta", 0.0)?, steps: count("steps", 50.0_f64.min(t_max as f64), 1e7)? },
-        "langevin" => SamplerKind::Langevin { step_size: num("stepSize", 0.01)?, steps: count("steps", 200.0, 1e7)? },
-        "annealed" => SamplerKind::Annealed {
-            sigma_max: num("sigmaMax", 3.0)?,
-            sigma_min: num("sigmaMin", 0.05)?,
-            levels: count("levels", 10.0, 1e7)?,
-            steps_per_level: count("stepsPerLevel", 20.0, 1e7)?,
-            eps: num("eps", 2e-4)?,
-        },
-        other => return Err(JsError::new(&format!("unknown sampler \"{other}\": valid ones are \"ddpm\", \"ddim\", \"langevin\", \"annealed\""))),
-    };
-    let langevin = matches!(sampler, SamplerKind::Langevin { .. } | SamplerKind::Annealed { .. });
-    let init = match c.string("init")?.as_deref().unwrap_or(if langevin { "uniform" } else { "gaussian" }) {
-        "gaussian" => Init::Gaussian { std: num("initScale", 1.0)? },
-        "uniform" => Init::Uniform { half_width: num("initScale", 3.0)? },
-        "forward" => Init::Forward { x0: c.numbers("x0")?.ok_or_else(|| JsError::new("init \"forward\" needs x0: one data point per particle, row-major"))? },
-        other => return Err(JsError::new(&format!("unknown init \"{other}\": valid ones are \"gaussian\", \"uniform\", \"forward\""))),
-    };
-    let particles = match (c.number("particles")?, &init) {
-        (Some(v), _) => integer("particles", v, 1e7)? as usize,
-        (None, Init::Forward { x0 }) => x0.len() / dim.max(1),
-        (None, _) => 1000,
-    };
-    let t_start = c.number("tStart")?.map(|v| integer("tStart", v, 1e7).map(|v| v as usize)).transpose()?;
-    Ok(ChainConfig { sampler, particles, dim, seed: integer("seed", num("seed", 0.0)?, 9_007_199_254_740_991.0)?, init, t_start })
+const BIG: usize = 10_000_000;
+
+impl ChainFields {
+    fn chain_config(self, dim: usize, t_max: usize) -> Result<ChainConfig, InputError> {
+        let name = self.sampler.as_deref().unwrap_or("ddpm");
+        let base = SamplerKind::default_for(name, t_max).ok_or_else(|| InputError::one_of("sampler", name, &SamplerKind::NAMES))?;
+        let sampler = match base {
+            SamplerKind::Ddpm { variance: v } => SamplerKind::Ddpm { variance: self.variance.as_deref().map(variance).transpose()?.unwrap_or(v) },
+            SamplerKind::Ddim { eta, steps } => SamplerKind::Ddim { eta: self.eta.unwrap_or(eta), steps: count("steps", self.steps, steps, 0, BIG)? },
+            SamplerKind::Langevin { step_size, steps } => SamplerKind::Langevin { step_size: self.step_size.unwrap_or(step_size), steps: count("steps", self.steps, steps, 0, BIG)? },
+            SamplerKind::Annealed { sigma_max, sigma_min, levels, steps_per_level, eps } => SamplerKind::Annealed {
+                sigma_max: self.sigma_max.unwrap_or(sigma_max),
+                sigma_min: self.sigma_min.unwrap_or(sigma_min),
+                levels: count("levels", self.levels, levels, 0, BIG)?,
+                steps_per_level: count("stepsPerLevel", self.steps_per_level, steps_per_level, 0, BIG)?,
+                eps: self.eps.unwrap_or(eps),
+            },
+        };
+        let langevin = matches!(sampler, SamplerKind::Langevin { .. } | SamplerKind::Annealed { .. });
+        let init_name = self.init.as_deref().unwrap_or(if langevin { "uniform" } else { "gaussian" });
+        let init = match init_name {
+            "gaussian" => Init::Gaussian { std: self.init_scale.unwrap_or(Init::GAUSSIAN_SCALE) },
+            "uniform" => Init::Uniform { half_width: self.init_scale.unwrap_or(Init::UNIFORM_HALF_WIDTH) },
+            "forward" => Init::Forward { x0: self.x0.ok_or_else(|| InputError::new("x0", Rule::Missing, None))? },
+            other => return Err(InputError::one_of("init", other, &Init::NAMES)),
+        };
+        let particles = match (self.particles, &init) {
+            (Some(v), _) => integer("particles", v, 1, MAX_PARTICLES as u64)? as usize,
+            (None, Init::Forward { x0 }) => x0.len() / dim.max(1),
+            (None, _) => ChainConfig::PARTICLES,
+        };
+        let t_start = self.t_start.map(|v| integer("tStart", v, 1, t_max as u64).map(|v| v as usize)).transpose()?;
+        Ok(ChainConfig { sampler, particles, dim, seed: seed(self.seed, 0)?, init, t_start })
+    }
 }
 
 fn view(v: &StepView) -> Obj {
@@ -81,22 +106,22 @@ fn view(v: &StepView) -> Obj {
         .set("next", f64s(&s.prev))
 }
 
-fn busy() -> JsValue {
-    JsError::new("the chain is busy: wait for the previous call to finish").into()
-}
-
 impl Chain {
-    /// `trainer.chain(config)`: every field but `T` (the trainer's schedule is used).
-    pub(super) fn build(config: JsValue, schedule: NoiseSchedule, dim: usize, predictor: Predictor, mixture: Option<GaussianMixture>) -> JsResult<Chain> {
-        let c = Config::parse("chain config", config, "{sampler: \"ddpm\", particles: 1000, seed: 0}")?;
-        c.finish(&FIELDS[..FIELDS.len() - 1])?;
-        Chain::from_parsed(&c, schedule, dim, predictor, mixture)
-    }
-
-    fn from_parsed(c: &Config, schedule: NoiseSchedule, dim: usize, predictor: Predictor, mixture: Option<GaussianMixture>) -> JsResult<Chain> {
-        let cfg = chain_config(c, dim, schedule.t_max)?;
-        let chain = CoreChain::new(cfg, schedule).map_err(js_err)?;
-        Ok(Chain { state: Rc::new(RefCell::new(ChainState { chain, predictor, mixture })) })
+    /// Read the config and build the chain. `oracle`: `T` is allowed (the schedule is DDPM's
+    /// linear one of that T); for `trainer.chain` the trainer's schedule is used.
+    pub(super) fn build(config_value: &JsValue, schedule: NoiseSchedule, dim: usize, predictor: Predictor, mixture: Option<GaussianMixture>, oracle: bool) -> JsResult<Chain> {
+        let mut fields: ChainFields = config(config_value)?;
+        let schedule = match (fields.t.take(), oracle) {
+            (Some(_), false) => return Err(InputError::new("T", Rule::UnknownField(vec!["the trainer's schedule is used".into()]), None).into()),
+            (Some(v), true) => {
+                let t = integer("T", v, MIN_T as u64, MAX_T as u64)? as usize;
+                NoiseSchedule::new(BetaSchedule::linear_default(t), t)?
+            }
+            (None, _) => schedule,
+        };
+        let cfg = fields.chain_config(dim, schedule.t_max)?;
+        let chain = CoreChain::new(cfg, schedule)?;
+        Ok(Chain { state: Handle::new("chain", ChainState { chain, predictor, mixture }) })
     }
 
     fn position_info(st: &ChainState) -> Obj {
@@ -113,52 +138,45 @@ impl Chain {
     /// A chain driven by the exact oracle of `mixture` (no network): `config` as for
     /// `trainer.chain`, plus `T` (default 1000) for DDPM's linear schedule.
     #[wasm_bindgen(js_name = withOracle)]
-    pub fn with_oracle(config: JsValue, mixture: &Mixture) -> JsResult<Chain> {
-        let c = Config::parse("chain config", config, "{sampler: \"ddpm\", particles: 1000, seed: 0, T: 1000}")?;
-        c.finish(&FIELDS)?;
-        let t_max = match c.number("T")? {
-            Some(v) => integer("T", v, 1e7)? as usize,
-            None => 1000,
-        };
-        let schedule = NoiseSchedule::new(BetaSchedule::linear_default(t_max.max(1)), t_max).map_err(js_err)?;
+    pub fn with_oracle(config_value: JsValue, mixture: &Mixture) -> JsResult<Chain> {
         let m = mixture.inner.clone();
-        Chain::from_parsed(&c, schedule, m.dim, Predictor::Oracle(m.clone()), Some(m))
+        let default = NoiseSchedule::new(BetaSchedule::linear_default(1000), 1000)?;
+        Chain::build(&config_value, default, m.dim, Predictor::Oracle(m.clone()), Some(m), true)
     }
 
     /// Steps in the chain; positions run 0..=length.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> JsResult<usize> {
-        Ok(self.state.try_borrow().map_err(|_| JsError::new("the chain is busy"))?.chain.len())
+        Ok(self.state.get()?.chain.len())
     }
 
     /// `chain.at`: `{position, t, length, level?, noiseSigma?}`, where the chain is (t = 0 at the end of DDPM/DDIM).
     #[wasm_bindgen(getter)]
     pub fn at(&self) -> JsResult<JsValue> {
-        let st = self.state.try_borrow().map_err(|_| JsError::new("the chain is busy"))?;
-        Ok(Chain::position_info(&st).build())
+        Ok(Chain::position_info(&*self.state.get()?).build())
     }
 
     /// "oracle", "network" or "ncsn".
     #[wasm_bindgen(getter)]
     pub fn predictor(&self) -> JsResult<String> {
-        Ok(self.state.try_borrow().map_err(|_| JsError::new("the chain is busy"))?.predictor.name().into())
+        Ok(self.state.get()?.predictor.name().into())
     }
 
     /// The current particles (N × D, row-major).
     pub fn state(&self) -> JsResult<Float64Array> {
-        Ok(f64s(self.state.try_borrow().map_err(|_| JsError::new("the chain is busy"))?.chain.state()))
+        Ok(f64s(self.state.get()?.chain.state()))
     }
 
     /// The position of the first step whose t ≤ `t` (for a slider over t).
     #[wasm_bindgen(js_name = positionOfT)]
     pub fn position_of_t(&self, t: f64) -> JsResult<usize> {
-        let t = integer("t", t, 1e7)? as usize;
-        Ok(self.state.try_borrow().map_err(|_| JsError::new("the chain is busy"))?.chain.position_of_t(t))
+        let t = integer("t", t, 0, BIG as u64)? as usize;
+        Ok(self.state.get()?.chain.position_of_t(t))
     }
 
     /// The σ ladder of an annealed chain (empty otherwise).
     pub fn sigmas(&self) -> JsResult<Float64Array> {
-        Ok(f64s(&self.state.try_borrow().map_err(|_| JsError::new("the chain is busy"))?.chain.sigmas()))
+        Ok(f64s(&self.state.get()?.chain.sigmas()))
     }
 
     /// What the model says at the current state, i.e. the step that `step()` would take:
@@ -166,10 +184,10 @@ impl Chain {
     pub fn inspect(&self) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let mut guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let mut guard = state.get_mut()?;
             let st = &mut *guard;
             let info = Chain::position_info(st);
-            let v = st.chain.inspect(&st.predictor).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let v = st.chain.inspect(&st.predictor).await.map_err(|e| device_error(&e))?;
             Ok(match v {
                 Some(v) => {
                     let mut o = view(v);
@@ -191,9 +209,9 @@ impl Chain {
     pub fn step(&self) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let mut guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            let v = st.chain.step(&st.predictor).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let v = st.chain.step(&st.predictor).await.map_err(|e| device_error(&e))?;
             Ok(match v {
                 Some(v) => view(&v).set("position", st.chain.position() as f64).set("t", st.chain.t() as f64).set("length", st.chain.len() as f64).build(),
                 None => JsValue::NULL,
@@ -206,9 +224,9 @@ impl Chain {
     pub fn step_back(&self) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let mut guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            let moved = st.chain.step_back(&st.predictor).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let moved = st.chain.step_back(&st.predictor).await.map_err(|e| device_error(&e))?;
             Ok(JsValue::from_bool(moved))
         })
     }
@@ -218,10 +236,10 @@ impl Chain {
     pub fn run_to(&self, position: f64) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let target = integer("position", position, 1e9).map_err(JsValue::from)? as usize;
-            let mut guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let target = integer("position", position, 0, BIG as u64)? as usize;
+            let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            st.chain.run_to(target, &st.predictor).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            st.chain.run_to(target, &st.predictor).await.map_err(|e| device_error(&e))?;
             Ok(Chain::position_info(st).build())
         })
     }
@@ -232,10 +250,10 @@ impl Chain {
     pub fn posterior(&self, particle: f64) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let i = integer("particle", particle, 1e9).map_err(JsValue::from)? as usize;
-            let mut guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let i = integer("particle", particle, 0, BIG as u64)? as usize;
+            let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            let p = st.chain.posterior(i, &st.predictor).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            let p = st.chain.posterior(i, &st.predictor).await.map_err(|e| device_error(&e))?;
             Ok(match p {
                 Some(p) => Obj::new()
                     .set("x0", f64s(&p.x0))
@@ -256,9 +274,9 @@ impl Chain {
     pub fn score_field(&self, points: Vec<f64>) -> js_sys::Promise {
         let state = self.state.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            crate::numerics::error::check_finite("points", &points).map_err(|e| JsValue::from(js_err(e)))?;
-            let guard = state.try_borrow_mut().map_err(|_| busy())?;
-            let s = guard.chain.score_field(&points, &guard.predictor).await.map_err(|e| JsValue::from(JsError::new(&e)))?;
+            check_finite("points", &points)?;
+            let guard = state.get_mut()?;
+            let s = guard.chain.score_field(&points, &guard.predictor).await.map_err(|e| device_error(&e))?;
             Ok(f64s(&s).into())
         })
     }
@@ -267,12 +285,12 @@ impl Chain {
     /// and, when the chain knows the data's mixture, `{meanLogDensity, modeFractions,
     /// modeWeights, modeWeightError}`.
     pub fn quality(&self, reference: &[f64]) -> JsResult<JsValue> {
-        let st = self.state.try_borrow().map_err(|_| JsError::new("the chain is busy"))?;
+        let st = self.state.get()?;
         let d = st.chain.config.dim;
-        let mmd = quality::mmd2(st.chain.state(), reference, d).map_err(js_err)?;
+        let mmd = quality::mmd2(st.chain.state(), reference, d)?;
         let mut o = Obj::new().set("mmd2", mmd).set("kernel", format!("mean of Gaussian kernels exp(−‖x−y‖²/2h²), h ∈ {:?}", quality::MMD_BANDWIDTHS));
         if let Some(m) = &st.mixture {
-            let q = quality::mixture_quality(m, st.chain.state()).map_err(js_err)?;
+            let q = quality::mixture_quality(m, st.chain.state())?;
             o = o
                 .set("meanLogDensity", q.mean_log_density)
                 .set("modeFractions", f64s(&q.mode_fractions))
@@ -287,9 +305,85 @@ impl Chain {
 /// a mean of Gaussian kernels at h = 0.1, 0.3, 1. Two samples of the same distribution give ≈ 0.
 #[wasm_bindgen]
 pub fn mmd2(a: &[f64], b: &[f64], dim: f64) -> JsResult<f64> {
-    let d = integer("dim", dim, 4096.0)? as usize;
-    if d == 0 {
-        return Err(JsError::new("dim = 0 is out of range: dim must be an integer ≥ 1"));
+    let d = integer("dim", dim, 1, 4096)? as usize;
+    Ok(quality::mmd2(a, b, d)?)
+}
+
+/// The DDPM-vs-DDIM comparison as the page draws it.
+pub(super) fn comparison_object(r: &SamplerComparison) -> JsValue {
+    let run = |x: &crate::engine::compare::SamplerRun| {
+        Obj::new()
+            .set("state", f64s(&x.state))
+            .set("steps", x.steps as f64)
+            .set("ms", x.ms)
+            .set("mmd2", x.mmd2)
+            .set("modeWeightError", x.mode_weight_error.map(JsValue::from_f64).unwrap_or(JsValue::NULL))
+            .build()
+    };
+    Obj::new().set("ddpm", run(&r.ddpm)).set("ddim", run(&r.ddim)).set("sameStart", r.same_start).set("floor", r.floor).build()
+}
+
+/// `{particles: 2000, seed: 0, T: 1000, dataset: "ring8", reference?}`
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OracleCompareOptions {
+    particles: Option<f64>,
+    seed: Option<f64>,
+    #[serde(rename = "T")]
+    t: Option<f64>,
+    dataset: Option<String>,
+    reference: Option<Vec<f64>>,
+}
+
+/// DDPM (every t, σ² = β) against DDIM (η = 0, 50 steps) driven by the exact oracle of `mixture`,
+/// from the same seed: the same result as `trainer.compare`, on DDPM's linear schedule of `T`.
+#[wasm_bindgen(js_name = compareSamplers)]
+pub fn compare_samplers(mixture: &Mixture, options: JsValue) -> js_sys::Promise {
+    let m = mixture.inner.clone();
+    let read = config::<OracleCompareOptions>(&options);
+    wasm_bindgen_futures::future_to_promise(async move {
+        let o = read?;
+        let t = integer("T", o.t.unwrap_or(1000.0), MIN_T as u64, MAX_T as u64)? as usize;
+        let schedule = NoiseSchedule::new(BetaSchedule::linear_default(t), t)?;
+        let reference = super::trainer::reference_of(Some(o.dataset.as_deref().unwrap_or("ring8")), o.reference.as_ref(), m.dim, None)?;
+        let particles = count("particles", o.particles, 2000, 2, MAX_PARTICLES)?;
+        let clock = || js_sys::Date::now();
+        let r = crate::engine::compare::ddpm_vs_ddim(&schedule, &Predictor::Oracle(m.clone()), Some(&m), m.dim, particles, seed(o.seed, 0)?, &reference, &clock)
+            .await
+            .map_err(|e| match e {
+                crate::engine::failure::EngineFailure::Input(e) => JsValue::from(e),
+                crate::engine::failure::EngineFailure::Device(d) => device_error(&d),
+            })?;
+        Ok(comparison_object(&r))
+    })
+}
+
+/// `{dataset: "ring8"} | {reference: [the reader's points]}`
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct QualityOptions {
+    dataset: Option<String>,
+    reference: Option<Vec<f64>>,
+}
+
+#[wasm_bindgen]
+impl Chain {
+    /// `quality` against held-out data the engine draws itself (1000 points, seed 777) from
+    /// `dataset`, or resampled from the reader's `reference` points, plus `floor`: the MMD² of a
+    /// second data sample of the chain's size (seed 778).
+    #[wasm_bindgen(js_name = qualityAgainst)]
+    pub fn quality_against(&self, options: JsValue) -> JsResult<JsValue> {
+        use crate::engine::compare::{FLOOR_SEED, REFERENCE_POINTS, REFERENCE_SEED};
+        let o: QualityOptions = config(&options)?;
+        let (n, d) = {
+            let st = self.state.get()?;
+            (st.chain.state().len() / st.chain.config.dim, st.chain.config.dim)
+        };
+        let reference = super::trainer::reference_of(Some(o.dataset.as_deref().unwrap_or("ring8")).filter(|_| o.reference.is_none()), o.reference.as_ref(), d, None)?;
+        let refs = reference.draw(REFERENCE_POINTS, REFERENCE_SEED)?;
+        let floor = quality::mmd2(&reference.draw(n.max(2), FLOOR_SEED)?, &refs, d)?;
+        let q = self.quality(&refs)?;
+        js_sys::Reflect::set(&q, &"floor".into(), &floor.into()).ok();
+        Ok(q)
     }
-    quality::mmd2(a, b, d).map_err(js_err)
 }

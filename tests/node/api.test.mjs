@@ -106,7 +106,7 @@ test("every bad input is a thrown Error naming the parameter and range", () => {
   const s = new dl.Schedule({ T: 1000 });
   const cases = [
     [() => new dl.Schedule({ T: 1 }), /T = 1 is out of range: T must be an integer in 2\.\.=100000/],
-    [() => new dl.Schedule({ kind: "explicit", betas: [0.5, 0] }), /β_2 = 0 is out of range: every β_t must be in \(0, 1\)/],
+    [() => new dl.Schedule({ kind: "explicit", betas: [0.5, 0] }), /betas\[1\] = 0 is out of range: betas\[1\] must be a number in \(0, 1\)/],
     [() => new dl.Schedule({ kind: "quadratic" }), /valid ones are "linear", "cosine", "explicit"/],
     [() => s.qSample([0], 1001, [0]), /t = 1001 is out of range: t must be an integer in 1\.\.=1000/],
     [() => s.qSample([0, 1], 3, [0]), /lengths must match/],
@@ -176,7 +176,7 @@ test("numerical companions: VAE identity, KL → MSE, ELBO forms, score matching
   assert.ok(sm.implicitConstant.mean > 0);
   const tw = dl.tweedie1d({ prior: { kind: "laplace", loc: 0, scale: 1 }, sigma: 0.3, x: [-1, 0, 2] });
   assert.ok(tw.maxAbsResidual < 1e-6);
-  assert.throws(() => dl.tweedie1d({ prior: { kind: "gaussian", mean: 0 } }), /a gaussian prior needs variance/);
+  assert.throws(() => dl.tweedie1d({ prior: { kind: "gaussian", mean: 0 } }), /prior\.variance is missing/);
   assert.throws(() => dl.vaeElbo({ noiseVariance: -2 }), /noiseVariance = -2 is out of range/);
   s.free();
   m.free();

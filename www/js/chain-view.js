@@ -16,9 +16,8 @@ export function startChainView(train) {
     const [sampler, variance] = $("chain-sampler").value.split(":");
     const c = { sampler, particles: readNumber($("chain-particles"), "particles"), seed: readNumber($("chain-seed"), "seed") };
     if (sampler === "ddpm") c.variance = variance;
-    if (sampler === "ddim") { c.eta = readNumber($("chain-eta"), "η"); c.steps = 50; }
-    if (sampler === "langevin") { c.stepSize = 0.004; c.steps = 300; }
-    if (sampler === "annealed") { c.sigmaMax = 3; c.sigmaMin = 0.05; c.levels = 10; c.stepsPerLevel = 30; c.eps = 2e-3; }
+    if (sampler === "ddim") c.eta = readNumber($("chain-eta"), "η");
+    // every other setting of the sampler is the engine's default (defaults().chain)
     return c;
   };
 
@@ -78,7 +77,7 @@ export function startChainView(train) {
     }
     trail = [];
     playing = false; $("chain-play").textContent = "▶ play";
-    const r = await send("create", { config, source, T: 1000 });
+    const r = await send("create", { config, source });
     if (r) section.dataset.source = source;
     accept(r);
   }
@@ -184,7 +183,7 @@ export function startChainView(train) {
     setPending(cmpStatus, "running DDPM (1000 steps) and DDIM (50 steps)…");
     $("chain-compare").disabled = true;
     try {
-      const r = await train.client.chain("compare", { particles, seed, source, dataset: ds, T: 1000, reference: ds === "points" ? train.sample("points", 1000) : undefined });
+      const r = await train.client.chain("compare", { particles, seed, source, dataset: ds, reference: ds === "points" ? train.sample("points", 1000) : undefined });
       err.textContent = "";
       const c = r.compare;
       drawCloud($("cmp-ddpm"), c.ddpm.state);

@@ -4,7 +4,6 @@
 // three terms add up to the held-out −ELBO the engine reports.
 import { fillTable, fmt, lineChart, setCheck } from "./plot.js";
 
-const T = 1000, BINS = 20; // the trainer's schedule (T = 1000) and its 20 bins of t
 
 export function startElboBreakdownView() {
   const $ = (id) => document.getElementById(id);
@@ -12,7 +11,8 @@ export function startElboBreakdownView() {
   let last = null;
 
   function draw(m) {
-    const dims = m.dataset === "digits" ? 64 : 2;
+    const { dims, T } = m; // the trainer's data dimension and schedule length, from the engine
+    const BINS = m.klByT.length;
     // nats per data point → the unit the engine reports (nats/dim, or bits/dim for the digits)
     const perDim = m.unit === "bits/dim" ? 1 / (dims * Math.LN2) : 1 / dims;
     const rec = -m.reconstruction * perDim, prior = m.prior * perDim, den = m.denoising * perDim;

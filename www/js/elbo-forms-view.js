@@ -2,9 +2,9 @@
 import { latest } from "./compute.js";
 import { fillTable, fmt, lineChart, pm, readNumber, setCheck, setPending } from "./plot.js";
 
-const T = 1000;
 
 export function startElboFormsView(engine, train) {
+  const { T } = engine.defaults().train; // the trainer's schedule: the oracle is asked on the same one
   const [model, variance, x, y, samples, seed] = ["forms-model", "forms-variance", "forms-x", "forms-y", "forms-samples", "forms-seed"].map((id) => document.getElementById(id));
   const err = document.getElementById("forms-error");
   const status = document.getElementById("forms-status");

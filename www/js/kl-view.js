@@ -3,7 +3,7 @@
 import { fillTable, fmt, readNumber, setCheck } from "./plot.js";
 
 export function startKlView(engine) {
-  const schedule = new engine.Schedule({ kind: "linear", T: 1000 });
+  const schedule = new engine.Schedule({}) // the engine's default: linear, T = 1000;
   const ids = ["kl-t", "kl-x0a", "kl-x0b", "kl-ea", "kl-eb", "kl-ha", "kl-hb"];
   const inputs = ids.map((id) => document.getElementById(id));
   const names = ["t", "x₀'s first coordinate", "x₀'s second coordinate", "ε's first coordinate", "ε's second coordinate", "x̂₀'s first coordinate", "x̂₀'s second coordinate"];

@@ -1,4 +1,6 @@
-// The training worker: the engine runs here so the page never freezes. It trains in small chunks
+// The training worker: the engine runs here so the page never freezes. It only routes messages
+// to the engine (src/web/trainer.rs, chain.rs) and paces the training loop; no numbers are
+// computed here. It trains in small chunks
 // (sized to take about 150 ms) and yields between them, so pause / resume / abort messages are
 // handled promptly. While it trains it sends snapshots of the weights (at the start and then at
 // most once a second), so that if the GPU fails the page can go on from them on the CPU.
@@ -23,6 +25,8 @@ const ready = init({ module_or_path: new URL("../diffusion-lab_bg.wasm", import.
 let trainer = null;
 let paused = false, aborted = false, running = false;
 const post = (m, transfer) => postMessage(m, transfer || []);
+/** An engine error as plain data: its English message, and code + params when it has them. */
+const errorData = (e) => ({ message: e && e.message ? e.message : String(e), code: e?.code, params: e?.params });
 // One engine call at a time: the trainer refuses overlapping calls, and the chain, the held-out
 // estimate and the training chunks all use it. Calls queue here and interleave between chunks.
 let lock = Promise.resolve();
@@ -34,7 +38,7 @@ async function snapshot() {
   post({ type: "snapshot", bytes, step }, [bytes.buffer]);
 }
 
-let heldOutOptions = { points: 256, tSamples: 64, variance: "beta" };
+let heldOutOptions = { variance: "beta" }; // points and tSamples: the engine's defaults (defaults().heldOut)
 const heldOut = () => exclusive(async () => { const step = trainer.stepCount; return { type: "heldout", step, variance: heldOutOptions.variance, ...(await trainer.heldOut(heldOutOptions)) }; });
 
 async function train({ steps, evalEvery = 200 }) {
@@ -68,13 +72,6 @@ async function train({ steps, evalEvery = 200 }) {
 // particles never block the page. Each reply carries the particles and, for the selected
 // particle, what the inspector shows.
 let chain = null;
-// n rows drawn with replacement from row-major 2-D points (a seeded LCG: the reader's data has no sampler in the engine)
-function resample(points, n, seed) {
-  const rows = points.length / 2, out = new Float64Array(2 * n);
-  let s = (seed % 2147483646) + 1;
-  for (let i = 0; i < n; i++) { s = (s * 16807) % 2147483647; const k = s % rows; out[2 * i] = points[2 * k]; out[2 * i + 1] = points[2 * k + 1]; }
-  return out;
-}
 const pick = (a, i, d) => (a ? Array.from(a.subarray(i * d, (i + 1) * d)) : null);
 async function chainReply(selected) {
   const d = 2, i = selected ?? 0;
@@ -86,46 +83,27 @@ async function chainReply(selected) {
   return { at, state, particle, posterior: posterior && { ...posterior, x0: Array.from(posterior.x0), mean: Array.from(posterior.mean), modelMean: Array.from(posterior.modelMean) }, transfer: [state.buffer] };
 }
 async function chainCommand(m) {
-  if (!chain && m.cmd !== "chain-create" && m.cmd !== "chain-compare") throw new Error("there is no chain yet (or the engine restarted on the CPU): press New chain");
+  if (!chain && m.cmd !== "chain-create" && m.cmd !== "chain-compare") throw Object.assign(new Error("there is no chain yet: press New chain"), { code: "no_chain", params: { field: "chain" } });
   switch (m.cmd) {
     case "chain-create": {
       chain?.free();
       chain = null;
-      chain = m.source === "oracle" ? dl.Chain.withOracle({ ...m.config, T: m.T }, dl.Mixture.ring8({})) : trainer.chain(m.config);
+      chain = m.source === "oracle" ? dl.Chain.withOracle(m.config, dl.Mixture.ring8({})) : trainer.chain(m.config);
       return chainReply(m.selected);
     }
     case "chain-step": await chain.step(); return chainReply(m.selected);
     case "chain-back": await chain.stepBack(); return chainReply(m.selected);
     case "chain-to": await chain.runTo(m.position); return chainReply(m.selected);
     case "chain-inspect": return chainReply(m.selected);
-    case "chain-quality": {
-      // the reference: held-out data, or (for the reader's own points) draws from those points
-      const data = (n, seed) => (m.reference ? resample(m.reference, n, seed) : dl.sampleDataset({ name: m.dataset, n, seed }));
-      const ref = data(1000, 777);
-      const q = chain.quality(ref);
-      const floor = dl.mmd2(data(chain.state().length / 2, 778), ref, 2);
-      return { quality: { ...q, modeFractions: q.modeFractions && Array.from(q.modeFractions), modeWeights: q.modeWeights && Array.from(q.modeWeights), floor } };
+    case "chain-quality": { // against held-out data, or (for the reader's own points) draws from those points
+      const q = chain.qualityAgainst(m.reference ? { reference: m.reference } : { dataset: m.dataset });
+      return { quality: { ...q, modeFractions: q.modeFractions && Array.from(q.modeFractions), modeWeights: q.modeWeights && Array.from(q.modeWeights) } };
     }
     case "chain-field": return { field: await chain.scoreField(m.points) };
     case "chain-compare": { // DDPM (1000 steps) and DDIM (50 steps, η = 0) from the same seed, so the same x_T
-      const make = (config) => (m.source === "oracle" ? dl.Chain.withOracle({ ...config, T: m.T }, dl.Mixture.ring8({})) : trainer.chain(config));
-      const data = (n, seed) => (m.reference ? resample(m.reference, n, seed) : dl.sampleDataset({ name: m.dataset, n, seed }));
-      const ref = data(1000, 777);
-      const runs = {};
-      for (const [name, config] of [["ddpm", { sampler: "ddpm", variance: "beta" }], ["ddim", { sampler: "ddim", eta: 0, steps: 50 }]]) {
-        const c = make({ ...config, particles: m.particles, seed: m.seed });
-        const start = c.state();
-        const t0 = performance.now();
-        await c.runTo(c.length);
-        const ms = performance.now() - t0;
-        const q = c.quality(ref);
-        runs[name] = { start, state: c.state(), steps: c.length, ms, mmd2: q.mmd2, modeWeightError: q.modeWeightError ?? null };
-        c.free();
-      }
-      const sameStart = runs.ddpm.start.length === runs.ddim.start.length && runs.ddpm.start.every((v, i) => v === runs.ddim.start[i]);
-      for (const r of Object.values(runs)) delete r.start;
-      const floor = dl.mmd2(data(m.particles, 778), ref, 2);
-      return { compare: { ...runs, sameStart, floor }, transfer: [runs.ddpm.state.buffer, runs.ddim.state.buffer] };
+      const options = { particles: m.particles, seed: m.seed, ...(m.reference ? { reference: m.reference } : { dataset: m.dataset }) };
+      const c = m.source === "oracle" ? await dl.compareSamplers(dl.Mixture.ring8({}), options) : await trainer.compare(options);
+      return { compare: c, transfer: [c.ddpm.state.buffer, c.ddim.state.buffer] };
     }
   }
 }
@@ -139,7 +117,7 @@ onmessage = async ({ data: m }) => {
       delete r.transfer;
       post({ type: "chain", id: m.id, ...r }, transfer);
     } catch (e) {
-      post({ type: "error", message: e && e.message ? e.message : String(e), cmd: m.cmd, id: m.id });
+      post({ type: "error", ...errorData(e), cmd: m.cmd, id: m.id });
     }
     return;
   }
@@ -171,10 +149,10 @@ onmessage = async ({ data: m }) => {
         post({ type: "elbo-forms", id: m.id, result: await exclusive(() => trainer.elboForms(m.options)) });
         break;
       case "load": post({ type: "loaded", header: await exclusive(() => trainer.load(new Uint8Array(m.bytes))), id: m.id }); break;
-      default: throw new Error(`unknown command ${m.cmd}`);
+      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load"] } });
     }
   } catch (e) {
     if (m.cmd === "train") running = false;
-    post({ type: "error", message: e && e.message ? e.message : String(e), cmd: m.cmd, id: m.id });
+    post({ type: "error", ...errorData(e), cmd: m.cmd, id: m.id });
   }
 };

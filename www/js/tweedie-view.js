@@ -5,7 +5,7 @@ const EXTENT = 3.2; // the plot shows [-EXTENT, EXTENT]²
 const GRID = 120;
 
 export function startTweedieView(engine) {
-  const schedule = new engine.Schedule({ kind: "linear", T: 1000 });
+  const schedule = new engine.Schedule({}) // the engine's default: linear, T = 1000;
   const mixture = engine.Mixture.ring8({});
   const tIn = document.getElementById("tweedie-t");
   const tOut = document.getElementById("tweedie-t-value");

@@ -1,0 +1,113 @@
+//! One source for every default and every choice: `defaults()` and `choices()` export what the
+//! engine itself uses, so the page reads them instead of declaring numbers of its own;
+//! `errorCodes()` lists the codes an error can carry (the page's catalogues must have each).
+
+use wasm_bindgen::prelude::*;
+
+use super::convert::{names, Obj};
+use crate::data::toy::Dataset;
+use crate::diffusion::elbo::Decoder;
+use crate::diffusion::objective::Weighting;
+use crate::diffusion::parameterization::Prediction;
+use crate::diffusion::schedule::{BetaSchedule, ModelVariance, MAX_T, MIN_T};
+use crate::engine::chain::{ChainConfig, Init, SamplerKind, MAX_PARTICLES};
+use crate::engine::compare::{self, LangevinSetup};
+use crate::engine::evaluate::{EvalConfig, LOSS_BINS};
+use crate::engine::train_config::TrainConfig;
+use crate::numerics::error::Rule;
+
+/// The valid names for every choice: `{schedules, parameterizations, variances, decoders, datasets,
+/// samplers, inits, weightings}`.
+#[wasm_bindgen(js_name = choices)]
+pub fn choices() -> JsValue {
+    Obj::new()
+        .set("schedules", names(&BetaSchedule::NAMES))
+        .set("parameterizations", names(&Prediction::NAMES))
+        .set("variances", names(&ModelVariance::NAMES))
+        .set("decoders", names(&Decoder::NAMES))
+        .set("datasets", names(&Dataset::NAMES))
+        .set("samplers", names(&SamplerKind::NAMES))
+        .set("inits", names(&Init::NAMES))
+        .set("weightings", names(&Weighting::NAMES))
+        .build()
+}
+
+/// Every code an engine error can carry (`error.code`); each has `error.<code>` in the page's catalogues.
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> JsValue {
+    names(&Rule::CODES).into()
+}
+
+fn sampler(kind: &SamplerKind) -> Obj {
+    match kind {
+        SamplerKind::Ddpm { variance } => Obj::new().set("variance", variance.name()),
+        SamplerKind::Ddim { eta, steps } => Obj::new().set("eta", *eta).set("steps", *steps as f64),
+        SamplerKind::Langevin { step_size, steps } => Obj::new().set("stepSize", *step_size).set("steps", *steps as f64),
+        SamplerKind::Annealed { sigma_max, sigma_min, levels, steps_per_level, eps } => {
+            Obj::new().set("sigmaMax", *sigma_max).set("sigmaMin", *sigma_min).set("levels", *levels as f64).set("stepsPerLevel", *steps_per_level as f64).set("eps", *eps)
+        }
+    }
+}
+
+/// The engine's defaults, as the engine uses them: `{schedule, train, heldOut, chain, compare,
+/// langevin, ranges}`.
+#[wasm_bindgen(js_name = defaults)]
+pub fn defaults() -> JsValue {
+    let t = TrainConfig::toy(Dataset::ring8_default());
+    let BetaSchedule::Linear { beta_start, beta_end } = BetaSchedule::linear_default(t.t_max) else { unreachable!() };
+    let BetaSchedule::Cosine { s, max_beta } = BetaSchedule::cosine_default() else { unreachable!() };
+    let schedule = Obj::new().set("kind", "linear").set("T", t.t_max as f64).set("betaStart", beta_start).set("betaEnd", beta_end).set("s", s).set("maxBeta", max_beta).build();
+    let train = Obj::new()
+        .set("dataset", "ring8")
+        .set("T", t.t_max as f64)
+        .set("parameterization", t.parameterization.name())
+        .set("weighting", t.weighting.name())
+        .set("learningRate", t.learning_rate)
+        .set("batchSize", t.batch_size as f64)
+        .set("seed", t.seed as f64)
+        .set("width", t.model.width as f64)
+        .set("depth", t.model.depth as f64)
+        .set("timeDim", t.model.time_dim as f64)
+        .set("train", t.n_train as f64)
+        .set("heldout", t.n_heldout as f64)
+        .set("lossBins", LOSS_BINS as f64)
+        .build();
+    let e = EvalConfig::default();
+    let held_out = Obj::new().set("points", e.points as f64).set("tSamples", e.t_samples as f64).set("variance", "beta_tilde").build();
+    let mut chain = Obj::new().set("particles", ChainConfig::PARTICLES as f64).set("seed", 0.0).set("initScale", Obj::new().set("gaussian", Init::GAUSSIAN_SCALE).set("uniform", Init::UNIFORM_HALF_WIDTH).build());
+    for name in SamplerKind::NAMES {
+        chain = chain.set(name, sampler(&SamplerKind::default_for(name, t.t_max).expect("a known sampler")).build());
+    }
+    let compare = Obj::new()
+        .set("particles", 2000.0)
+        .set("ddimSteps", compare::DDIM_STEPS as f64)
+        .set("referencePoints", compare::REFERENCE_POINTS as f64)
+        .set("referenceSeed", compare::REFERENCE_SEED as f64)
+        .set("floorSeed", compare::FLOOR_SEED as f64)
+        .build();
+    let l = LangevinSetup::default();
+    let (s_max, s_min, levels, per_level, eps) = compare::ANNEALED;
+    let langevin = Obj::new()
+        .set("light", l.light)
+        .set("particles", l.particles as f64)
+        .set("steps", l.steps as f64)
+        .set("seed", l.seed as f64)
+        .set("stepSize", compare::PLAIN_STEP_SIZE)
+        .set("annealed", Obj::new().set("sigmaMax", s_max).set("sigmaMin", s_min).set("levels", levels as f64).set("stepsPerLevel", per_level as f64).set("eps", eps).build())
+        .build();
+    let range = |lo: f64, hi: f64| Obj::new().set("min", lo).set("max", hi).build();
+    let ranges = Obj::new()
+        .set("T", range(MIN_T as f64, MAX_T as f64))
+        .set("particles", range(1.0, MAX_PARTICLES as f64))
+        .set("points", range(1.0, crate::data::toy::MAX_POINTS as f64))
+        .build();
+    Obj::new()
+        .set("schedule", schedule)
+        .set("train", train)
+        .set("heldOut", held_out)
+        .set("chain", chain.build())
+        .set("compare", compare)
+        .set("langevin", langevin)
+        .set("ranges", ranges)
+        .build()
+}

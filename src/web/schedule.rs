@@ -1,0 +1,296 @@
+//! `Schedule`: a noise schedule and everything computed from it at one (x, t) — the forward
+//! process (1.63, 1.72–1.73), the posterior (1.88–1.89), the conversions between x_0, ε and the
+//! score (1.105, 1.125, 1.141–1.143), the loss weights and the ELBO terms (1.62).
+
+use js_sys::Float64Array;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::convert::{config, f64s, integer, JsResult, Obj};
+use crate::diffusion::elbo::{self, Decoder};
+use crate::diffusion::parameterization::{self as param, Prediction};
+use crate::diffusion::schedule::{BetaSchedule, ModelVariance, NoiseSchedule, MAX_T, MIN_T};
+use crate::diffusion::{forward, posterior};
+use crate::numerics::error::{InputError, Rule};
+
+/// A JS number that must be a timestep in lo..=T (t = 0: the data; t = 1: the decoder term).
+pub(super) fn timestep(s: &NoiseSchedule, v: f64, lo: usize) -> Result<usize, InputError> {
+    let t = integer("t", v, 0, u64::MAX >> 11).map_err(|_| InputError::integer("t", v, lo as u64, s.t_max as u64))?;
+    s.check_t_in("t", t as usize, lo)?;
+    Ok(t as usize)
+}
+
+pub(super) fn prediction(name: &str) -> Result<Prediction, InputError> {
+    Prediction::parse(name)
+}
+
+pub(super) fn variance(name: &str) -> Result<ModelVariance, InputError> {
+    ModelVariance::parse(name)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ScheduleConfig {
+    kind: Option<String>,
+    #[serde(rename = "T")]
+    t: Option<f64>,
+    beta_start: Option<f64>,
+    beta_end: Option<f64>,
+    s: Option<f64>,
+    max_beta: Option<f64>,
+    betas: Option<Vec<f64>>,
+}
+
+const LINEAR_FIELDS: [&str; 4] = ["kind", "T", "betaStart", "betaEnd"];
+const COSINE_FIELDS: [&str; 4] = ["kind", "T", "s", "maxBeta"];
+const EXPLICIT_FIELDS: [&str; 3] = ["kind", "T", "betas"];
+
+impl ScheduleConfig {
+    /// A field set that the chosen kind does not have is refused with the kind's fields.
+    fn only(&self, valid: &[&str]) -> Result<(), InputError> {
+        let set = [("betaStart", self.beta_start.is_some()), ("betaEnd", self.beta_end.is_some()), ("s", self.s.is_some()), ("maxBeta", self.max_beta.is_some()), ("betas", self.betas.is_some())];
+        match set.iter().find(|(name, present)| *present && !valid.contains(name)) {
+            Some((name, _)) => Err(InputError::new(name, Rule::UnknownField(valid.iter().map(|s| s.to_string()).collect()), None)),
+            None => Ok(()),
+        }
+    }
+
+    fn schedule(self) -> Result<NoiseSchedule, InputError> {
+        let t_max = match self.t {
+            None => None,
+            Some(v) => Some(integer("T", v, MIN_T as u64, MAX_T as u64)? as usize),
+        };
+        let kind = self.kind.clone().unwrap_or_else(|| "linear".into());
+        let (sched, t_max) = match kind.as_str() {
+            "linear" => {
+                self.only(&LINEAR_FIELDS)?;
+                let t = t_max.unwrap_or(1000);
+                let BetaSchedule::Linear { beta_start, beta_end } = BetaSchedule::linear_default(t) else { unreachable!() };
+                (BetaSchedule::Linear { beta_start: self.beta_start.unwrap_or(beta_start), beta_end: self.beta_end.unwrap_or(beta_end) }, t)
+            }
+            "cosine" => {
+                self.only(&COSINE_FIELDS)?;
+                let BetaSchedule::Cosine { s, max_beta } = BetaSchedule::cosine_default() else { unreachable!() };
+                (BetaSchedule::Cosine { s: self.s.unwrap_or(s), max_beta: self.max_beta.unwrap_or(max_beta) }, t_max.unwrap_or(1000))
+            }
+            "explicit" => {
+                self.only(&EXPLICIT_FIELDS)?;
+                let betas = self.betas.ok_or_else(|| InputError::new("betas", Rule::Missing, None))?;
+                if let Some(t) = t_max.filter(|t| *t != betas.len()) {
+                    return Err(InputError::length("betas", betas.len(), format!("T = {t}")));
+                }
+                let n = betas.len();
+                (BetaSchedule::Explicit(betas), n)
+            }
+            other => return Err(InputError::one_of("kind", other, &BetaSchedule::NAMES)),
+        };
+        NoiseSchedule::new(sched, t_max)
+    }
+}
+
+/// A noise schedule and its derived arrays. Arrays have length T, index t − 1 for t = 1..=T.
+#[wasm_bindgen]
+pub struct Schedule {
+    pub(super) inner: NoiseSchedule,
+}
+
+impl Schedule {
+    pub fn core(&self) -> &NoiseSchedule {
+        &self.inner
+    }
+}
+
+#[wasm_bindgen]
+impl Schedule {
+    /// `new Schedule({kind: "linear", T: 1000})`. Fields: `kind` ("linear" | "cosine" | "explicit",
+    /// default "linear"), `T` (default 1000), linear: `betaStart`, `betaEnd` (default 1e-4·1000/T,
+    /// 0.02·1000/T); cosine: `s` (0.008), `maxBeta` (0.999); explicit: `betas` (β_1..β_T).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_value: JsValue) -> JsResult<Schedule> {
+        let c: ScheduleConfig = config(&config_value)?;
+        Ok(Schedule { inner: c.schedule()? })
+    }
+
+    /// T, the number of diffusion steps.
+    #[wasm_bindgen(getter, js_name = T)]
+    pub fn t_max(&self) -> usize {
+        self.inner.t_max
+    }
+
+    /// "linear", "cosine" or "explicit".
+    #[wasm_bindgen(getter)]
+    pub fn kind(&self) -> String {
+        self.inner.kind.name().to_string()
+    }
+
+    /// β_t
+    pub fn betas(&self) -> Float64Array {
+        f64s(&self.inner.betas)
+    }
+    /// α_t = 1 − β_t
+    pub fn alphas(&self) -> Float64Array {
+        f64s(&self.inner.alphas)
+    }
+    /// ᾱ_t
+    #[wasm_bindgen(js_name = alphasCumprod)]
+    pub fn alphas_cumprod(&self) -> Float64Array {
+        f64s(&self.inner.alphas_cumprod)
+    }
+    /// ᾱ_{t−1} (ᾱ_0 = 1)
+    #[wasm_bindgen(js_name = alphasCumprodPrev)]
+    pub fn alphas_cumprod_prev(&self) -> Float64Array {
+        f64s(&self.inner.alphas_cumprod_prev)
+    }
+    /// √ᾱ_t
+    #[wasm_bindgen(js_name = sqrtAlphasCumprod)]
+    pub fn sqrt_alphas_cumprod(&self) -> Float64Array {
+        f64s(&self.inner.sqrt_alphas_cumprod)
+    }
+    /// √(1 − ᾱ_t)
+    #[wasm_bindgen(js_name = sqrtOneMinusAlphasCumprod)]
+    pub fn sqrt_one_minus_alphas_cumprod(&self) -> Float64Array {
+        f64s(&self.inner.sqrt_one_minus_alphas_cumprod)
+    }
+    /// SNR_t = ᾱ_t / (1 − ᾱ_t)
+    pub fn snr(&self) -> Float64Array {
+        f64s(&self.inner.snr)
+    }
+    /// β̃_t = σ_q²(t) (1.89)
+    #[wasm_bindgen(js_name = posteriorVariance)]
+    pub fn posterior_variance(&self) -> Float64Array {
+        f64s(&self.inner.posterior_variance)
+    }
+    /// log β̃_t, with log β̃_2 at t = 1
+    #[wasm_bindgen(js_name = posteriorLogVarianceClipped)]
+    pub fn posterior_log_variance_clipped(&self) -> Float64Array {
+        f64s(&self.inner.posterior_log_variance_clipped)
+    }
+    /// coefficient of x_0 in μ_q (1.88)
+    #[wasm_bindgen(js_name = posteriorMeanCoef1)]
+    pub fn posterior_mean_coef1(&self) -> Float64Array {
+        f64s(&self.inner.posterior_mean_coef1)
+    }
+    /// coefficient of x_t in μ_q (1.88)
+    #[wasm_bindgen(js_name = posteriorMeanCoef2)]
+    pub fn posterior_mean_coef2(&self) -> Float64Array {
+        f64s(&self.inner.posterior_mean_coef2)
+    }
+
+    /// ᾱ_t for t in 0..=T.
+    #[wasm_bindgen(js_name = alphaBar)]
+    pub fn alpha_bar(&self, t: f64) -> JsResult<f64> {
+        Ok(self.inner.alpha_bar(timestep(&self.inner, t, 0)?))
+    }
+
+    /// σ_t² of p_θ(x_{t−1}|x_t) for `variance` = "beta_tilde" | "beta", t in 1..=T.
+    #[wasm_bindgen(js_name = modelVariance)]
+    pub fn model_variance(&self, t: f64, variance_name: &str) -> JsResult<f64> {
+        let t = timestep(&self.inner, t, 1)?;
+        Ok(self.inner.model_variance(t, variance(variance_name)?))
+    }
+
+    /// One forward step q(x_t|x_{t−1}) (1.63): `{mean, variance, sample}`.
+    #[wasm_bindgen(js_name = qStep)]
+    pub fn q_step(&self, x_prev: &[f64], t: f64, noise: &[f64]) -> JsResult<JsValue> {
+        let t = timestep(&self.inner, t, 1)?;
+        Ok(draw(forward::q_step(&self.inner, x_prev, t, noise)?))
+    }
+
+    /// The closed form q(x_t|x_0) (1.72–1.73): `{mean, variance, sample}`.
+    #[wasm_bindgen(js_name = qSample)]
+    pub fn q_sample(&self, x0: &[f64], t: f64, noise: &[f64]) -> JsResult<JsValue> {
+        let t = timestep(&self.inner, t, 1)?;
+        Ok(draw(forward::q_sample(&self.inner, x0, t, noise)?))
+    }
+
+    /// q(x_{t−1}|x_t, x_0) (1.88–1.89): `{mean, variance, logVarianceClipped}`.
+    pub fn posterior(&self, x_t: &[f64], x0: &[f64], t: f64) -> JsResult<JsValue> {
+        let t = timestep(&self.inner, t, 1)?;
+        let p = posterior::q_posterior(&self.inner, x_t, x0, t)?;
+        Ok(Obj::new().set("mean", f64s(&p.mean)).set("variance", p.variance).set("logVarianceClipped", p.log_variance_clipped).build())
+    }
+
+    /// Convert a prediction between "x0", "eps" and "score" at (x_t, t) (1.105, 1.125, 1.141–1.143).
+    pub fn convert(&self, from: &str, to: &str, x_t: &[f64], t: f64, value: &[f64]) -> JsResult<Float64Array> {
+        let (from, to) = (prediction(from)?, prediction(to)?);
+        let t = timestep(&self.inner, t, 1)?;
+        Ok(f64s(&param::convert(&self.inner, from, to, x_t, t, value)?))
+    }
+
+    /// μ_θ(x_t, t) from a prediction of kind `parameterization` (1.96, 1.115, 1.134).
+    #[wasm_bindgen(js_name = modelMean)]
+    pub fn model_mean(&self, parameterization: &str, x_t: &[f64], t: f64, prediction_values: &[f64]) -> JsResult<Float64Array> {
+        let p = prediction(parameterization)?;
+        let t = timestep(&self.inner, t, 1)?;
+        Ok(f64s(&param::model_mean(&self.inner, p, x_t, t, prediction_values)?))
+    }
+
+    /// The loss weight of (1.100) / (1.119) / (1.140) for σ_t² = `variance`, t in 1..=T.
+    #[wasm_bindgen(js_name = lossWeight)]
+    pub fn loss_weight(&self, parameterization: &str, t: f64, variance_name: &str) -> JsResult<f64> {
+        let (p, v) = (prediction(parameterization)?, variance(variance_name)?);
+        let t = timestep(&self.inner, t, 1)?;
+        Ok(param::loss_weight(&self.inner, p, t, v)?)
+    }
+
+    /// ½ (SNR_{t−1} − SNR_t) (1.104), t in 2..=T.
+    #[wasm_bindgen(js_name = snrWeight)]
+    pub fn snr_weight(&self, t: f64) -> JsResult<f64> {
+        let t = timestep(&self.inner, t, 2)?;
+        Ok(param::snr_weight(&self.inner, t)?)
+    }
+
+    /// KL(q(x_T|x_0) ‖ N(0, I)), nats.
+    #[wasm_bindgen(js_name = priorKl)]
+    pub fn prior_kl(&self, x0: &[f64]) -> JsResult<f64> {
+        Ok(elbo::prior_kl(&self.inner, x0)?)
+    }
+
+    /// KL(q(x_{t−1}|x_t,x_0) ‖ p_θ(x_{t−1}|x_t)) (1.62), nats, t in 2..=T.
+    #[wasm_bindgen(js_name = denoisingKl)]
+    pub fn denoising_kl(&self, x0: &[f64], x_t: &[f64], t: f64, parameterization: &str, prediction_values: &[f64], variance_name: &str) -> JsResult<f64> {
+        let (p, v) = (prediction(parameterization)?, variance(variance_name)?);
+        let t = timestep(&self.inner, t, 2)?;
+        Ok(elbo::denoising_kl(&self.inner, x0, x_t, t, p, prediction_values, v)?)
+    }
+
+    /// log p_θ(x_0|x_1), nats, for `decoder` = "gaussian" | "discretized".
+    pub fn reconstruction(&self, x0: &[f64], x1: &[f64], parameterization: &str, prediction_values: &[f64], variance_name: &str, decoder: &str) -> JsResult<f64> {
+        let (p, v) = (prediction(parameterization)?, variance(variance_name)?);
+        let d = Decoder::parse(decoder)?;
+        Ok(elbo::reconstruction(&self.inner, x0, x1, p, prediction_values, v, d)?)
+    }
+
+    /// Every term of (1.62) for one x_0. `xTs` and `predictions` hold T rows of D values (row t − 1
+    /// for t = 1..=T). Options: `{parameterization, variance, decoder}` (defaults "eps",
+    /// "beta_tilde", "gaussian").
+    #[wasm_bindgen(js_name = elboTerms)]
+    pub fn elbo_terms(&self, x0: &[f64], x_ts: &[f64], predictions: &[f64], options: JsValue) -> JsResult<JsValue> {
+        #[derive(Deserialize, Default)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Options {
+            parameterization: Option<String>,
+            variance: Option<String>,
+            decoder: Option<String>,
+        }
+        let o: Options = config(&options)?;
+        let p = prediction(o.parameterization.as_deref().unwrap_or("eps"))?;
+        let v = variance(o.variance.as_deref().unwrap_or("beta_tilde"))?;
+        let d = Decoder::parse(o.decoder.as_deref().unwrap_or("gaussian"))?;
+        let e = elbo::elbo_terms(&self.inner, x0, x_ts, predictions, p, v, d)?;
+        Ok(Obj::new()
+            .set("dims", e.dims as f64)
+            .set("reconstruction", e.reconstruction)
+            .set("priorKl", e.prior_kl)
+            .set("denoisingKl", f64s(&e.denoising_kl))
+            .set("denoisingTotal", e.denoising_total)
+            .set("elbo", e.elbo)
+            .set("negElboNats", e.neg_elbo_nats)
+            .set("negElboBitsPerDim", e.neg_elbo_bits_per_dim)
+            .build())
+    }
+}
+
+fn draw(d: forward::GaussianDraw) -> JsValue {
+    Obj::new().set("mean", f64s(&d.mean)).set("variance", d.variance).set("sample", f64s(&d.sample)).build()
+}

@@ -1,0 +1,382 @@
+//! `Trainer`: a training run behind a handle (`await Trainer.create(config, {backend})`), and what
+//! it answers about its network — the held-out ELBO, the ELBO forms, a reverse chain, the
+//! DDPM-vs-DDIM comparison, checkpoints. Asynchronous methods return Promises; calls must not
+//! overlap (the handle refuses a second call as busy).
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::backend::{backend_info, webgpu};
+use super::chain::{comparison_object, Chain};
+use super::convert::{config, count, device_error, f64s, from_tree, integer, seed, Js, JsResult, Obj};
+use super::handle::Handle;
+use super::schedule::{prediction, variance};
+use super::forms::{forms, FormsOptions};
+use crate::data::toy::Dataset;
+use crate::diffusion::objective::Weighting;
+use crate::diffusion::schedule::BetaSchedule;
+use crate::engine::backend::{self, Backend};
+use crate::engine::compare::{self, Reference};
+use crate::engine::failure::EngineFailure;
+use crate::engine::evaluate::EvalConfig;
+use crate::engine::model::DenoiserConfig;
+use crate::engine::train::Trainer as CoreTrainer;
+use crate::engine::train_config::{DataSource, SigmaLadder, TrainConfig};
+use crate::numerics::error::{check_range, InputError, Interval, Rule};
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct TrainFields {
+    dataset: Option<String>,
+    points: Option<Vec<f64>>,
+    dim: Option<f64>,
+    train: Option<f64>,
+    heldout: Option<f64>,
+    schedule: Option<String>,
+    #[serde(rename = "T")]
+    t: Option<f64>,
+    parameterization: Option<String>,
+    weighting: Option<String>,
+    width: Option<f64>,
+    depth: Option<f64>,
+    time_dim: Option<f64>,
+    learning_rate: Option<f64>,
+    batch_size: Option<f64>,
+    seed: Option<f64>,
+    ncsn: Option<Js>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NcsnFields {
+    sigma_max: Option<f64>,
+    sigma_min: Option<f64>,
+    levels: Option<f64>,
+}
+
+const BIG: usize = 10_000_000;
+
+impl TrainFields {
+    /// The training config these fields describe, over the defaults of [`TrainConfig`].
+    pub(super) fn config(self) -> Result<TrainConfig, InputError> {
+        let mut cfg = match self.dataset.as_deref().unwrap_or("ring8") {
+            "digits" => TrainConfig::digits(),
+            "points" => {
+                let points = self.points.ok_or_else(|| InputError::new("points", Rule::Missing, None))?;
+                let dim = count("dim", self.dim, 2, 1, 1024)?;
+                let mut t = TrainConfig::toy(Dataset::ring8_default());
+                t.model = DenoiserConfig::new(dim);
+                t.data = DataSource::Points { points, dim };
+                t
+            }
+            name => {
+                let mut names: Vec<&str> = Dataset::NAMES.to_vec();
+                names.extend(["digits", "points"]);
+                TrainConfig::toy(Dataset::by_name(name).map_err(|_| InputError::one_of("dataset", name, &names))?)
+            }
+        };
+        let opt = |field: &str, v: Option<f64>, current: usize| count(field, v, current, 0, BIG);
+        cfg.n_train = opt("train", self.train, cfg.n_train)?;
+        cfg.n_heldout = opt("heldout", self.heldout, cfg.n_heldout)?;
+        if let Some(v) = self.t {
+            cfg.t_max = integer("T", v, 0, BIG as u64)? as usize;
+            cfg.schedule = BetaSchedule::linear_default(cfg.t_max.max(1));
+        }
+        match self.schedule.as_deref() {
+            None | Some("linear") => {}
+            Some("cosine") => cfg.schedule = BetaSchedule::cosine_default(),
+            Some(other) => return Err(InputError::one_of("schedule", other, &["linear", "cosine"])),
+        }
+        if let Some(p) = &self.parameterization {
+            cfg.parameterization = prediction(p)?;
+        }
+        if let Some(w) = &self.weighting {
+            cfg.weighting = Weighting::parse(w)?;
+        }
+        cfg.model.width = opt("width", self.width, cfg.model.width)?;
+        cfg.model.depth = opt("depth", self.depth, cfg.model.depth)?;
+        cfg.model.time_dim = opt("timeDim", self.time_dim, cfg.model.time_dim)?;
+        cfg.batch_size = opt("batchSize", self.batch_size, cfg.batch_size)?;
+        if let Some(v) = self.learning_rate {
+            cfg.learning_rate = v;
+        }
+        cfg.seed = seed(self.seed, cfg.seed)?;
+        if let Some(js) = &self.ncsn {
+            let n: NcsnFields = from_tree(js).map_err(|e| InputError::new(&format!("ncsn.{}", e.field), e.rule, e.value))?;
+            let d = SigmaLadder::default();
+            cfg.ncsn = Some(SigmaLadder {
+                sigma_max: n.sigma_max.unwrap_or(d.sigma_max),
+                sigma_min: n.sigma_min.unwrap_or(d.sigma_min),
+                levels: count("ncsn.levels", n.levels, d.levels, 0, 1_000_000)?,
+            });
+            if self.parameterization.is_none() {
+                cfg.parameterization = crate::diffusion::parameterization::Prediction::Score;
+            }
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TrainerOptions {
+    backend: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct HeldOutOptions {
+    points: Option<f64>,
+    t_samples: Option<f64>,
+    variance: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CompareOptions {
+    particles: Option<f64>,
+    seed: Option<f64>,
+    /// the data set to score against (default: the trainer's own)
+    dataset: Option<String>,
+    /// the reader's points to score against (row-major, 2-D)
+    reference: Option<Vec<f64>>,
+}
+
+struct TrainerState {
+    core: CoreTrainer,
+    backend: Backend,
+}
+
+/// A training run behind a handle. Create with `await Trainer.create(config, {backend})`.
+#[wasm_bindgen]
+pub struct Trainer {
+    state: Handle<TrainerState>,
+}
+
+fn promise<F>(f: F) -> js_sys::Promise
+where
+    F: std::future::Future<Output = JsResult<JsValue>> + 'static,
+{
+    wasm_bindgen_futures::future_to_promise(f)
+}
+
+#[wasm_bindgen]
+impl Trainer {
+    /// Validate the config and build the trainer on `options.backend`: "auto" (default: WebGPU
+    /// when it works, else CPU), "webgpu" or "cpu". The config is checked before any work.
+    /// Config: `{dataset, points, dim, train, heldout, schedule, T, parameterization, weighting,
+    /// width, depth, timeDim, learningRate, batchSize, seed, ncsn: {sigmaMax, sigmaMin, levels}}`.
+    pub async fn create(config_value: JsValue, options: JsValue) -> JsResult<Trainer> {
+        let fields: TrainFields = config(&config_value)?;
+        let cfg = fields.config()?;
+        let o: TrainerOptions = config(&options)?;
+        let backend = match o.backend.as_deref().unwrap_or("auto") {
+            "cpu" => backend::init_cpu(),
+            "webgpu" => webgpu().await.map_err(|e| device_error(&e))?,
+            "auto" => webgpu().await.unwrap_or_else(|_| backend::init_cpu()),
+            #[cfg(feature = "ndarray")]
+            "ndarray" => backend::init_cpu_ndarray(),
+            other => return Err(InputError::one_of("backend", other, &["auto", "webgpu", "cpu"]).into()),
+        };
+        let core = CoreTrainer::new(cfg, &backend.device)?;
+        Ok(Trainer { state: Handle::new("trainer", TrainerState { core, backend }) })
+    }
+
+    /// `{kind, adapter, api}` of the device this trainer runs on.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> JsResult<JsValue> {
+        Ok(backend_info(&self.state.get()?.backend, None).build())
+    }
+
+    /// The learning rate of the next steps (Adam keeps its moments): for a decay schedule.
+    #[wasm_bindgen(setter, js_name = learningRate)]
+    pub fn set_learning_rate(&self, lr: f64) -> JsResult<()> {
+        check_range("learningRate", lr, Interval::open_closed(0.0, 1.0))?;
+        self.state.get_mut()?.core.config.learning_rate = lr;
+        Ok(())
+    }
+
+    /// Optimisation steps done so far.
+    #[wasm_bindgen(getter, js_name = stepCount)]
+    pub fn step_count(&self) -> JsResult<usize> {
+        Ok(self.state.get()?.core.step_count())
+    }
+
+    /// Run up to n steps; resolves to `{steps, totalSteps, losses: Float64Array, mean, min, max,
+    /// stopped?, deviceError?}` (`stopped`: why a non-finite loss or a failed device ended training;
+    /// the last good weights stay; `deviceError`: the device failed, e.g. a lost GPU).
+    pub fn run(&self, n: f64) -> js_sys::Promise {
+        let state = self.state.clone();
+        promise(async move {
+            let n = integer("n", n, 1, 1_000_000)? as usize;
+            let mut st = state.get_mut()?;
+            let r = st.core.run(n).await;
+            let o = Obj::new()
+                .set("steps", r.steps as f64)
+                .set("totalSteps", r.total_steps as f64)
+                .set("losses", f64s(&r.losses))
+                .set("mean", r.mean)
+                .set("min", r.min)
+                .set("max", r.max);
+            Ok(match r.stopped {
+                Some(m) => o.set("stopped", m).set("deviceError", r.device_failed),
+                None => o,
+            }
+            .build())
+        })
+    }
+
+    /// Mean training loss per t-bin (`defaults().train.lossBins` bins over 1..=T; NaN where none
+    /// yet): which t are hard.
+    #[wasm_bindgen(js_name = lossByT)]
+    pub fn loss_by_t(&self) -> JsResult<js_sys::Float64Array> {
+        Ok(f64s(&self.state.get()?.core.loss_by_t()))
+    }
+
+    /// The held-out −ELBO per dimension: `{negElboPerDim, stdError, unit, points, reconstruction,
+    /// prior, denoising, klByT, dataEntropyPerDim?, dataEntropyStdError?, gapPerDim?, gapStdError?,
+    /// oracleNegElboPerDim?, oracleStdError?, oracleGapPerDim?, oracleGapStdError?}` — for ring8 the
+    /// gap −ELBO − (−log q(x_0)) paired point by point (≥ KL(data ‖ model)/D), and the same for the
+    /// exact mixture's predictions on the same draws (the floor).
+    /// Options `{points: 256, tSamples: 64, variance: "beta_tilde" | "beta"}` (tSamples 0 = every t;
+    /// variance: σ_t² of p_θ(x_{t−1}|x_t) and of the decoder).
+    #[wasm_bindgen(js_name = heldOut)]
+    pub fn held_out(&self, options: JsValue) -> js_sys::Promise {
+        let state = self.state.clone();
+        let read = config::<HeldOutOptions>(&options);
+        promise(async move {
+            let o = read?;
+            let d = EvalConfig::default();
+            let variance = variance(o.variance.as_deref().unwrap_or("beta_tilde"))?;
+            let eval = EvalConfig { points: count("points", o.points, d.points, 1, 100_000)?, t_samples: count("tSamples", o.t_samples, d.t_samples, 0, 100_000)?, ..d };
+            let st = state.get_mut()?;
+            let c = &st.core;
+            let report = c.held_out_report(eval, variance).await.map_err(|e| match e {
+                EngineFailure::Input(e) => JsValue::from(e),
+                EngineFailure::Device(m) => device_error(&m),
+            })?;
+            let h = &report.network;
+            let mut o = Obj::new()
+                .set("negElboPerDim", h.neg_elbo_per_dim)
+                .set("stdError", h.std_error)
+                .set("unit", h.unit)
+                .set("points", h.points as f64)
+                .set("reconstruction", h.reconstruction)
+                .set("prior", h.prior)
+                .set("denoising", h.denoising)
+                .set("klByT", f64s(&h.kl_by_t))
+                .set("dims", c.config.data_dim() as f64)
+                .set("T", c.schedule.t_max as f64);
+            if let Some(e) = &report.data_entropy_per_dim {
+                o = o.set("dataEntropyPerDim", e.mean).set("dataEntropyStdError", e.std_error);
+            }
+            if let Some((gap, se)) = report.gap {
+                o = o.set("gapPerDim", gap).set("gapStdError", se);
+            }
+            if let Some(oh) = &report.oracle {
+                o = o.set("oracleNegElboPerDim", oh.neg_elbo_per_dim).set("oracleStdError", oh.std_error);
+            }
+            if let Some((gap, se)) = report.oracle_gap {
+                o = o.set("oracleGapPerDim", gap).set("oracleGapStdError", se);
+            }
+            Ok(o.build())
+        })
+    }
+
+    /// A reverse chain driven by this trainer's network as it is now (a snapshot of the weights),
+    /// on the trainer's schedule: see `Chain`. For ring8 the chain also knows the exact mixture,
+    /// for sample quality.
+    pub fn chain(&self, config_value: JsValue) -> JsResult<Chain> {
+        let st = self.state.get()?;
+        let c = &st.core;
+        Chain::build(&config_value, c.schedule.clone(), c.config.data_dim(), c.predictor(), c.mixture(), false)
+    }
+
+    /// The consistency (1.45–1.47) and denoising-matching (1.62) ELBO of one x_0 for this
+    /// trainer's network as it is now: the same config and result as the free `elboForms`, without
+    /// `model`. Asks the network at every t for all trajectories (T forward passes).
+    #[wasm_bindgen(js_name = elboForms)]
+    pub fn elbo_forms(&self, options: JsValue) -> js_sys::Promise {
+        let state = self.state.clone();
+        let read = config::<FormsOptions>(&options);
+        promise(async move {
+            let o = read?;
+            let (schedule, dims, predictor) = {
+                let st = state.get()?;
+                (st.core.schedule.clone(), st.core.config.data_dim(), st.core.predictor())
+            };
+            if o.model.is_some() {
+                return Err(InputError::new("model", Rule::UnknownField(vec!["x0".into(), "samples".into(), "seed".into(), "variance".into()]), None).into());
+            }
+            forms(&predictor, &schedule, dims, &o.inputs(dims)?).await
+        })
+    }
+
+    /// DDPM (every t, σ² = β) against DDIM (η = 0, 50 steps) with this trainer's network from the
+    /// same seed, so the same x_T (checked), scored against held-out data (the trainer's data set,
+    /// or `dataset`, or the reader's `reference` points). Options `{particles: 2000, seed: 0,
+    /// dataset?, reference?}`. Resolves to `{ddpm: {state, steps, ms, mmd2, modeWeightError},
+    /// ddim: {…}, sameStart, floor}`.
+    pub fn compare(&self, options: JsValue) -> js_sys::Promise {
+        let state = self.state.clone();
+        let read = config::<CompareOptions>(&options);
+        promise(async move {
+            let o = read?;
+            let st = state.get()?;
+            let c = &st.core;
+            let reference = reference(&o, c.config.data_dim(), &c.config.data)?;
+            let particles = count("particles", o.particles, 2000, 2, crate::engine::chain::MAX_PARTICLES)?;
+            let clock = || js_sys::Date::now();
+            let m = c.mixture();
+            let r = compare::ddpm_vs_ddim(&c.schedule, &c.predictor(), m.as_ref(), c.config.data_dim(), particles, seed(o.seed, 0)?, &reference, &clock)
+                .await
+                .map_err(|e| match e {
+                    EngineFailure::Input(e) => JsValue::from(e),
+                    EngineFailure::Device(m) => device_error(&m),
+                })?;
+            Ok(comparison_object(&r))
+        })
+    }
+
+    /// The weights as a versioned checkpoint (`Uint8Array`).
+    pub fn save(&self) -> js_sys::Promise {
+        let state = self.state.clone();
+        promise(async move {
+            let st = state.get_mut()?;
+            let bytes = st.core.save().await.map_err(|e| device_error(&e))?;
+            Ok(js_sys::Uint8Array::from(&bytes[..]).into())
+        })
+    }
+
+    /// Load a checkpoint made by `save()`; a checkpoint of another network, parameterization or
+    /// schedule is refused with a message saying what differs. Returns the checkpoint's header.
+    pub fn load(&self, bytes: &[u8]) -> JsResult<JsValue> {
+        let mut st = self.state.get_mut()?;
+        let h = st.core.load(bytes)?;
+        Ok(Obj::new()
+            .set("dataset", h.dataset.as_str())
+            .set("parameterization", h.parameterization.as_str())
+            .set("weighting", h.weighting.as_str())
+            .set("steps", h.steps as f64)
+            .set("T", h.t_max as f64)
+            .build())
+    }
+}
+
+/// The held-out data a comparison is scored against.
+pub(super) fn reference_of(dataset: Option<&str>, points: Option<&Vec<f64>>, dim: usize, own: Option<&DataSource>) -> Result<Reference, InputError> {
+    if let Some(p) = points {
+        return Ok(Reference::Points { points: p.clone(), dim });
+    }
+    match (dataset, own) {
+        (Some(name), _) => Ok(Reference::Dataset(Dataset::by_name(name)?)),
+        (None, Some(DataSource::Toy(d))) => Ok(Reference::Dataset(d.clone())),
+        (None, Some(DataSource::Points { points, dim })) => Ok(Reference::Points { points: points.clone(), dim: *dim }),
+        (None, _) => Err(InputError::new("reference", Rule::Missing, None)),
+    }
+}
+
+fn reference(o: &CompareOptions, dim: usize, own: &DataSource) -> Result<Reference, InputError> {
+    reference_of(o.dataset.as_deref(), o.reference.as_ref(), dim, Some(own))
+}
