@@ -244,6 +244,6 @@ mod tests {
         assert!(noise_both_ways(&s, &big, 2, 1000, 1)
             .unwrap_err()
             .to_string()
-            .contains("exceeds"));
+            .contains("asks for too much work: at most points × coordinates × t")); // exceeds the cap
     }
 }

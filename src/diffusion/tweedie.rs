@@ -159,7 +159,7 @@ fn nodes(lo: f64, hi: f64, cuts: &[f64], width: f64) -> Result<Vec<(f64, f64)>> 
     edges.push(hi);
     let panels: f64 = edges.windows(2).map(|w| ((w[1] - w[0]) / width).ceil()).sum();
     if panels > MAX_PANELS as f64 {
-        return Err(InputError::at("sigma", Rule::TooMuchWork { max: format!("{MAX_PANELS} quadrature panels: take a larger σ or a narrower range of x") }, width));
+        return Err(InputError::new("sigma", Rule::TooMuchWork { max: format!("{MAX_PANELS} quadrature panels: take a larger σ or a narrower range of x") }, None));
     }
     let mut out = Vec::with_capacity(panels as usize * 10);
     for w in edges.windows(2) {

@@ -13,6 +13,7 @@ use crate::numerics::error::{check_count, check_range, short_number, InputError,
 pub const MAX_PARTICLES: usize = 1_000_000;
 use crate::numerics::gaussian::kl_diagonal;
 use crate::diffusion::posterior::q_posterior;
+use crate::engine::failure::EngineFailure;
 use crate::engine::predictor::Predictor;
 use crate::numerics::rng::Rng;
 use crate::diffusion::sampler::{annealed_step_size, ddim_step, ddim_timesteps, ddpm_step, langevin_step, sigma_ladder, ReverseStep};
@@ -235,10 +236,9 @@ impl Chain {
     }
 
     /// The step from position k applied to state x.
-    async fn compute(&self, k: usize, x: &[f64], predictor: &Predictor) -> std::result::Result<StepView, String> {
+    async fn compute(&self, k: usize, x: &[f64], predictor: &Predictor) -> std::result::Result<StepView, EngineFailure> {
         let (s, d) = (&self.schedule, self.config.dim);
         let z = self.noise(k);
-        let err = |e: InputError| e.message;
         match self.plan[k] {
             StepPlan::Ddpm { t } => {
                 let variance = match self.config.sampler {
@@ -246,7 +246,7 @@ impl Chain {
                     _ => ModelVariance::BetaTilde,
                 };
                 let pred = predictor.predict(s, x, d, t).await?;
-                Ok(StepView { x: x.to_vec(), step: ddpm_step(s, predictor.param(), x, d, t, &pred, variance, &z).map_err(err)? })
+                Ok(StepView { x: x.to_vec(), step: ddpm_step(s, predictor.param(), x, d, t, &pred, variance, &z)? })
             }
             StepPlan::Ddim { t, t_prev } => {
                 let eta = match self.config.sampler {
@@ -254,12 +254,13 @@ impl Chain {
                     _ => 0.0,
                 };
                 let pred = predictor.predict(s, x, d, t).await?;
-                Ok(StepView { x: x.to_vec(), step: ddim_step(s, predictor.param(), x, d, t, t_prev, &pred, eta, &z).map_err(err)? })
+                Ok(StepView { x: x.to_vec(), step: ddim_step(s, predictor.param(), x, d, t, t_prev, &pred, eta, &z)? })
             }
             StepPlan::Langevin { sigma, step_size, .. } => {
                 let score = predictor.score_sigma(s, x, d, sigma).await?;
                 if let Some(i) = score.iter().position(|v| !v.is_finite()) {
-                    return Err(format!("the score is not finite for particle {} at step {}", i / d, k + 1));
+                    let _ = i;
+                    return Err(InputError::new("score", Rule::NonFinitePrediction { t: k + 1 }, None).into());
                 }
                 let (prev, mean) = langevin_step(x, &score, step_size, &z);
                 let x0 = x.iter().zip(&score).map(|(x, s)| x + sigma * sigma * s).collect(); // Tweedie (1.121) for x̃ = x + σε
@@ -270,7 +271,7 @@ impl Chain {
     }
 
     /// The inspector's view of the step from the current position (None at the end).
-    pub async fn inspect(&mut self, predictor: &Predictor) -> std::result::Result<Option<&StepView>, String> {
+    pub async fn inspect(&mut self, predictor: &Predictor) -> std::result::Result<Option<&StepView>, EngineFailure> {
         if self.position >= self.plan.len() {
             return Ok(None);
         }
@@ -283,13 +284,14 @@ impl Chain {
 
     /// Take one step; returns the view of the step taken (None at the end). A non-finite result
     /// stops with a message and leaves the state as it was.
-    pub async fn step(&mut self, predictor: &Predictor) -> std::result::Result<Option<StepView>, String> {
+    pub async fn step(&mut self, predictor: &Predictor) -> std::result::Result<Option<StepView>, EngineFailure> {
         if self.inspect(predictor).await?.is_none() {
             return Ok(None);
         }
         let view = self.view.take().expect("inspected");
         if let Some(i) = view.step.prev.iter().position(|v| !v.is_finite()) {
-            return Err(format!("step {} produced a non-finite value for particle {}: the chain stays at step {}", self.position + 1, i / self.config.dim, self.position));
+            let _ = i;
+            return Err(InputError::new("step", Rule::NonFinitePrediction { t: self.position + 1 }, None).into());
         }
         self.position += 1;
         self.state = view.step.prev.clone();
@@ -303,7 +305,7 @@ impl Chain {
     }
 
     /// Go back one step, to exactly the earlier state. Returns false at position 0.
-    pub async fn step_back(&mut self, predictor: &Predictor) -> std::result::Result<bool, String> {
+    pub async fn step_back(&mut self, predictor: &Predictor) -> std::result::Result<bool, EngineFailure> {
         if self.position == 0 {
             return Ok(false);
         }
@@ -320,7 +322,7 @@ impl Chain {
     }
 
     /// Step forward or back until the position is `target` (clamped to 0..=len).
-    pub async fn run_to(&mut self, target: usize, predictor: &Predictor) -> std::result::Result<(), String> {
+    pub async fn run_to(&mut self, target: usize, predictor: &Predictor) -> std::result::Result<(), EngineFailure> {
         let target = target.min(self.plan.len());
         if target < self.position {
             // jump to the nearest kept state at or before the target, then step forward
@@ -350,16 +352,16 @@ impl Chain {
 
     /// The score the current step uses, at arbitrary points (row-major, D each): the vector field
     /// ∇log q at this t (or σ), from the network or the oracle. At the end, that of the last step.
-    pub async fn score_field(&self, points: &[f64], predictor: &Predictor) -> std::result::Result<Vec<f64>, String> {
+    pub async fn score_field(&self, points: &[f64], predictor: &Predictor) -> std::result::Result<Vec<f64>, EngineFailure> {
         let d = self.config.dim;
         if points.len() % d != 0 {
-            return Err(format!("points holds {} values: it must be whole points of dimension {d}", points.len()));
+            return Err(InputError::length("points", points.len(), format!("whole points of dimension {d}")).into());
         }
         let k = self.position.min(self.plan.len().saturating_sub(1));
         match self.plan.get(k) {
             Some(StepPlan::Ddpm { t }) | Some(StepPlan::Ddim { t, .. }) => {
                 let pred = predictor.predict(&self.schedule, points, d, *t).await?;
-                let (_, _, score) = crate::diffusion::sampler::all_forms(&self.schedule, predictor.param(), points, d, *t, &pred).map_err(|e| e.message)?;
+                let (_, _, score) = crate::diffusion::sampler::all_forms(&self.schedule, predictor.param(), points, d, *t, &pred)?;
                 Ok(score)
             }
             Some(StepPlan::Langevin { sigma, .. }) => predictor.score_sigma(&self.schedule, points, d, *sigma).await,
@@ -369,12 +371,12 @@ impl Chain {
 
     /// In forward-then-reverse mode, the true posterior of particle i at the current step beside
     /// the model's p_θ (DDPM steps), with KL(q ‖ p_θ) (1.62's summand).
-    pub async fn posterior(&mut self, i: usize, predictor: &Predictor) -> std::result::Result<Option<PosteriorView>, String> {
+    pub async fn posterior(&mut self, i: usize, predictor: &Predictor) -> std::result::Result<Option<PosteriorView>, EngineFailure> {
         let d = self.config.dim;
         let x0 = match &self.config.init {
             Init::Forward { x0 } => {
                 if i >= self.config.particles {
-                    return Err(format!("particle = {i} is out of range: it must be an integer in 0..{}", self.config.particles));
+                    return Err(InputError::integer("particle", i as f64, 0, self.config.particles as u64 - 1).into());
                 }
                 x0[i * d..(i + 1) * d].to_vec()
             }
@@ -390,10 +392,10 @@ impl Chain {
         };
         let x_t = self.state[i * d..(i + 1) * d].to_vec();
         let view = self.inspect(predictor).await?.expect("a step remains").clone();
-        let q = q_posterior(&self.schedule, &x_t, &x0, t).map_err(|e| e.message)?;
+        let q = q_posterior(&self.schedule, &x_t, &x0, t)?;
         let model_mean = view.step.mean[i * d..(i + 1) * d].to_vec();
         let model_variance = self.schedule.model_variance(t, variance);
-        let kl = if t > 1 { Some(kl_diagonal(&q.mean, &[q.variance], &model_mean, &[model_variance]).map_err(|e| e.message)?) } else { None };
+        let kl = if t > 1 { Some(kl_diagonal(&q.mean, &[q.variance], &model_mean, &[model_variance])?) } else { None };
         Ok(Some(PosteriorView { x0, mean: q.mean, variance: q.variance, model_mean, model_variance, kl }))
     }
 }

@@ -103,7 +103,7 @@ pub async fn ddpm_vs_ddim(
         let mut chain = Chain::new(config, schedule.clone())?;
         starts.push(chain.state().to_vec());
         let t0 = clock();
-        chain.run_to(chain.len(), predictor).await.map_err(EngineFailure::Device)?;
+        chain.run_to(chain.len(), predictor).await?;
         let ms = clock() - t0;
         let state = chain.state().to_vec();
         let mmd2 = quality::mmd2(&state, &refs, dim)?;

@@ -3,7 +3,9 @@
 
 use burn::prelude::*;
 
+use crate::engine::failure::EngineFailure;
 use crate::engine::model::{read, rows, Denoiser};
+use crate::numerics::error::{InputError, Rule};
 use crate::diffusion::oracle::GaussianMixture;
 use crate::diffusion::parameterization::Prediction;
 use crate::diffusion::schedule::NoiseSchedule;
@@ -39,14 +41,15 @@ impl Predictor {
     }
 
     /// Predictions for n points (row-major, `dim` each) at timestep t, in [`Predictor::param`].
-    pub async fn predict(&self, s: &NoiseSchedule, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, String> {
+    pub async fn predict(&self, s: &NoiseSchedule, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, EngineFailure> {
         match self {
             Predictor::Oracle(m) => {
                 Ok(m.predict(Prediction::Eps, x, s.alpha_bar(t)))
             }
             Predictor::Network { model, device, time_dim, .. } => forward(model, device, *time_dim, x, dim, t).await,
             Predictor::NoiseConditional { .. } => {
-                Err("a noise-conditional score network knows noise levels σ, not the diffusion chain's t: sample it with \"langevin\" or \"annealed\"".into())
+                // it knows noise levels σ, not the diffusion chain's t: sample it with "langevin" or "annealed"
+                Err(InputError::new("sampler", Rule::OneOf(vec!["langevin".into(), "annealed".into()]), Some("ddpm or ddim".into())).into())
             }
         }
     }
@@ -55,7 +58,7 @@ impl Predictor {
     /// exact; a network trained on the variance-preserving chain answers at the t whose
     /// ᾱ_t = 1/(1+σ²) is nearest, rescaled: s_σ(x̃) = c · s_t(c x̃), c = √ᾱ_t (see
     /// [`GaussianMixture::score_sigma`]).
-    pub async fn score_sigma(&self, s: &NoiseSchedule, x: &[f64], dim: usize, sigma: f64) -> Result<Vec<f64>, String> {
+    pub async fn score_sigma(&self, s: &NoiseSchedule, x: &[f64], dim: usize, sigma: f64) -> Result<Vec<f64>, EngineFailure> {
         match self {
             Predictor::Oracle(m) => Ok(x.chunks(dim).flat_map(|p| m.score_sigma(p, sigma)).collect()),
             Predictor::NoiseConditional { model, device, sigmas, time_dim } => {
@@ -71,7 +74,7 @@ impl Predictor {
                 let mut out = Vec::with_capacity(x.len());
                 for i in 0..x.len() / dim {
                     let r = i * dim..(i + 1) * dim;
-                    let sc = crate::diffusion::parameterization::convert(s, *param, Prediction::Score, &xt[r.clone()], t, &pred[r]).map_err(|e| e.message)?;
+                    let sc = crate::diffusion::parameterization::convert(s, *param, Prediction::Score, &xt[r.clone()], t, &pred[r])?;
                     out.extend(sc.into_iter().map(|v| c * v));
                 }
                 Ok(out)
@@ -81,16 +84,16 @@ impl Predictor {
 }
 
 /// The network's output for n points (row-major, `dim` each) at embedding index t.
-async fn forward(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, String> {
+async fn forward(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, EngineFailure> {
     let n = x.len() / dim;
     let xs: Vec<f32> = x.iter().map(|v| *v as f32).collect();
     let emb = crate::engine::embedding::timestep_embedding(t, time_dim);
     let emb: Vec<f32> = (0..n).flat_map(|_| emb.iter().copied()).collect();
     let xs = rows(xs, dim, device); // [n, D]
     let emb = rows(emb, time_dim, device); // [n, E]
-    let out: Vec<f64> = read(model.forward(xs, emb)).await?.into_iter().map(|v| v as f64).collect(); // [n, D]
-    if let Some(i) = out.iter().position(|v| !v.is_finite()) {
-        return Err(format!("the network predicts a non-finite value for particle {} at step {t}", i / dim));
+    let out: Vec<f64> = read(model.forward(xs, emb)).await.map_err(EngineFailure::Device)?.into_iter().map(|v| v as f64).collect(); // [n, D]
+    if out.iter().any(|v| !v.is_finite()) {
+        return Err(InputError::new("predictions", Rule::NonFinitePrediction { t }, None).into());
     }
     Ok(out)
 }

@@ -6,7 +6,7 @@ use js_sys::Float64Array;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config, count, device_error, f64s, integer, seed, JsResult, Obj};
+use super::convert::{config, count, f64s, integer, seed, JsResult, Obj};
 use super::handle::Handle;
 use super::mixture::Mixture;
 use super::schedule::variance;
@@ -187,7 +187,7 @@ impl Chain {
             let mut guard = state.get_mut()?;
             let st = &mut *guard;
             let info = Chain::position_info(st);
-            let v = st.chain.inspect(&st.predictor).await.map_err(|e| device_error(&e))?;
+            let v = st.chain.inspect(&st.predictor).await?;
             Ok(match v {
                 Some(v) => {
                     let mut o = view(v);
@@ -211,7 +211,7 @@ impl Chain {
         wasm_bindgen_futures::future_to_promise(async move {
             let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            let v = st.chain.step(&st.predictor).await.map_err(|e| device_error(&e))?;
+            let v = st.chain.step(&st.predictor).await?;
             Ok(match v {
                 Some(v) => view(&v).set("position", st.chain.position() as f64).set("t", st.chain.t() as f64).set("length", st.chain.len() as f64).build(),
                 None => JsValue::NULL,
@@ -226,7 +226,7 @@ impl Chain {
         wasm_bindgen_futures::future_to_promise(async move {
             let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            let moved = st.chain.step_back(&st.predictor).await.map_err(|e| device_error(&e))?;
+            let moved = st.chain.step_back(&st.predictor).await?;
             Ok(JsValue::from_bool(moved))
         })
     }
@@ -239,7 +239,7 @@ impl Chain {
             let target = integer("position", position, 0, BIG as u64)? as usize;
             let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            st.chain.run_to(target, &st.predictor).await.map_err(|e| device_error(&e))?;
+            st.chain.run_to(target, &st.predictor).await?;
             Ok(Chain::position_info(st).build())
         })
     }
@@ -253,7 +253,7 @@ impl Chain {
             let i = integer("particle", particle, 0, BIG as u64)? as usize;
             let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            let p = st.chain.posterior(i, &st.predictor).await.map_err(|e| device_error(&e))?;
+            let p = st.chain.posterior(i, &st.predictor).await?;
             Ok(match p {
                 Some(p) => Obj::new()
                     .set("x0", f64s(&p.x0))
@@ -276,7 +276,7 @@ impl Chain {
         wasm_bindgen_futures::future_to_promise(async move {
             check_finite("points", &points)?;
             let guard = state.get_mut()?;
-            let s = guard.chain.score_field(&points, &guard.predictor).await.map_err(|e| device_error(&e))?;
+            let s = guard.chain.score_field(&points, &guard.predictor).await?;
             Ok(f64s(&s).into())
         })
     }
@@ -350,10 +350,7 @@ pub fn compare_samplers(mixture: &Mixture, options: JsValue) -> js_sys::Promise 
         let clock = || js_sys::Date::now();
         let r = crate::engine::compare::ddpm_vs_ddim(&schedule, &Predictor::Oracle(m.clone()), Some(&m), m.dim, particles, seed(o.seed, 0)?, &reference, &clock)
             .await
-            .map_err(|e| match e {
-                crate::engine::failure::EngineFailure::Input(e) => JsValue::from(e),
-                crate::engine::failure::EngineFailure::Device(d) => device_error(&d),
-            })?;
+            ?;
         Ok(comparison_object(&r))
     })
 }

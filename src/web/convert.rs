@@ -372,6 +372,16 @@ impl From<InputError> for JsValue {
     }
 }
 
+/// An engine failure: a rejected input as above, or a failed device.
+impl From<crate::engine::failure::EngineFailure> for JsValue {
+    fn from(e: crate::engine::failure::EngineFailure) -> JsValue {
+        match e {
+            crate::engine::failure::EngineFailure::Input(e) => e.into(),
+            crate::engine::failure::EngineFailure::Device(m) => device_error(&m),
+        }
+    }
+}
+
 /// A failure of the device (a lost GPU, out of memory): code "device", the driver's words kept.
 pub fn device_error(message: &str) -> JsValue {
     let err = js_sys::Error::new(message);

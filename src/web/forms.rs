@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config, count, device_error, f64s, seed, JsResult, Obj};
+use super::convert::{config, count, f64s, seed, JsResult, Obj};
 use super::mixture::Mixture;
 use super::schedule::{variance, Schedule};
 use super::vae::estimate;
@@ -73,7 +73,7 @@ fn forms_object(f: &ElboForms, dims: usize) -> JsValue {
 }
 
 /// Ask `predictor` at every t along the trajectories: T blocks of n · D values.
-async fn trajectory_predictions(p: &Predictor, s: &NoiseSchedule, tr: &Trajectories) -> Result<Vec<f64>, String> {
+async fn trajectory_predictions(p: &Predictor, s: &NoiseSchedule, tr: &Trajectories) -> Result<Vec<f64>, crate::engine::failure::EngineFailure> {
     let mut out = Vec::with_capacity(s.t_max * tr.n * tr.dims);
     for t in 1..=s.t_max {
         out.extend(p.predict(s, tr.at(t), tr.dims, t).await?);
@@ -84,7 +84,7 @@ async fn trajectory_predictions(p: &Predictor, s: &NoiseSchedule, tr: &Trajector
 /// Both forms for any predictor (the trained network asks the device: asynchronous).
 pub(super) async fn forms(p: &Predictor, s: &NoiseSchedule, dims: usize, i: &FormsInputs) -> JsResult<JsValue> {
     let tr = elbo_forms::sample_trajectories(s, &i.x0, i.n, i.seed)?;
-    let preds = trajectory_predictions(p, s, &tr).await.map_err(|e| device_error(&e))?;
+    let preds = trajectory_predictions(p, s, &tr).await?;
     let f = elbo_forms::elbo_forms(s, &tr, &preds, p.param(), i.variance)?;
     Ok(forms_object(&f, dims))
 }

@@ -17,7 +17,6 @@ use crate::diffusion::objective::Weighting;
 use crate::diffusion::schedule::BetaSchedule;
 use crate::engine::backend::{self, Backend};
 use crate::engine::compare::{self, Reference};
-use crate::engine::failure::EngineFailure;
 use crate::engine::evaluate::EvalConfig;
 use crate::engine::model::DenoiserConfig;
 use crate::engine::train::Trainer as CoreTrainer;
@@ -173,7 +172,7 @@ impl Trainer {
         let o: TrainerOptions = config(&options)?;
         let backend = match o.backend.as_deref().unwrap_or("auto") {
             "cpu" => backend::init_cpu(),
-            "webgpu" => webgpu().await.map_err(|e| device_error(&e))?,
+            "webgpu" => webgpu().await?,
             "auto" => webgpu().await.unwrap_or_else(|_| backend::init_cpu()),
             #[cfg(feature = "ndarray")]
             "ndarray" => backend::init_cpu_ndarray(),
@@ -252,10 +251,7 @@ impl Trainer {
             let eval = EvalConfig { points: count("points", o.points, d.points, 1, 100_000)?, t_samples: count("tSamples", o.t_samples, d.t_samples, 0, 100_000)?, ..d };
             let st = state.get_mut()?;
             let c = &st.core;
-            let report = c.held_out_report(eval, variance).await.map_err(|e| match e {
-                EngineFailure::Input(e) => JsValue::from(e),
-                EngineFailure::Device(m) => device_error(&m),
-            })?;
+            let report = c.held_out_report(eval, variance).await?;
             let h = &report.network;
             let mut o = Obj::new()
                 .set("negElboPerDim", h.neg_elbo_per_dim)
@@ -331,10 +327,7 @@ impl Trainer {
             let m = c.mixture();
             let r = compare::ddpm_vs_ddim(&c.schedule, &c.predictor(), m.as_ref(), c.config.data_dim(), particles, seed(o.seed, 0)?, &reference, &clock)
                 .await
-                .map_err(|e| match e {
-                    EngineFailure::Input(e) => JsValue::from(e),
-                    EngineFailure::Device(m) => device_error(&m),
-                })?;
+                ?;
             Ok(comparison_object(&r))
         })
     }
@@ -344,7 +337,7 @@ impl Trainer {
         let state = self.state.clone();
         promise(async move {
             let st = state.get_mut()?;
-            let bytes = st.core.save().await.map_err(|e| device_error(&e))?;
+            let bytes = st.core.save().await?;
             Ok(js_sys::Uint8Array::from(&bytes[..]).into())
         })
     }

@@ -198,3 +198,54 @@ test("noiseDataset: the closed form (1.73) and the iterated chain (1.63) agree i
   assert.throws(() => dl.noiseDataset(s, { dataset: "moons", colour: 1 }), /colour/);
   s.free();
 });
+
+test("errors are data: code, the JS field and its rule, in every language's hands", () => {
+  const e = (() => { try { new dl.Schedule({ betaStart: 2 }); } catch (err) { return err; } })();
+  assert.ok(e instanceof Error);
+  assert.equal(e.code, "range");
+  assert.equal(e.params.field, "betaStart");
+  assert.equal(e.params.range, "(0, 1)");
+  assert.equal(e.params.value, "2");
+  assert.match(e.message, /^betaStart = 2 is out of range/);
+  const codes = dl.errorCodes();
+  for (const c of ["range", "integer_range", "unknown_field", "wrong_type", "busy", "device"]) assert.ok(codes.includes(c), c);
+  // a config whose getter throws is refused, and the instance keeps working
+  const bad = { get T() { throw new Error("boom"); } };
+  for (let i = 0; i < 1000; i++) assert.throws(() => new dl.Schedule(bad), (err) => err.code === "unreadable" && err.params.field === "T");
+  assert.equal(new dl.Schedule({}).T, 1000);
+  assert.throws(() => new dl.Schedule({ T: [, 1] }), (err) => err.code === "wrong_type" && err.params.field === "T");
+});
+
+test("one source for defaults: the engine's own numbers", () => {
+  const d = dl.defaults();
+  assert.equal(d.schedule.T, 1000);
+  assert.equal(d.train.lossBins, 20);
+  assert.equal(d.chain.ddim.steps, 50);
+  assert.equal(d.chain.langevin.stepSize, 0.004);
+  assert.equal(d.heldOut.points, 256);
+  // a chain built without settings uses exactly these
+  const c = dl.Chain.withOracle({ sampler: "langevin", particles: 10 }, dl.Mixture.ring8({}));
+  assert.equal(c.length, d.chain.langevin.steps);
+  assert.deepEqual(Object.keys(dl.choices()).sort(), ["datasets", "decoders", "inits", "parameterizations", "samplers", "schedules", "variances", "weightings"]);
+});
+
+test("the experiments the workers used to run: DDPM vs DDIM and plain vs annealed Langevin, in the engine", async () => {
+  const ring = dl.Mixture.ring8({});
+  const c = await dl.compareSamplers(ring, { particles: 300, seed: 2 });
+  assert.equal(c.sameStart, true);
+  assert.equal(c.ddpm.steps, 1000);
+  assert.equal(c.ddim.steps, 50);
+  assert.ok(c.ddim.mmd2 < 0.02 && c.ddpm.mmd2 < 0.02, `${c.ddpm.mmd2} ${c.ddim.mmd2}`);
+  const moons = await dl.compareSamplers(ring, { particles: 300, seed: 2, dataset: "moons" });
+  assert.ok(moons.ddim.mmd2 > 5 * Math.max(c.ddim.mmd2, 1e-3), "scored against other data the same samples are far off");
+  const l = await dl.langevinCompare({ particles: 600, steps: 600 });
+  assert.ok(l.plain.modeWeightError > 0.15 && l.annealed.modeWeightError < 0.06, `${l.plain.modeWeightError} ${l.annealed.modeWeightError}`);
+  assert.equal(l.plain.at.length, l.plain.share.length);
+  const chain = dl.Chain.withOracle({ sampler: "ddim", particles: 300 }, ring);
+  await chain.runTo(chain.length);
+  const q = chain.qualityAgainst({ dataset: "ring8" });
+  assert.ok(q.mmd2 < 0.02 && Number.isFinite(q.floor));
+  const drawn = chain.qualityAgainst({ reference: new Float64Array([5, 5, 5.1, 5, 5, 5.1]) });
+  assert.ok(drawn.mmd2 > 0.1, "three far points as the reader's data: far from the ring");
+  await assert.rejects(dl.langevinCompare({ light: 1 }), (err) => err.code === "range" && err.params.field === "light");
+});
