@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::backend::{backend_info, webgpu};
 use super::chain::{comparison_object, Chain};
-use super::convert::{config, count, device_error, f64s, from_tree, integer, seed, Js, JsResult, Obj};
+use super::convert::{config, count, f64s, from_tree, integer, seed, Js, JsResult, Obj};
 use super::handle::Handle;
 use super::schedule::{prediction, variance};
 use super::forms::{forms, FormsOptions};
