@@ -258,7 +258,7 @@ impl InputError {
         let v = self.value.as_deref().unwrap_or("");
         let quoted = |c: &[String]| c.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
         let mut s = match &self.rule {
-            Rule::Finite => format!("{f} = {v} is not a finite number: every value of {f} must be finite"),
+            Rule::Finite => format!("{f} = {v} is not a finite number"),
             Rule::Positive => format!("{f} = {v} is out of range: {f} must be a finite number > 0"),
             Rule::Integer { min, max } => format!("{f} = {v} is out of range: {f} must be an integer in {min}..={max}"),
             Rule::Range(i) => format!("{f} = {v} is out of range: {f} must be a number in {i}"),

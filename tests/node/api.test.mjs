@@ -113,7 +113,7 @@ test("every bad input is a thrown Error naming the parameter and range", () => {
     [() => s.qSample([NaN], 3, [0]), /x0\[0\] = NaN is not a finite number/],
     [() => s.convert("x0", "velocity", [0], 3, [0]), /valid ones are "x0", "eps", "score"/],
     [() => s.denoisingKl([0], [0], 1, "eps", [0], "beta"), /2\.\.=1000 \(t = 1 is the decoder term/],
-    [() => s.elboTerms([0], new Float64Array(10), new Float64Array(1000), {}), /x_ts has length 10/],
+    [() => s.elboTerms([0], new Float64Array(10), new Float64Array(1000), {}), /x_ts has 10 values/],
     [() => s.elboTerms([0], new Float64Array(1000), new Float64Array(1000), { decoder: "laplace" }), /valid ones are "gaussian"/],
     [() => dl.gaussianKl([0], [-1], [0], [1]), /var1\[0\] = -1 is out of range/],
     [() => dl.discretizedDecoderLogLikelihood([2], [0], 1), /\[-1, 1\]/],
