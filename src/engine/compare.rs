@@ -16,7 +16,8 @@ use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 use crate::engine::chain::{Chain, ChainConfig, Init, SamplerKind};
 use crate::engine::failure::EngineFailure;
 use crate::engine::predictor::Predictor;
-use crate::numerics::error::{check_count, check_range, Interval, Result};
+use crate::engine::train_config::DataSource;
+use crate::numerics::error::{check_count, check_range, InputError, Interval, Result, Rule};
 use crate::numerics::rng::Rng;
 
 /// How many reference points score a sample, and the seeds of the reference and of the floor
@@ -34,6 +35,19 @@ pub enum Reference {
 }
 
 impl Reference {
+    /// The reader's `points` if given, else the data set named, else the training data `own`.
+    pub fn choose(dataset: Option<&str>, points: Option<&Vec<f64>>, dim: usize, own: Option<&DataSource>) -> Result<Reference> {
+        if let Some(p) = points {
+            return Ok(Reference::Points { points: p.clone(), dim });
+        }
+        match (dataset, own) {
+            (Some(name), _) => Ok(Reference::Dataset(Dataset::by_name(name)?)),
+            (None, Some(DataSource::Toy(d))) => Ok(Reference::Dataset(d.clone())),
+            (None, Some(DataSource::Points { points, dim })) => Ok(Reference::Points { points: points.clone(), dim: *dim }),
+            (None, _) => Err(InputError::new("reference", Rule::Missing, None)),
+        }
+    }
+
     /// n seeded draws (row-major).
     pub fn draw(&self, n: usize, seed: u64) -> Result<Vec<f64>> {
         match self {

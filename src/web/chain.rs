@@ -345,7 +345,7 @@ pub fn compare_samplers(mixture: &Mixture, options: JsValue) -> js_sys::Promise 
         let o = read?;
         let t = integer("T", o.t.unwrap_or(1000.0), MIN_T as u64, MAX_T as u64)? as usize;
         let schedule = NoiseSchedule::new(BetaSchedule::linear_default(t), t)?;
-        let reference = super::trainer::reference_of(Some(o.dataset.as_deref().unwrap_or("ring8")), o.reference.as_ref(), m.dim, None)?;
+        let reference = crate::engine::compare::Reference::choose(Some(o.dataset.as_deref().unwrap_or("ring8")), o.reference.as_ref(), m.dim, None)?;
         let particles = count("particles", o.particles, 2000, 2, MAX_PARTICLES)?;
         let clock = || js_sys::Date::now();
         let r = crate::engine::compare::ddpm_vs_ddim(&schedule, &Predictor::Oracle(m.clone()), Some(&m), m.dim, particles, seed(o.seed, 0)?, &reference, &clock)
@@ -376,7 +376,7 @@ impl Chain {
             let st = self.state.get()?;
             (st.chain.state().len() / st.chain.config.dim, st.chain.config.dim)
         };
-        let reference = super::trainer::reference_of(Some(o.dataset.as_deref().unwrap_or("ring8")).filter(|_| o.reference.is_none()), o.reference.as_ref(), d, None)?;
+        let reference = crate::engine::compare::Reference::choose(Some(o.dataset.as_deref().unwrap_or("ring8")).filter(|_| o.reference.is_none()), o.reference.as_ref(), d, None)?;
         let refs = reference.draw(REFERENCE_POINTS, REFERENCE_SEED)?;
         let floor = quality::mmd2(&reference.draw(n.max(2), FLOOR_SEED)?, &refs, d)?;
         let q = self.quality(&refs)?;

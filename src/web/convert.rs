@@ -1,4 +1,5 @@
-//! JavaScript values in and out, and nothing else.
+//! JavaScript values in and out, and nothing else (one file of ~450 lines: the reader, serde over
+//! its tree and the errors it makes belong together).
 //!
 //! In: a config object is first copied into a plain tree ([`Js`]) — every property read through
 //! `Reflect`, so a getter that throws, a Proxy or a cyclic object is an [`InputError`] naming the

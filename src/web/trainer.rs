@@ -357,19 +357,6 @@ impl Trainer {
     }
 }
 
-/// The held-out data a comparison is scored against.
-pub(super) fn reference_of(dataset: Option<&str>, points: Option<&Vec<f64>>, dim: usize, own: Option<&DataSource>) -> Result<Reference, InputError> {
-    if let Some(p) = points {
-        return Ok(Reference::Points { points: p.clone(), dim });
-    }
-    match (dataset, own) {
-        (Some(name), _) => Ok(Reference::Dataset(Dataset::by_name(name)?)),
-        (None, Some(DataSource::Toy(d))) => Ok(Reference::Dataset(d.clone())),
-        (None, Some(DataSource::Points { points, dim })) => Ok(Reference::Points { points: points.clone(), dim: *dim }),
-        (None, _) => Err(InputError::new("reference", Rule::Missing, None)),
-    }
-}
-
 fn reference(o: &CompareOptions, dim: usize, own: &DataSource) -> Result<Reference, InputError> {
-    reference_of(o.dataset.as_deref(), o.reference.as_ref(), dim, Some(own))
+    Reference::choose(o.dataset.as_deref(), o.reference.as_ref(), dim, Some(own))
 }
