@@ -151,19 +151,10 @@ pub fn ring8_mixture(radius: f64, std: f64, weights: &[f64]) -> Result<GaussianM
     GaussianMixture::new(weights.to_vec(), means, vec![vec![std * std; 2]; 8])
 }
 
-/// Validate user-supplied points: a flat, row-major array of `dim`-vectors, all finite.
+/// Validate user-supplied points: a flat, row-major array of `dim`-vectors, all finite, at most
+/// [`MAX_POINTS`] of them (see [`crate::numerics::error::check_points`]).
 pub fn validate_points(points: &[f64], dim: usize) -> Result<usize> {
-    if dim == 0 {
-        return Err(InputError::integer("dim", 0.0, 1, 4096));
-    }
-    if points.is_empty() || points.len() % dim != 0 {
-        return Err(InputError::length("points", points.len(), format!("a non-zero multiple of {dim} (whole points of {dim} coordinates)")));
-    }
-    crate::numerics::error::check_finite("points", points)?;
-    if points.len() / dim > MAX_POINTS {
-        return Err(InputError::length("points", points.len(), format!("at most {MAX_POINTS} points of {dim} coordinates")));
-    }
-    Ok(points.len() / dim)
+    crate::numerics::error::check_points("points", points, dim, MAX_POINTS)
 }
 
 #[cfg(test)]

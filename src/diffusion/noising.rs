@@ -71,7 +71,7 @@ pub fn noise_both_ways(
     seed: u64,
 ) -> Result<NoisedSet> {
     s.check_t(t)?;
-    let n = crate::data::toy::validate_points(x0, dim)?;
+    let n = crate::numerics::error::check_points("points", x0, dim, MAX_DRAWS)?;
     if n < 2 {
         return Err(InputError::integer("n", n as f64, 2, (MAX_DRAWS / (dim * t).max(1)) as u64));
     }

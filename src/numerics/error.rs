@@ -404,6 +404,22 @@ pub fn check_count(field: &str, value: usize, min: usize, max: usize) -> Result<
     }
 }
 
+/// Row-major points: a flat array of `dim`-vectors, all finite, at least one and at most `max`.
+/// Returns how many there are.
+pub fn check_points(field: &str, points: &[f64], dim: usize, max: usize) -> Result<usize> {
+    if dim == 0 {
+        return Err(InputError::integer("dim", 0.0, 1, 4096));
+    }
+    if points.is_empty() || points.len() % dim != 0 {
+        return Err(InputError::length(field, points.len(), format!("a non-zero multiple of {dim} (whole points of {dim} coordinates)")));
+    }
+    check_finite(field, points)?;
+    if points.len() / dim > max {
+        return Err(InputError::length(field, points.len(), format!("at most {max} points of {dim} coordinates")));
+    }
+    Ok(points.len() / dim)
+}
+
 /// Two arrays that must have the same length.
 pub fn check_same_len(field: &str, len: usize, other: &str, other_len: usize) -> Result<()> {
     if len == other_len {
