@@ -3,6 +3,11 @@
 // "common" for words several parts share, and for errors "error.<code>", "hint.<hint>",
 // "expected.<type>", "field.<label>" (a page control's name), "what.<…>", "reason.<…>".
 // `{name}` is a placeholder filled by t(key, {name}); the engine's numbers arrive formatted.
+// An engine error {code, params} reads error.<code> with its params as placeholders (arrays joined,
+// `choices` quoted; `expected`, `what`, `reason` through expected.*, what.*, reason.* when the
+// catalogue has them); error.<code>.value, where it exists, is used instead when params.value is
+// given; params.hint appends hint.<hint> through error.with_hint. A code without an entry renders
+// as error.fallback, a message without a code as error.engine.
 // Entries under data-i18n-html are HTML (the page's own markup); "tex.*" entries are TeX.
 const E = (n) => `<span class="eq">(${n})</span>`;
 
