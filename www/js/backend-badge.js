@@ -1,4 +1,5 @@
 // The backend badge: which device burn runs on, and why not WebGPU when it is the CPU.
+import { setText } from "./i18n.js";
 
 // Browsers fill GPUAdapterInfo partly (wgpu sees an empty name): ask WebGPU directly for a label.
 async function adapterLabel(fallback) {
@@ -14,15 +15,15 @@ async function adapterLabel(fallback) {
 
 export async function showBackend(engine) {
   const badge = document.getElementById("backend-badge");
-  badge.textContent = "checking WebGPU…";
+  setText(badge, "backend.checking");
   const b = await engine.initBackend();
   badge.dataset.kind = b.kind;
   if (b.kind === "webgpu") {
-    badge.textContent = `WebGPU · ${await adapterLabel(b.adapter || b.api)}`;
+    setText(badge, "backend.webgpu", { adapter: await adapterLabel(b.adapter || b.api) });
   } else {
-    badge.textContent = "CPU (burn flex)";
+    setText(badge, "backend.cpu");
     const note = document.getElementById("backend-note");
-    note.textContent = b.fallbackReason;
+    setText(note, "backend.note", { reason: b.fallbackReason }); // the engine's sentence: a browser's or driver's reason
     note.hidden = false;
   }
   return b;

@@ -3,6 +3,12 @@
 // follows one of them with its trajectory, and shows what the model says at the current step.
 import { fillTable, fmt, readNumber, setCheck, setPending } from "./plot.js";
 import { drawCloud } from "./cloud.js";
+import { clearError, pageError, showError } from "./errors.js";
+import { onLanguageChange, setText, t } from "./i18n.js";
+
+// what the chain view refuses before asking the engine (the same {code, params} as the engine's errors)
+const needs2d = () => pageError("needs_2d", { field: "dataset", value: "digits" });
+const needsRing8 = () => pageError("mixture_only", { field: "model", value: "oracle", hint: "pick_ring8" });
 
 export function startChainView(train) {
   const $ = (id) => document.getElementById(id);
@@ -14,9 +20,9 @@ export function startChainView(train) {
 
   const fields = () => {
     const [sampler, variance] = $("chain-sampler").value.split(":");
-    const c = { sampler, particles: readNumber($("chain-particles"), "particles"), seed: readNumber($("chain-seed"), "seed") };
+    const c = { sampler, particles: readNumber($("chain-particles"), "common.particles"), seed: readNumber($("chain-seed"), "common.seed") };
     if (sampler === "ddpm") c.variance = variance;
-    if (sampler === "ddim") c.eta = readNumber($("chain-eta"), "η");
+    if (sampler === "ddim") c.eta = readNumber($("chain-eta"), "field.eta");
     // every other setting of the sampler is the engine's default (defaults().chain)
     return c;
   };
@@ -26,11 +32,11 @@ export function startChainView(train) {
     busy = true;
     try {
       const r = await train.client.chain(cmd, { selected, ...extra });
-      err.textContent = "";
+      clearError(err);
       return r;
     } catch (e) {
-      err.textContent = e.message;
-      playing = false; $("chain-play").textContent = "▶ play";
+      showError(err, e);
+      playing = false; setText($("chain-play"), "chain.play");
       return null;
     } finally {
       busy = false;
@@ -49,34 +55,36 @@ export function startChainView(train) {
     slider.value = String(at.position);
     section.dataset.position = String(at.position);
     section.dataset.t = String(at.t);
-    const where = at.noiseSigma !== undefined ? `Langevin step ${at.position} of ${at.length}${at.noiseSigma > 0 ? ` · level ${at.level + 1}, σ = ${fmt(at.noiseSigma)}` : ""}` : `t = ${at.t} · step ${at.position} of ${at.length}`;
-    info.textContent = where;
+    const { position, length } = at;
+    if (at.noiseSigma === undefined) setText(info, "chain.at_t", { t: at.t, position, length });
+    else if (at.noiseSigma > 0) setText(info, "chain.at_level", { position, length, level: at.level + 1, sigma: fmt(at.noiseSigma) });
+    else setText(info, "chain.at_langevin", { position, length });
     field = null;
     draw();
     inspector();
-    if (at.position === at.length) quality(); else { qualityText.textContent = ""; delete section.dataset.mmd; }
+    if (at.position === at.length) quality(); else { setText(qualityText, null); delete section.dataset.mmd; delete section.dataset.mmdFloor; }
     if ($("chain-field").checked) scoreField();
   }
 
   async function create() {
-    try { await createChain(); } catch (e) { err.textContent = e.message; }
+    try { await createChain(); } catch (e) { showError(err, e); }
   }
   async function createChain() {
-    err.textContent = "";
+    clearError(err);
     dataset = $("train-dataset").value;
-    if (dataset === "digits") { err.textContent = "The chain view draws 2-D data: choose a 2-D data set in section 6 (the digits train, but are not drawn here)."; return; }
+    if (dataset === "digits") { showError(err, needs2d()); return; }
     let config;
-    try { config = fields(); } catch (e) { err.textContent = e.message; return; }
+    try { config = fields(); } catch (e) { showError(err, e); return; }
     const source = $("chain-model").value;
-    if (source === "oracle" && dataset !== "ring8") { err.textContent = "The exact oracle is known for the 8 Gaussians only: choose them in section 6, or use your network."; return; }
+    if (source === "oracle" && dataset !== "ring8") { showError(err, needsRing8()); return; }
     if ($("chain-start").value === "forward") {
-      if (!["ddpm", "ddim"].includes(config.sampler)) { err.textContent = "Forward then reverse needs DDPM or DDIM: it starts from q(x_t | x_0)."; return; }
+      if (!["ddpm", "ddim"].includes(config.sampler)) { showError(err, pageError("needs_sampler", { field: "sampler", value: config.sampler })); return; }
       config.init = "forward";
-      config.tStart = readNumber($("chain-tstart"), "start t");
+      config.tStart = readNumber($("chain-tstart"), "chain.t_start");
       config.x0 = await train.sample(dataset, config.particles);
     }
     trail = [];
-    playing = false; $("chain-play").textContent = "▶ play";
+    playing = false; setText($("chain-play"), "chain.play");
     const r = await send("create", { config, source });
     if (r) section.dataset.source = source;
     accept(r);
@@ -88,14 +96,14 @@ export function startChainView(train) {
 
   async function play() {
     playing = !playing;
-    $("chain-play").textContent = playing ? "pause" : "▶ play";
+    setText($("chain-play"), playing ? "chain.pause" : "chain.play");
     while (playing && at && at.position < at.length) {
       const r = await send("step");
       if (!r) break;
       accept(r);
       await new Promise((res) => requestAnimationFrame(res));
     }
-    playing = false; $("chain-play").textContent = "▶ play";
+    playing = false; setText($("chain-play"), "chain.play");
   }
 
   async function quality() {
@@ -103,8 +111,13 @@ export function startChainView(train) {
     if (!r) return;
     const q = r.quality;
     section.dataset.mmd = String(q.mmd2);
-    const modes = q.modeFractions ? ` · share of samples per mode ${q.modeFractions.map((f) => f.toFixed(2)).join(" ")} (true ${q.modeWeights.map((w) => w.toFixed(3))[0]} each) · mean log q(x) = ${fmt(q.meanLogDensity)}` : "";
-    qualityText.textContent = `samples vs held-out data: MMD² = ${fmt(q.mmd2)} (two data samples: ${fmt(q.floor)}; ${q.kernel})${modes}`;
+    section.dataset.mmdFloor = String(q.floor); // MMD² between two data samples: the floor
+    // the kernel is the engine's (quality::MMD_BANDWIDTHS, named in chain.quality)
+    const params = { mmd: fmt(q.mmd2), floor: fmt(q.floor) };
+    if (q.modeFractions) {
+      setText(qualityText, "chain.quality_modes", { ...params, shares: q.modeFractions.map((f) => f.toFixed(2)).join(" "),
+        weight: q.modeWeights[0].toFixed(3), logq: fmt(q.meanLogDensity) });
+    } else setText(qualityText, "chain.quality", params);
   }
 
   async function scoreField() {
@@ -152,60 +165,68 @@ export function startChainView(train) {
     const v = (a) => (a ? `(${fmt(a[0])}, ${fmt(a[1])})` : "—");
     const rows = [];
     const x = state ? [state[2 * selected], state[2 * selected + 1]] : null;
-    rows.push(["particle", `#${selected} of ${state ? state.length / 2 : 0} (click the picture to pick another)`, ""]);
-    rows.push(["x at this step", v(x), at && at.noiseSigma === undefined ? "x_t" : "x"]);
+    rows.push([t("chain.row_particle"), t("chain.particle", { index: selected, n: state ? state.length / 2 : 0 }), ""]);
+    rows.push([t("chain.row_x"), v(x), at && at.noiseSigma === undefined ? "x_t" : "x"]);
     if (particle) {
-      rows.push(["μ_θ: where the step goes before noise", v(particle.mean), "(1.115) / DDIM / x + (α/2)s (§2.1)"]);
-      rows.push(["σ: the noise the step adds", fmt(particle.sigma), "σ_t (Algorithm 2) or √α"]);
-      rows.push(["predicted x̂₀", v(particle.x0), "(1.105) / Tweedie (1.125)"]);
-      rows.push(["predicted ε̂", v(particle.eps), "(1.119)"]);
-      rows.push(["predicted score ŝ", v(particle.score), "ŝ = −ε̂/√(1−ᾱ_t) (1.143)"]);
-    } else rows.push(["the chain has ended", "x₀ is a sample", ""]);
+      rows.push([t("chain.row_mean"), v(particle.mean), "(1.115) / DDIM / x + (α/2)s (§2.1)"]);
+      rows.push([t("chain.row_sigma"), fmt(particle.sigma), t("chain.eq_sigma")]);
+      rows.push([t("chain.row_x0"), v(particle.x0), "(1.105) / Tweedie (1.125)"]);
+      rows.push([t("chain.row_eps"), v(particle.eps), "(1.119)"]);
+      rows.push([t("chain.row_score"), v(particle.score), "ŝ = −ε̂/√(1−ᾱ_t) (1.143)"]);
+    } else rows.push([t("chain.row_ended"), t("chain.ended"), ""]);
     if (posterior) {
-      rows.push(["true x₀ of this particle", v(posterior.x0), "forward then reverse"]);
-      rows.push(["true posterior mean μ_q(x_t, x₀)", v(posterior.mean), "(1.88)"]);
-      rows.push(["true variance β̃_t vs model σ_t²", `${fmt(posterior.variance)} vs ${fmt(posterior.modelVariance)}`, "(1.89)"]);
-      rows.push(["KL(q(x_{t−1}|x_t,x₀) ‖ p_θ(x_{t−1}|x_t))", posterior.kl == null ? "— (t = 1: the decoder)" : `${fmt(posterior.kl)} nats`, "(1.62), (1.95)"]);
+      rows.push([t("chain.row_true_x0"), v(posterior.x0), t("chain.forward")]);
+      rows.push([t("chain.row_true_mean"), v(posterior.mean), "(1.88)"]);
+      rows.push([t("chain.row_true_variance"), t("chain.vs", { a: fmt(posterior.variance), b: fmt(posterior.modelVariance) }), "(1.89)"]);
+      rows.push(["KL(q(x_{t−1}|x_t,x₀) ‖ p_θ(x_{t−1}|x_t))", posterior.kl == null ? t("chain.kl_decoder") : `${fmt(posterior.kl)} nats`, "(1.62), (1.95)"]);
     }
     table.querySelector("tbody").innerHTML = rows.map(([a, b, c]) => `<tr><th scope="row">${a}</th><td>${b}</td><td class="eq">${c}</td></tr>`).join("");
     section.dataset.inspector = JSON.stringify(particle ? particle.x0 : null);
+    // forward then reverse: the KL of the model's step to the true posterior (nats; "none" at t = 1)
+    if (posterior) section.dataset.kl = posterior.kl == null ? "none" : String(posterior.kl); else delete section.dataset.kl;
   }
 
   // DDPM and DDIM side by side, from the same seed (the same x_T), with the model chosen above
   async function compare() {
     const cmpStatus = $("cmp-status");
     const ds = $("train-dataset").value;
-    if (ds === "digits") { err.textContent = "The chain view draws 2-D data: choose a 2-D data set in section 6 (the digits train, but are not drawn here)."; return; }
+    if (ds === "digits") { showError(err, needs2d()); return; }
     const source = $("chain-model").value;
-    if (source === "oracle" && ds !== "ring8") { err.textContent = "The exact oracle is known for the 8 Gaussians only: choose them in section 6, or use your network."; return; }
+    if (source === "oracle" && ds !== "ring8") { showError(err, needsRing8()); return; }
     let particles, seed;
-    try { particles = readNumber($("chain-particles"), "particles"); seed = readNumber($("chain-seed"), "seed"); } catch (e) { err.textContent = e.message; return; }
-    setPending(cmpStatus, "running DDPM (1000 steps) and DDIM (50 steps)…");
+    try { particles = readNumber($("chain-particles"), "common.particles"); seed = readNumber($("chain-seed"), "common.seed"); } catch (e) { showError(err, e); return; }
+    setPending(cmpStatus, "cmp.pending");
     $("chain-compare").disabled = true;
     try {
       const r = await train.client.chain("compare", { particles, seed, source, dataset: ds, reference: ds === "points" ? train.sample("points", 1000) : undefined });
-      err.textContent = "";
-      const c = r.compare;
-      drawCloud($("cmp-ddpm"), c.ddpm.state);
-      drawCloud($("cmp-ddim"), c.ddim.state);
-      const rows = [
-        ["reverse steps (network evaluations)", c.ddpm.steps, c.ddim.steps],
-        ["time in the worker (ms)", Math.round(c.ddpm.ms), Math.round(c.ddim.ms)],
-        [`MMD² to held-out data (two data samples: ${fmt(c.floor)})`, c.ddpm.mmd2, c.ddim.mmd2],
-      ];
-      if (c.ddpm.modeWeightError != null) rows.push(["largest error in a mode's share", c.ddpm.modeWeightError, c.ddim.modeWeightError]);
-      fillTable(document.querySelector("#cmp-table tbody"), rows);
-      setCheck(cmpStatus, c.sameStart, c.sameStart
-        ? `both chains started from the same ${particles} points x_T (seed ${seed}); DDIM used ${c.ddim.steps} steps to DDPM's ${c.ddpm.steps}.`
-        : "the two chains did not start from the same points");
-      section.dataset.compared = String(c.ddim.mmd2);
+      clearError(err);
+      compared = { c: r.compare, particles, seed };
+      drawCompare();
+      section.dataset.compared = String(r.compare.ddim.mmd2);
     } catch (e) {
-      err.textContent = e.message;
-      setPending(cmpStatus, "");
+      showError(err, e);
+      setPending(cmpStatus, null);
     } finally {
       $("chain-compare").disabled = false;
     }
   }
+
+  let compared = null; // the last comparison, redrawn after a language switch
+  function drawCompare() {
+    const { c, particles, seed } = compared;
+    drawCloud($("cmp-ddpm"), c.ddpm.state);
+    drawCloud($("cmp-ddim"), c.ddim.state);
+    const rows = [
+      [t("cmp.row_steps"), c.ddpm.steps, c.ddim.steps],
+      [t("cmp.row_time"), Math.round(c.ddpm.ms), Math.round(c.ddim.ms)],
+      [t("cmp.row_mmd", { floor: fmt(c.floor) }), c.ddpm.mmd2, c.ddim.mmd2],
+    ];
+    if (c.ddpm.modeWeightError != null) rows.push([t("common.mode_error"), c.ddpm.modeWeightError, c.ddim.modeWeightError]);
+    fillTable(document.querySelector("#cmp-table tbody"), rows);
+    if (c.sameStart) setCheck($("cmp-status"), true, "cmp.pass", { n: particles, seed, ddim: c.ddim.steps, ddpm: c.ddpm.steps });
+    else setCheck($("cmp-status"), false, "cmp.fail");
+  }
+  onLanguageChange(() => { if (at) inspector(); if (compared) drawCompare(); });
 
   canvas.addEventListener("click", async (ev) => {
     if (!state) return;

@@ -3,6 +3,7 @@
 // localStorage, so a reload never loses them, and the trainer receives them as
 // {dataset: "points", points, dim: 2}.
 import { dots, prepareCanvas } from "./cloud.js";
+import { setText } from "./i18n.js";
 
 const STORE = "diffusion-lab.points";
 const VIEW = 3; // the canvas shows [−VIEW, VIEW]²
@@ -24,7 +25,7 @@ export function startDrawPoints() {
     if (document.activeElement === canvas) {
       ctx.strokeStyle = "#d0452a"; ctx.beginPath(); ctx.arc(px(cursor[0]), py(cursor[1]), 6 * dpr, 0, 2 * Math.PI); ctx.stroke();
     }
-    count.textContent = `${points.length / 2} points`;
+    setText(count, "draw.count", { n: points.length / 2 });
     panel.dataset.points = String(points.length / 2);
   }
 

@@ -3,6 +3,7 @@
 // makes (the "heldout-dl" event), in nats per dimension and bits per dimension. The check: the
 // three terms add up to the held-out −ELBO the engine reports.
 import { fillTable, fmt, lineChart, setCheck } from "./plot.js";
+import { onLanguageChange, t } from "./i18n.js";
 
 
 export function startElboBreakdownView() {
@@ -22,25 +23,25 @@ export function startElboBreakdownView() {
     const unitScale = m.unit === "bits/dim" ? 1 / Math.LN2 : 1;
     const centers = Array.from({ length: BINS }, (_, b) => (b + 0.5) * width);
     const bars = Array.from(m.klByT, (v, b) => (Number.isFinite(v) ? v * (b === 0 ? width - 1 : width) * unitScale : NaN));
-    lineChart($("chart-breakdown"), [{ label: `Σ KL_t over the bin (${m.unit})`, x: centers, y: bars }], { bars: true, xLabel: "t" });
+    lineChart($("chart-breakdown"), [{ label: t("breakdown.legend", { unit: m.unit }), x: centers, y: bars }], { bars: true, xLabel: "t" });
     const bits = m.unit === "bits/dim" ? 1 : 1 / Math.LN2;
     const row = (name, v, eq) => [name, v, v * bits, eq];
     fillTable(document.querySelector("#breakdown-table tbody"), [
-      row("reconstruction −E[log p_θ(x₀|x₁)]", rec, "(1.62)"),
-      row("prior matching KL(q(x_T|x₀) ‖ p(x_T))", prior, "(1.62)"),
-      row("denoising matching Σ_{t≥2} E[KL_t]", den, "(1.62)"),
-      row("−ELBO = the sum of the three", total, ""),
-      row("−ELBO as the engine reports it", m.negElboPerDim, ""),
+      row(t("breakdown.row_reconstruction"), rec, "(1.62)"),
+      row(t("breakdown.row_prior"), prior, "(1.62)"),
+      row(t("breakdown.row_denoising"), den, "(1.62)"),
+      row(t("breakdown.row_sum"), total, ""),
+      row(t("breakdown.row_engine"), m.negElboPerDim, ""),
     ]);
     $("breakdown-unit").textContent = m.unit;
     const residual = Math.abs(total - m.negElboPerDim);
     const pass = residual <= 1e-9 * Math.max(1, Math.abs(total));
-    setCheck(status, pass, pass
-      ? `the three terms add up to the held-out −ELBO (${fmt(m.negElboPerDim)} ± ${fmt(m.stdError)} ${m.unit} at step ${m.step}, to ${residual.toExponential(1)}).`
-      : `the terms add up to ${fmt(total)}, the engine reports ${fmt(m.negElboPerDim)}`);
+    if (pass) setCheck(status, true, "breakdown.pass", { value: fmt(m.negElboPerDim), se: fmt(m.stdError), unit: m.unit, step: m.step, residual: residual.toExponential(1) });
+    else setCheck(status, false, "breakdown.fail", { total: fmt(total), value: fmt(m.negElboPerDim) });
     $("elbo-breakdown").dataset.step = String(m.step);
   }
 
   addEventListener("heldout-dl", (e) => { last = e.detail; draw(last); });
   addEventListener("resize", () => last && draw(last));
+  onLanguageChange(() => last && draw(last));
 }

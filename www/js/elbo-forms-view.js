@@ -1,6 +1,7 @@
 // Section 3: the consistency (1.45–1.47) and denoising-matching (1.62) ELBO from the same trajectories.
-import { latest } from "./compute.js";
-import { fillTable, fmt, lineChart, pm, readNumber, setCheck, setPending } from "./plot.js";
+import { compute, workerView } from "./compute.js";
+import { fillTable, fmt, lineChart, pm, readNumber, setCheck } from "./plot.js";
+import { t } from "./i18n.js";
 
 
 export function startElboFormsView(engine, train) {
@@ -9,65 +10,48 @@ export function startElboFormsView(engine, train) {
   const err = document.getElementById("forms-error");
   const status = document.getElementById("forms-status");
 
-  let last = null;
-  const run = latest("elboForms", (f) => { last = f; draw(f); }, (e) => { err.textContent = e.message; setPending(status, "waiting for valid input"); });
-
-  function render() {
-    let options;
-    try {
-      options = {
-        model: model.value, variance: variance.value,
-        x0: [readNumber(x, "x₀'s first coordinate"), readNumber(y, "x₀'s second coordinate")],
-        samples: readNumber(samples, "trajectories"), seed: readNumber(seed, "seed"),
+  // the oracle and the poor model in the compute worker; the trained network of section 6 in the training worker
+  const { render, redraw } = workerView({
+    err, status, draw,
+    job: ({ network, options }) => (network ? train.client.elboForms(options) : compute("elboForms", { schedule: { kind: "linear", T }, options })),
+    pending: ({ network }) => (network ? "forms.pending_network" : "common.computing"),
+    read: () => {
+      const network = model.value === "network";
+      const options = {
+        ...(network ? {} : { model: model.value }), variance: variance.value,
+        x0: [readNumber(x, "field.x0_first"), readNumber(y, "field.x0_second")],
+        samples: readNumber(samples, "forms.trajectories"), seed: readNumber(seed, "common.seed"),
       };
-    } catch (e) {
-      err.textContent = e.message;
-      setPending(status, "waiting for valid input");
-      return;
-    }
-    setPending(status);
-    if (model.value === "network") {
-      // the trained network of section 6, in the training worker: x_0 must have its data's dimension
-      const { model: _, ...rest } = options;
-      setPending(status, "computing with your network…");
-      const asked = ++networkAsk;
-      train.client.elboForms(rest).then((f) => { if (asked === networkAsk) { last = f; draw(f); } },
-        (e) => { if (asked === networkAsk) { err.textContent = e.message; setPending(status, "waiting for valid input"); } });
-      return;
-    }
-    networkAsk++;
-    run({ schedule: { kind: "linear", T }, options });
-  }
-  let networkAsk = 0;
+      return { network, options };
+    },
+  });
 
   function draw(f) {
-    err.textContent = "";
     const d = f.consistencyMinusDenoising, g = f.consistencyKlMinusDenoising;
     const zd = Math.abs(d.mean) / d.stdError;
     fillTable(document.querySelector("#forms-table tbody"), [
-      ["consistency form", pm(f.consistency), "(1.45–1.46)"],
-      ["denoising-matching form", pm(f.denoising), "(1.62)"],
-      ["difference, paired by trajectory", `${pm(d)}  (${fmt(zd)} s.e.)`, ""],
-      ["(1.47) as printed", pm(f.consistencyKl), "(1.47)"],
+      [t("forms.row_consistency"), pm(f.consistency), "(1.45–1.46)"],
+      [t("forms.row_denoising"), pm(f.denoising), "(1.62)"],
+      [t("forms.row_difference"), `${pm(d)}  (${t("common.se", { value: fmt(zd) })})`, ""],
+      [t("forms.row_printed"), pm(f.consistencyKl), "(1.47)"],
       ["(1.47) − (1.62)", pm(g), ""],
-      ["whole trajectory: Var(consistency) / Var(denoising)", `${fmt(f.consistency.variance)} / ${fmt(f.denoising.variance)} = ${fmt(f.trajectoryVarianceRatio)}`, ""],
-      ["one random t: Var(consistency) / Var(denoising)", `${fmt(f.consistencySingleTVariance)} / ${fmt(f.denoisingSingleTVariance)} = ${fmt(f.singleTVarianceRatio)}`, ""],
-      ["reconstruction term (shared)", pm(f.reconstruction), "(1.62)"],
+      [t("forms.row_var_trajectory"), `${fmt(f.consistency.variance)} / ${fmt(f.denoising.variance)} = ${fmt(f.trajectoryVarianceRatio)}`, ""],
+      [t("forms.row_var_one_t"), `${fmt(f.consistencySingleTVariance)} / ${fmt(f.denoisingSingleTVariance)} = ${fmt(f.singleTVarianceRatio)}`, ""],
+      [t("forms.row_reconstruction"), pm(f.reconstruction), "(1.62)"],
     ]);
     const ts = Float64Array.from({ length: T }, (_, i) => i + 1);
     const den = f.denoisingVarianceByT.slice(); den[0] = NaN; // t = 1 is the shared decoder term
     lineChart(document.getElementById("chart-forms"), [
-      { label: "consistency", x: ts, y: f.consistencyVarianceByT },
-      { label: "denoising", x: ts, y: den, dashed: true },
+      { label: t("forms.legend_consistency"), x: ts, y: f.consistencyVarianceByT },
+      { label: t("forms.legend_denoising"), x: ts, y: den, dashed: true },
     ], { logY: true });
     const pass = zd < 4 && f.singleTVarianceRatio > 1;
-    setCheck(status, pass, pass
-      ? `both forms estimate the same ELBO (difference ${fmt(zd)} standard errors); one t at a time (1.62) is ${fmt(f.singleTVarianceRatio)}× less noisy; the printed (1.47) misses by ${fmt(-g.mean)} nats.`
-      : `the forms disagree by ${fmt(zd)} standard errors, or (1.62) is not the less noisy one term by term`);
+    if (pass) setCheck(status, true, "forms.pass", { z: fmt(zd), ratio: fmt(f.singleTVarianceRatio), miss: fmt(-g.mean) });
+    else setCheck(status, false, "forms.fail", { z: fmt(zd) });
   }
 
   for (const el of [model, variance, x, y, samples, seed]) el.addEventListener("change", render);
   document.getElementById("forms-form").addEventListener("submit", (e) => e.preventDefault());
-  addEventListener("resize", () => last && draw(last));
+  addEventListener("resize", redraw);
   render();
 }

@@ -3,7 +3,7 @@ import { startScheduleView } from "./schedule-view.js";
 import { startTweedieView } from "./tweedie-view.js";
 import { showBackend } from "./backend-badge.js";
 import { renderTex } from "./tex.js";
-import { startLanguage } from "./i18n.js";
+import { bindText, describeError, language, onLanguageChange, setText, startLanguage, t } from "./i18n.js";
 import { applyUrlState, showChapter, trackUrlState, writeUrlState } from "./url-state.js";
 import { startTrainView } from "./train-view.js";
 import { startChainView } from "./chain-view.js";
@@ -16,18 +16,21 @@ import { startNoisingView } from "./noising-view.js";
 import { startLangevinView } from "./langevin-view.js";
 import { startElboBreakdownView } from "./elbo-breakdown-view.js";
 
+// an engine error by its code; anything else (a failed load, a bug) as its own text in a keyed frame
+const reason = (err) => (err && err.code ? describeError(err) : String(err && err.message ? err.message : err));
+
 function showLoadError(err) {
   const el = document.getElementById("load-error");
-  el.textContent = "The engine could not start: " + (err && err.message ? err.message : err);
+  bindText(el, () => t("page.load_error", { message: reason(err) }));
   el.hidden = false;
-  document.getElementById("backend-badge").textContent = "engine failed";
+  setText(document.getElementById("backend-badge"), "backend.failed");
 }
 
 function showSectionError(id, err) {
   const p = document.createElement("p");
   p.className = "error";
   p.setAttribute("role", "alert");
-  p.textContent = "This section could not start: " + (err && err.message ? err.message : err);
+  bindText(p, () => t("page.section_error", { message: reason(err) }));
   document.getElementById(id).append(p);
 }
 
@@ -62,16 +65,23 @@ async function start() {
   document.body.dataset.ready = "true";
 }
 
-// before any view starts: the link's settings go into the controls, then the equations are typeset
+// before any view starts: the language, the link's settings into the controls, then the equations typeset
+startLanguage(); // English or 中文: from the link, the last choice, or the browser
 const url = applyUrlState();
-if (url.problems.length) {
+if (url.issues.length) {
   const note = document.getElementById("url-note");
-  note.textContent = url.problems.join("; ") + ".";
+  const sentence = (i) => (i.code === "unknown_choice" ? t("url.bad_choice", i) : t("url.unknown", i));
+  bindText(note, () => url.issues.map(sentence).join(t("common.sentence_sep")) + t("common.period"));
+  // the link's keys by problem, space-separated (for styles and tests): data-unknown-field, data-unknown-choice
+  for (const [code, attr] of [["unknown_field", "unknownField"], ["unknown_choice", "unknownChoice"]]) {
+    const keys = url.issues.filter((i) => i.code === code).map((i) => i.key);
+    if (keys.length) note.dataset[attr] = keys.join(" ");
+  }
   note.hidden = false;
 }
+if (language() === "zh") writeUrlState(); // ?lang=zh in the address, also when the choice came from storage
 renderTex(); // the equations need no engine
-addEventListener("languagechange-dl", () => { renderTex(); writeUrlState(); });
-startLanguage(); // English or 中文: from the link, the last choice, or the browser
+onLanguageChange(() => { renderTex(); writeUrlState(); });
 showChapter();
 trackUrlState();
 if (window.wasmBindings) start();

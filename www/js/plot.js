@@ -1,16 +1,21 @@
 // Charts and tables. Line charts are drawn by uPlot (a maintained canvas chart library, bundled
 // from npm: dist/uPlot.iife.min.js): hovering shows each series' exact value at the cursor, and
 // every chart has its numbers as a table in a <details> beneath it. No engine calls here.
-import { tr } from "./i18n.js";
+import { bindText, setText, t } from "./i18n.js";
+import { fieldError } from "./errors.js";
 
 const COLORS = ["#2563eb", "#dc2626", "#059669", "#9333ea"];
 const MAX_TABLE_ROWS = 400;
 
-/** Read a number input: the number, or an Error naming the field when it is empty or not a number. */
-export function readNumber(input, name) {
+/**
+ * Read a number input: the number, or an Error naming the field when it is empty or not a number
+ * (code "wrong_type", params.field: the input's data-field, else its id after the section prefix:
+ * "schedule-T" → "T"; params.label: `label`, the catalogue key of the control's name, "train.lr").
+ */
+export function readNumber(input, label, field = input.dataset.field || input.id.slice(input.id.indexOf("-") + 1)) {
   const raw = input.value.trim();
   const v = Number(raw);
-  if (raw === "" || !Number.isFinite(v)) throw new Error(`${name} must be a number (got "${input.value}")`);
+  if (raw === "" || !Number.isFinite(v)) throw fieldError("wrong_type", field, null, { label, value: input.value, expected: "number" });
   return v;
 }
 
@@ -49,13 +54,13 @@ function align(series, log) {
 
 const charts = new WeakMap(); // chart element → { plot, key, data, labels, marker, table }
 
-function tableFor(el, rec) {
+function tableFor(el) {
   let details = el.parentElement.querySelector(":scope > details.chart-table");
   if (!details) {
     details = document.createElement("details");
     details.className = "chart-table";
     const summary = document.createElement("summary");
-    summary.textContent = "the numbers as a table";
+    setText(summary, "chart.table");
     const table = document.createElement("table");
     table.className = "numbers";
     details.append(summary, table);
@@ -71,7 +76,7 @@ function fillChartTable(details, rec) {
   const step = Math.max(1, Math.ceil(xs.length / MAX_TABLE_ROWS));
   const table = details.querySelector("table");
   const caption = document.createElement("caption");
-  caption.textContent = step > 1 ? `every ${step}th of ${xs.length} points` : `${xs.length} points`;
+  caption.textContent = step > 1 ? t("chart.rows_every", { step, n: xs.length }) : t("chart.rows_all", { n: xs.length });
   const head = document.createElement("thead");
   const hr = document.createElement("tr");
   for (const label of [rec.xLabel, ...rec.labels]) { const th = document.createElement("th"); th.scope = "col"; th.textContent = label; hr.append(th); }
@@ -93,13 +98,15 @@ function fillChartTable(details, rec) {
 /**
  * Draw `series` = [{label, x, y, dashed?}] in the chart element `el` (a <div class="chart">).
  * opts: {logY, marker (an x value drawn as a dashed line), xLabel, bars (draw bars, not lines)}. Later calls with the same
- * series labels and options update the data in place (cheap while training).
+ * series labels and options update the data in place (cheap while training). Labels come in the
+ * page's language (t(key)); a view redraws its charts after a language switch, and new labels
+ * make a new chart.
  */
 export function lineChart(el, series, opts = {}) {
   const uPlot = window.uPlot;
-  if (!uPlot) { el.textContent = "the chart library did not load"; return; }
-  const labels = series.map((s) => tr(s.label));
-  const xLabel = tr(opts.xLabel || "t");
+  if (!uPlot) { setText(el, "chart.no_library"); return; }
+  const labels = series.map((s) => s.label);
+  const xLabel = opts.xLabel || "t";
   const key = JSON.stringify([labels, xLabel, !!opts.logY, !!opts.bars, series.map((s) => !!s.dashed)]);
   const data = align(series, opts.logY);
   let rec = charts.get(el);
@@ -151,7 +158,7 @@ export function lineChart(el, series, opts = {}) {
     rec.plot.setData(data);
   }
   el.dataset.points = String(data[0].length);
-  fillChartTable(tableFor(el, rec), rec);
+  fillChartTable(tableFor(el), rec);
 }
 
 /** Fill a table body with rows of cells: [header, ...values]; numbers are formatted with fmt. */
@@ -174,14 +181,14 @@ export function pm(e) {
   return `${fmt(e.mean)} ± ${fmt(e.stdError)}`;
 }
 
-/** Show a check's verdict: ✓/✗ text and data-pass for the styles and the tests. */
-export function setCheck(el, pass, text) {
-  el.textContent = (pass ? "✓ " : "✗ ") + text;
+/** Show a check's verdict: ✓/✗ and the text of `key` (in the page's language), data-pass for the styles and the tests. */
+export function setCheck(el, pass, key, params) {
+  bindText(el, () => (pass ? "✓ " : "✗ ") + t(key, params));
   el.dataset.pass = String(pass);
 }
 
-/** A check whose numbers are being computed (in the worker): no verdict until they arrive. */
-export function setPending(el, text = "computing…") {
-  el.textContent = text;
+/** A check whose numbers are being computed (in the worker): no verdict until they arrive; no key empties it. */
+export function setPending(el, key = "common.computing", params) {
+  setText(el, key, params);
   delete el.dataset.pass;
 }

@@ -1,5 +1,7 @@
 // Section 2: the schedule's arrays from the engine, drawn over t, with a table at one t.
 import { fillTable, fmt, lineChart, readNumber } from "./plot.js";
+import { clearError, fieldError, showError } from "./errors.js";
+import * as i18n from "./i18n.js";
 
 export function startScheduleView(engine) {
   const kind = document.getElementById("schedule-kind");
@@ -11,22 +13,22 @@ export function startScheduleView(engine) {
   function render() {
     let s;
     try {
-      s = new engine.Schedule({ kind: kind.value, T: readNumber(T, "T") });
+      s = new engine.Schedule({ kind: kind.value, T: readNumber(T, "field.T") });
     } catch (e) {
-      err.textContent = e.message;
+      showError(err, e);
       return;
     }
     let t, alphaBar;
     try {
-      t = readNumber(tIn, "t");
+      t = readNumber(tIn, "field.t");
       alphaBar = s.alphaBar(t);
-      if (t < 1) throw new Error(`t = ${t} is out of range: t must be an integer in 1..=${s.T}`);
+      if (t < 1) throw fieldError("integer_range", "t", null, { value: t, range: `1..=${s.T}`, hint: t === 0 ? "data_itself" : undefined });
     } catch (e) {
-      err.textContent = e.message;
+      showError(err, e);
       s.free();
       return;
     }
-    err.textContent = "";
+    clearError(err);
     tIn.max = String(s.T);
     const ts = Float64Array.from({ length: s.T }, (_, i) => i + 1);
     const abar = s.alphasCumprod(), sqrtAbar = s.sqrtAlphasCumprod(), snr = s.snr();
@@ -47,12 +49,12 @@ export function startScheduleView(engine) {
       ["ᾱ_t", alphaBar, "(1.72)"], ["√ᾱ_t", sqrtAbar[i], "(1.73)"],
       ["√(1 − ᾱ_t)", s.sqrtOneMinusAlphasCumprod()[i], "(1.73)"], ["SNR_t", snr[i], "(1.104)"],
       ["β̃_t = σ_q²(t)", tilde[i], "(1.89)"],
-      ["μ_q coefficient of x_0", s.posteriorMeanCoef1()[i], "(1.88)"],
-      ["μ_q coefficient of x_t", s.posteriorMeanCoef2()[i], "(1.88)"],
+      [i18n.t("schedule.row_coef_x0"), s.posteriorMeanCoef1()[i], "(1.88)"],
+      [i18n.t("schedule.row_coef_xt"), s.posteriorMeanCoef2()[i], "(1.88)"],
     ];
     if (t >= 2) rows.push(["½(SNR_{t−1} − SNR_t)", s.snrWeight(t), "(1.104)"]);
     // the third constraint of §1.3.3: q(x_T|x_0) is (nearly) the standard Gaussian p(x_T)
-    rows.push(["ᾱ_T, and KL(q(x_T|x₀) ‖ N(0, I)) at x₀ = (2, 0), nats", `${fmt(s.alphaBar(s.T))}, ${fmt(s.priorKl(new Float64Array([2, 0])))}`, "(1.35), §1.3.3"]);
+    rows.push([i18n.t("schedule.row_prior"), `${fmt(s.alphaBar(s.T))}, ${fmt(s.priorKl(new Float64Array([2, 0])))}`, "(1.35), §1.3.3"]);
     fillTable(table, rows);
     document.getElementById("schedule").dataset.alphaBarT = String(alphaBar);
     s.free();
@@ -61,5 +63,6 @@ export function startScheduleView(engine) {
   for (const el of [kind, T, tIn]) el.addEventListener("input", render);
   document.getElementById("schedule-form").addEventListener("submit", (e) => e.preventDefault());
   addEventListener("resize", render);
+  i18n.onLanguageChange(render);
   render();
 }

@@ -3,13 +3,15 @@
 import { lineChart, fmt, readNumber } from "./plot.js";
 import { TrainerClient } from "./trainer-client.js";
 import { startDrawPoints } from "./draw-points.js";
+import { clearError, pageError, showError, workerError } from "./errors.js";
+import { describeError, onLanguageChange, setText, t } from "./i18n.js";
 
 export function startTrainView({ fromUrl = false } = {}) {
   const $ = (id) => document.getElementById(id);
   const section = $("training");
   const err = $("train-error"), progress = $("train-progress"), heldOutText = $("train-heldout");
   const btnStart = $("train-start"), btnPause = $("train-pause"), btnReset = $("train-reset"), btnExport = $("train-export");
-  let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null;
+  let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null, unit = "";
 
   const client = new TrainerClient(onEvent);
   const drawn = startDrawPoints(); // the "points you draw" data set
@@ -18,6 +20,15 @@ export function startTrainView({ fromUrl = false } = {}) {
 
   const toB64 = (bytes) => { let s = ""; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000)); return btoa(s); };
   const fromB64 = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+
+  // which model the network holds, for styles and tests: data-loaded = pretrained | saved | imported |
+  // untrained, with its data-dataset, data-parameterization and data-steps
+  function loaded(how, h) {
+    section.dataset.loaded = how;
+    section.dataset.dataset = h.dataset;
+    if (h.parameterization) section.dataset.parameterization = h.parameterization; else delete section.dataset.parameterization;
+    section.dataset.steps = String(h.steps);
+  }
 
   function applyConfig(c) {
     $("train-dataset").value = c.dataset; $("train-param").value = c.parameterization; $("train-weighting").value = c.weighting;
@@ -46,29 +57,29 @@ export function startTrainView({ fromUrl = false } = {}) {
         applyConfig(saved.config);
         await ensureTrainer();
         const h = await client.load(fromB64(saved.weights));
-        progress.textContent = `restored your model: ${h.dataset}, predicts ${h.parameterization}, ${h.steps} steps`;
+        setText(progress, "train.restored", { dataset: h.dataset, param: h.parameterization, steps: h.steps });
         section.dataset.restored = "saved";
-        section.dataset.steps = String(h.steps);
+        loaded("saved", h);
       } else {
         await ensureTrainer();
         const name = PRETRAINED[$("train-dataset").value];
         if (!name) {
-          progress.textContent = `no pretrained model for ${$("train-dataset").value}: the network is untrained — press Train`;
+          setText(progress, "train.untrained", { dataset: $("train-dataset").value });
           section.dataset.restored = "untrained";
-          section.dataset.steps = "0";
+          loaded("untrained", { dataset: $("train-dataset").value, steps: 0 });
           client.heldOut($("train-variance").value);
           return;
         }
         const r = await fetch(`checkpoints/${name}.dlckpt`);
-        if (!r.ok) throw new Error(`the pretrained model ${name} could not be loaded (HTTP ${r.status})`);
+        if (!r.ok) throw pageError("http", { field: `checkpoints/${name}.dlckpt`, status: r.status });
         const h = await client.load(new Uint8Array(await r.arrayBuffer()));
-        progress.textContent = `pretrained model loaded: ${h.dataset}, predicts ${h.parameterization}, ${h.steps} steps — train on to continue`;
+        setText(progress, "train.pretrained", { dataset: h.dataset, param: h.parameterization, steps: h.steps });
         section.dataset.restored = "pretrained";
-        section.dataset.steps = String(h.steps);
+        loaded("pretrained", h);
       }
       client.heldOut($("train-variance").value);
     } catch (e) {
-      err.textContent = e.message;
+      showError(err, e);
       if (saved) localStorage.removeItem(STORE); // a stale or corrupt session must not block the page
     }
   }
@@ -84,9 +95,15 @@ export function startTrainView({ fromUrl = false } = {}) {
     for (const [k, v] of Object.entries(params)) link.searchParams.set(k, String(v));
     const a = document.createElement("a");
     a.href = link.href;
-    a.textContent = "open it";
     const note = $("train-saved-note");
-    note.replaceChildren(`Your saved model (${c.dataset}, predicts ${c.parameterization}, ${saved.steps} steps) is for other settings than this link's; it is kept in this browser until you train again — `, a, ".");
+    const text = () => {
+      a.textContent = t("train.saved_link");
+      note.replaceChildren(t("train.saved_note", { dataset: c.dataset, param: c.parameterization, steps: saved.steps }), a, t("train.saved_end"));
+    };
+    text();
+    onLanguageChange(text);
+    note.dataset.savedDataset = c.dataset; // the saved model's data set and steps, for styles and tests
+    note.dataset.savedSteps = String(saved.steps);
     note.hidden = false;
   }
 
@@ -97,19 +114,21 @@ export function startTrainView({ fromUrl = false } = {}) {
       ...(dataset === "points" ? { points: Array.from(drawn.points()), dim: 2 } : {}),
       parameterization: $("train-param").value,
       weighting: $("train-weighting").value,
-      learningRate: readNumber($("train-lr"), "learning rate"),
-      batchSize: readNumber($("train-batch"), "batch"),
-      seed: readNumber($("train-seed"), "seed"),
+      learningRate: readNumber($("train-lr"), "train.lr"),
+      batchSize: readNumber($("train-batch"), "train.batch"),
+      seed: readNumber($("train-seed"), "common.seed"),
     };
   }
 
   function draw() {
     const xs = Float64Array.from(losses, (_, i) => i + 1);
-    lineChart($("chart-loss"), [{ label: "loss", x: xs, y: Float64Array.from(losses) }], { logY: true, xLabel: "step" });
-    const series = [{ label: "held-out −ELBO", x: elbo.map((e) => e.step), y: elbo.map((e) => e.value) }];
-    if (entropy != null && elbo.length) series.push({ label: "entropy", x: [0, Math.max(1, elbo[elbo.length - 1].step)], y: [entropy, entropy], dashed: true });
-    lineChart($("chart-elbo"), series, { xLabel: "step" });
-    if (lossByT) lineChart($("chart-loss-t"), [{ label: "loss", x: Float64Array.from(lossByT, (_, i) => i + 0.5), y: lossByT }], { logY: true, xLabel: "t bin (of 20)" });
+    const step = t("common.step_axis");
+    lineChart($("chart-loss"), [{ label: t("train.legend_loss"), x: xs, y: Float64Array.from(losses) }], { logY: true, xLabel: step });
+    const series = [{ label: t("train.legend_heldout"), x: elbo.map((e) => e.step), y: elbo.map((e) => e.value) }];
+    if (entropy != null && elbo.length) series.push({ label: t("train.legend_entropy"), x: [0, Math.max(1, elbo[elbo.length - 1].step)], y: [entropy, entropy], dashed: true });
+    lineChart($("chart-elbo"), series, { xLabel: step });
+    if (lossByT) lineChart($("chart-loss-t"), [{ label: t("train.legend_loss"), x: Float64Array.from(lossByT, (_, i) => i + 0.5), y: lossByT }], { logY: true, xLabel: t("train.t_bin_axis") });
+    $("elbo-unit").textContent = unit ? `(${unit})` : ""; // inside a caption the language switch rewrites
   }
 
   function setState(s) {
@@ -117,8 +136,8 @@ export function startTrainView({ fromUrl = false } = {}) {
     section.dataset.state = s;
     btnStart.disabled = s === "creating" || s === "training";
     btnPause.disabled = !(s === "training" || s === "paused");
-    btnPause.textContent = s === "paused" ? "Resume" : "Pause";
-    btnExport.disabled = !(s === "ready" || s === "paused" || s === "done");
+    setText(btnPause, s === "paused" ? "train.resume" : "train.pause");
+    btnExport.disabled = !(s === "ready" || s === "paused" || s === "finished" || s === "failed");
   }
 
   function onEvent(m) {
@@ -126,19 +145,20 @@ export function startTrainView({ fromUrl = false } = {}) {
       losses.push(...m.losses);
       lossByT = m.lossByT;
       const eta = (m.steps - m.done) / Math.max(m.stepsPerSec, 1e-9);
-      progress.textContent = `step ${m.totalSteps} · ${m.stepsPerSec.toFixed(1)} steps/s · ETA ${eta < 1 ? "<1" : Math.round(eta)} s`;
+      setText(progress, "train.progress", { step: m.totalSteps, rate: m.stepsPerSec.toFixed(1), eta: eta < 1 ? "<1" : Math.round(eta) });
       section.dataset.steps = String(m.totalSteps);
       draw();
     } else if (m.type === "heldout") {
       elbo.push({ step: m.step, value: m.negElboPerDim });
       entropy = m.dataEntropyPerDim ?? null;
-      $("elbo-unit").textContent = `(${m.unit})`;
-      const sig = m.variance === "beta" ? "β_t" : "β̃_t";
-      const gap = m.gapPerDim != null
-        ? ` (σ² = ${sig}) — data entropy ${fmt(entropy)} ± ${fmt(m.dataEntropyStdError)}; gap −ELBO − H = ${fmt(m.gapPerDim)} ± ${fmt(m.gapStdError)} ≥ KL(data ‖ model)/D (paired per point); the exact oracle's gap: ${fmt(m.oracleGapPerDim)} ± ${fmt(m.oracleGapStdError)}`
-        : ` (σ² = ${sig})`;
-      heldOutText.textContent = `held-out −ELBO at step ${m.step}: ${fmt(m.negElboPerDim)} ± ${fmt(m.stdError)} ${m.unit}${gap}`;
+      unit = m.unit;
+      const params = { step: m.step, value: fmt(m.negElboPerDim), se: fmt(m.stdError), unit: m.unit, sigma: m.variance === "beta" ? "β_t" : "β̃_t" };
+      if (m.gapPerDim != null) {
+        setText(heldOutText, "train.heldout_gap", { ...params, entropy: fmt(entropy), entropySe: fmt(m.dataEntropyStdError), gap: fmt(m.gapPerDim),
+          gapSe: fmt(m.gapStdError), oracle: fmt(m.oracleGapPerDim), oracleSe: fmt(m.oracleGapStdError) });
+      } else setText(heldOutText, "train.heldout", params);
       section.dataset.heldout = String(m.negElboPerDim);
+      if (entropy != null) section.dataset.entropy = String(entropy); else delete section.dataset.entropy;
       dispatchEvent(new CustomEvent("heldout-dl", { detail: { ...m, dataset: $("train-dataset").value } })); // chapter 3's breakdown
       if (m.gapPerDim != null) section.dataset.gap = String(m.gapPerDim);
       draw();
@@ -147,15 +167,16 @@ export function startTrainView({ fromUrl = false } = {}) {
       $("train-backend").value = lastBackend = "cpu";
       section.dataset.fallback = String(m.step);
       section.dataset.backend = "cpu";
-      err.textContent = `${String(m.reason).split("\n")[0]}. Training continues on the CPU from the weights of step ${m.step}.`;
+      showError(err, m.reason, (reason) => t("train.fallback", { reason: reason.split("\n")[0], step: m.step }));
     } else if (m.type === "stopped") {
-      err.textContent = m.message;
+      showError(err, workerError(m.error ?? m.message, m)); // why the engine stopped: a non-finite loss, a failed device
     } else if (m.type === "finished") {
-      setState("done");
+      setState("finished");
       persist();
     } else if (m.type === "error") {
-      err.textContent = m.message;
-      if (state === "training") setState("done");
+      if (m.fallbackFrom) showError(err, m.error, (message) => t("train.fallback_failed", { reason: describeError(m.fallbackFrom), message }));
+      else showError(err, m.error); // with the engine's code and params when the worker sent them
+      if (state === "training") setState("failed");
     }
   }
 
@@ -169,33 +190,34 @@ export function startTrainView({ fromUrl = false } = {}) {
     const carry = key === lastConfigKey && state !== "idle" ? await client.save() : null;
     setState("creating");
     if (!carry) { losses = []; elbo = []; lossByT = null; }
-    progress.textContent = "building the model…";
+    setText(progress, "train.building");
     let r;
     try {
       r = await client.create(config, { backend });
       if (carry) await client.load(carry);
     } catch (e) {
       // a config the engine refuses (too few drawn points, …) leaves the previous model usable
-      progress.textContent = "";
+      setText(progress, null);
       setState(lastConfigKey ? "ready" : "idle");
       throw e;
     }
     lastConfigKey = key; lastBackend = backend;
     section.dataset.backend = r.backend.kind;
-    progress.textContent = `ready on ${r.backend.kind === "webgpu" ? "WebGPU" : "CPU"}${carry ? ", with the weights so far" : ""}`;
+    const gpu = r.backend.kind === "webgpu";
+    setText(progress, carry ? (gpu ? "train.ready_webgpu_kept" : "train.ready_cpu_kept") : (gpu ? "train.ready_webgpu" : "train.ready_cpu"));
     setState("ready");
   }
 
   btnStart.addEventListener("click", async () => {
-    err.textContent = "";
+    clearError(err);
     try {
-      const steps = readNumber($("train-steps"), "steps");
+      const steps = readNumber($("train-steps"), "common.steps");
       await ensureTrainer();
       if (!elbo.length) client.heldOut($("train-variance").value); // the starting point of the curve
       setState("training");
       client.train(steps, Math.max(50, Math.round(steps / 10)));
     } catch (e) {
-      err.textContent = e.message;
+      showError(err, e);
       setState(lastConfigKey ? "ready" : "idle");
     }
   });
@@ -206,7 +228,8 @@ export function startTrainView({ fromUrl = false } = {}) {
     client.abort();
     lastConfigKey = null; losses = []; elbo = []; lossByT = null;
     localStorage.removeItem(STORE);
-    progress.textContent = ""; heldOutText.textContent = ""; err.textContent = "";
+    unit = "";
+    setText(progress, null); setText(heldOutText, null); clearError(err);
     setState("idle"); draw();
   });
   btnExport.addEventListener("click", async () => {
@@ -217,23 +240,25 @@ export function startTrainView({ fromUrl = false } = {}) {
       a.download = `diffusion-lab-${$("train-dataset").value}-${$("train-param").value}.dlckpt`;
       a.click();
       URL.revokeObjectURL(a.href);
-    } catch (e) { err.textContent = e.message; }
+    } catch (e) { showError(err, e); }
   });
   $("train-variance").addEventListener("change", () => { elbo = []; client.heldOut($("train-variance").value); });
   $("train-import-button").addEventListener("click", () => $("train-import").click()); // the browser's own file button is not translatable
   $("train-import").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];
     if (!file) return;
-    err.textContent = "";
+    clearError(err);
     try {
       await ensureTrainer();
       const h = await client.load(new Uint8Array(await file.arrayBuffer()));
-      progress.textContent = `loaded weights: ${h.dataset}, predicts ${h.parameterization}, ${h.steps} steps`;
-    } catch (e) { err.textContent = e.message; }
+      setText(progress, "train.loaded", { dataset: h.dataset, param: h.parameterization, steps: h.steps });
+      loaded("imported", h);
+    } catch (e) { showError(err, e); }
     ev.target.value = "";
   });
   setState("idle");
   draw();
+  onLanguageChange(draw); // the charts' legends and axes in the new language
   const restored = restore();
   return { client, restored, drawn };
 }

@@ -1,10 +1,16 @@
-// The page's side of the training worker: commands out, events in.
+// The page's side of the training worker: commands out, events in. An error the worker posts
+// (`{type: "error", error | message, code?, params?}`) comes back as an Error with the engine's
+// `code` and `params` (errors.js); failures reach the page as `{type: "error", error}`.
 //
 // GPU failure: while training on WebGPU the worker sends weight snapshots. If the device is lost
 // (or the engine fails on it: out of memory, a trap), the client ends that worker, starts a new
 // one on the CPU backend, loads the last snapshot and trains the remaining steps, then reports
-// `{type: "fallback", reason, step, backend}`. The optimiser's moments start afresh; the weights
+// `{type: "fallback", reason (the Error), step, backend}`. The optimiser's moments start afresh; the weights
 // are kept.
+import { pageError, workerError } from "./errors.js";
+
+const received = (data) => workerError(data.error ?? data.message, data); // the engine's code and params, when sent
+
 export class TrainerClient {
   constructor(onEvent) {
     this.onEvent = onEvent;
@@ -21,30 +27,30 @@ export class TrainerClient {
   spawn() {
     this.worker = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
     this.worker.onmessage = ({ data }) => this.receive(data);
-    this.worker.onerror = (e) => this.failed("the training worker failed: " + (e.message || "unknown error"), "train");
+    this.worker.onerror = (e) => this.failed(pageError("worker_failed", { field: "train-worker", label: "field.train_worker", message: e.message || "—" }), "train");
   }
 
   receive(data) {
     const p = data.id && this.pending.get(data.id);
     if (p) {
       this.pending.delete(data.id);
-      if (data.type === "error") p.reject(new Error(data.message)); else p.resolve(data);
+      if (data.type === "error") p.reject(received(data)); else p.resolve(data);
       return;
     }
     if (data.type === "snapshot") { this.snapshot = { bytes: data.bytes, step: data.step }; return; }
-    if (data.type === "device-lost") { this.failed(data.message, "train"); return; }
-    if (data.type === "error") { this.failed(data.message, data.cmd); return; }
+    if (data.type === "device-lost") { this.failed(received(data), "train"); return; }
+    if (data.type === "error") { this.failed(received(data), data.cmd); return; }
     if (data.type === "progress") this.stepCount = data.totalSteps;
     if (data.type === "finished" || data.type === "stopped") this.job = null;
     this.onEvent(data);
   }
 
   // An engine failure: on WebGPU during training, fall back to the CPU; otherwise report it.
-  failed(message, cmd) {
+  failed(error, cmd) {
     if (this.backendKind === "webgpu" && this.job && cmd === "train" && !this.fallingBack) {
-      this.fallBack(message);
+      this.fallBack(error);
     } else if (!this.fallingBack) {
-      this.onEvent({ type: "error", message, cmd });
+      this.onEvent({ type: "error", error, cmd });
     }
   }
 
@@ -52,7 +58,7 @@ export class TrainerClient {
     this.fallingBack = true;
     const job = this.job, snapshot = this.snapshot;
     this.worker.terminate();
-    for (const p of this.pending.values()) p.reject(new Error(reason));
+    for (const p of this.pending.values()) p.reject(reason);
     this.pending.clear();
     this.spawn();
     try {
@@ -65,7 +71,7 @@ export class TrainerClient {
       else this.onEvent({ type: "finished", aborted: false, totalSteps: step });
     } catch (e) {
       this.job = null;
-      this.onEvent({ type: "error", message: `${reason}; the CPU fallback failed too: ${e.message}` });
+      this.onEvent({ type: "error", error: workerError(e), fallbackFrom: reason }); // the GPU's failure, then the CPU's
     } finally {
       this.fallingBack = false;
     }

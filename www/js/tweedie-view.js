@@ -1,5 +1,7 @@
 // Section 2: Tweedie's formula (1.125) and (1.143) against the exact mixture oracle.
 import { fillTable, fmt, readNumber, setCheck } from "./plot.js";
+import { clearError, showError } from "./errors.js";
+import * as i18n from "./i18n.js";
 
 const EXTENT = 3.2; // the plot shows [-EXTENT, EXTENT]²
 const GRID = 120;
@@ -28,7 +30,7 @@ export function startTweedieView(engine) {
     tOut.textContent = String(t);
     let xt, score, x0Exact, epsExact, tweedie, scoreFromEps, alphaBar, density;
     try {
-      xt = new Float64Array([readNumber(xIn, "x_t's first coordinate"), readNumber(yIn, "x_t's second coordinate")]);
+      xt = new Float64Array([readNumber(xIn, "field.xt_first"), readNumber(yIn, "field.xt_second")]);
       score = mixture.score(xt, schedule, t);
       x0Exact = mixture.posteriorMeanX0(xt, schedule, t);
       epsExact = mixture.posteriorMeanEps(xt, schedule, t);
@@ -37,31 +39,30 @@ export function startTweedieView(engine) {
       alphaBar = schedule.alphaBar(t);
       density = mixture.density(grid, schedule, t);
     } catch (e) {
-      err.textContent = e.message;
+      showError(err, e);
       return;
     }
-    err.textContent = "";
+    clearError(err);
     drawDensity(density, xt, x0Exact, tweedie, score, alphaBar);
     const r1 = Math.max(Math.abs(tweedie[0] - x0Exact[0]), Math.abs(tweedie[1] - x0Exact[1]));
     const r2 = Math.max(Math.abs(scoreFromEps[0] - score[0]), Math.abs(scoreFromEps[1] - score[1]));
     const v = (a) => `(${fmt(a[0])}, ${fmt(a[1])})`;
     const rows = [
       ["ᾱ_t", fmt(alphaBar), ""],
-      ["∇log q(x_t), exact", v(score), "mixture"],
-      ["E[x₀|x_t], exact posterior mean", v(x0Exact), "mixture"],
+      [i18n.t("tweedie.row_score"), v(score), i18n.t("tweedie.mixture")],
+      [i18n.t("tweedie.row_x0"), v(x0Exact), i18n.t("tweedie.mixture")],
       ["(x_t + (1−ᾱ_t)∇log q) / √ᾱ_t", v(tweedie), "(1.125)"],
-      ["largest difference", r1.toExponential(2), ""],
-      ["E[ε|x_t], exact", v(epsExact), "mixture"],
+      [i18n.t("common.largest_difference"), r1.toExponential(2), ""],
+      [i18n.t("tweedie.row_eps"), v(epsExact), i18n.t("tweedie.mixture")],
       ["−E[ε|x_t] / √(1−ᾱ_t)", v(scoreFromEps), "(1.143)"],
-      ["largest difference", r2.toExponential(2), ""],
+      [i18n.t("common.largest_difference"), r2.toExponential(2), ""],
     ];
     fillTable(table, rows);
     const scale = 1 + Math.abs(x0Exact[0]) + Math.abs(x0Exact[1]) + Math.abs(score[0]) + Math.abs(score[1]);
     const pass = r1 <= 1e-9 * scale && r2 <= 1e-9 * scale;
-    status.textContent = pass
-      ? `✓ Tweedie (1.125) and (1.143) hold at t = ${t}: both differences are at rounding level.`
-      : `✗ mismatch at t = ${t}: differences ${r1.toExponential(2)}, ${r2.toExponential(2)}`;
-    status.dataset.pass = String(pass);
+    if (pass) setCheck(status, true, "tweedie.pass", { t });
+    else setCheck(status, false, "tweedie.fail", { t, r1: r1.toExponential(2), r2: r2.toExponential(2) });
+    document.getElementById("tweedie").dataset.t = String(t); // the t the check above is for
     threeWays(xt, t, x0Exact, alphaBar);
   }
 
@@ -82,12 +83,12 @@ export function startTweedieView(engine) {
     const d = (a, b) => Math.max(Math.abs(a[0] - b[0]), Math.abs(a[1] - b[1]));
     const v = (a) => `(${fmt(a[0])}, ${fmt(a[1])})`;
     const rows = [
-      ["x̂₀ (the exact posterior mean)", v(x0Hat), "(1.125)"],
+      [i18n.t("three.row_x0"), v(x0Hat), "(1.125)"],
       ["ε̂ = (x_t − √ᾱ_t x̂₀)/√(1−ᾱ_t)", v(eps), "(1.105)"],
       ["ŝ = −ε̂/√(1−ᾱ_t)", v(sc), "(1.143)"],
-      ["μ_θ from x̂₀ / from ε̂ / from ŝ", `${v(means[0])} / ${v(means[1])} / ${v(means[2])}`, "(1.96), (1.115), (1.134)"],
-      ["largest difference between the three μ_θ", Math.max(d(means[0], means[1]), d(means[0], means[2])).toExponential(1), ""],
-      ["ε̂ → x̂₀ round trip, largest difference", d(back, x0Hat).toExponential(1), ""],
+      [i18n.t("three.row_means"), `${v(means[0])} / ${v(means[1])} / ${v(means[2])}`, "(1.96), (1.115), (1.134)"],
+      [i18n.t("three.row_means_spread"), Math.max(d(means[0], means[1]), d(means[0], means[2])).toExponential(1), ""],
+      [i18n.t("three.row_round_trip"), d(back, x0Hat).toExponential(1), ""],
     ];
     const losses = []; // the weights need σ_q²(t) = β̃_t > 0: t ≥ 2
     if (t >= 2) {
@@ -96,19 +97,18 @@ export function startTweedieView(engine) {
         schedule.lossWeight("eps", t, "beta_tilde") * sq(eps, epsTrue),
         schedule.lossWeight("score", t, "beta_tilde") * sq(sc, scoreTrue),
       );
-      rows.push([`loss against x₀ = ${v(x0)}: (1.100) / (1.119) / (1.140)`, losses.map(fmt).join(" / "), "(1.89): σ_q² = β̃_t"]);
+      rows.push([i18n.t("three.row_loss", { x0: v(x0) }), losses.map(fmt).join(" / "), "(1.89): σ_q² = β̃_t"]);
       losses.push(schedule.snrWeight(t) * sq(x0Hat, x0));
-      rows.push(["the same as ½(SNR_{t−1} − SNR_t)‖x̂₀ − x₀‖²", losses[3], "(1.104)"]);
+      rows.push([i18n.t("three.row_snr"), losses[3], "(1.104)"]);
     }
     fillTable(document.querySelector("#three-table tbody"), rows);
     const spread = losses.length ? Math.max(...losses) - Math.min(...losses) : 0;
     const scale = 1e-9 * (1 + Math.max(0, ...losses.map(Math.abs), ...means.flatMap((m) => Array.from(m, Math.abs))));
     const pass = d(means[0], means[1]) <= scale && d(means[0], means[2]) <= scale && d(back, x0Hat) <= scale && spread <= scale;
-    setCheck($three, pass, pass
-      ? (t >= 2
-        ? `one μ_θ from all three predictions, and one loss in all ${losses.length} weightings (${fmt(losses[0])}), at t = ${t}.`
-        : `one μ_θ from all three predictions at t = 1 (the loss weights start at t = 2).`)
-      : `the three disagree at t = ${t}: μ_θ by ${fmt(Math.max(d(means[0], means[1]), d(means[0], means[2])))}, losses by ${fmt(spread)}`);
+    if (!pass) setCheck($three, false, "three.fail", { t, means: fmt(Math.max(d(means[0], means[1]), d(means[0], means[2]))), losses: fmt(spread) });
+    else if (t >= 2) setCheck($three, true, "three.pass", { n: losses.length, loss: fmt(losses[0]), t });
+    else setCheck($three, true, "three.pass_t1");
+    $three.dataset.weightings = String(losses.length); // how many weightings of the loss were compared (0 at t = 1)
   }
 
   function drawDensity(density, xt, x0Exact, tweedie, score, alphaBar) {
@@ -145,7 +145,7 @@ export function startTweedieView(engine) {
     ctx.strokeStyle = "#059669"; ctx.lineWidth = 3; ctx.beginPath(); ctx.arc(bx, by, 8, 0, 2 * Math.PI); ctx.stroke();
     ctx.fillStyle = "#2563eb"; ctx.beginPath(); ctx.arc(cx, cy, 4, 0, 2 * Math.PI); ctx.fill();
     ctx.font = "12px system-ui, sans-serif"; ctx.fillStyle = "#111827";
-    ctx.fillText("● x_t   ◯ E[x₀|x_t]   • Tweedie   → score", 8, canvas.height - 8);
+    ctx.fillText(i18n.t("tweedie.legend"), 8, canvas.height - 8);
   }
 
   canvas.addEventListener("click", (e) => {
@@ -155,6 +155,7 @@ export function startTweedieView(engine) {
     render();
   });
   for (const el of [tIn, xIn, yIn]) el.addEventListener("input", render);
+  i18n.onLanguageChange(render);
   document.getElementById("tweedie-form").addEventListener("submit", (e) => e.preventDefault());
   render();
 }

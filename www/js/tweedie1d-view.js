@@ -1,6 +1,6 @@
 // Section 5b: Tweedie in one dimension (1.120–1.121), both sides by quadrature in the engine.
-import { latest } from "./compute.js";
-import { fillTable, fmt, lineChart, readNumber, setCheck, setPending } from "./plot.js";
+import { workerView } from "./compute.js";
+import { fillTable, fmt, lineChart, readNumber, setCheck } from "./plot.js";
 
 const PRIORS = {
   mixture: { kind: "mixture", weights: [0.3, 0.7], means: [-2, 1.5], variances: [0.1, 0.4] },
@@ -15,24 +15,12 @@ export function startTweedie1dView() {
   const err = document.getElementById("t1-error");
   const status = document.getElementById("t1-status");
 
-  let last = null;
-  const run = latest("tweedie1d", (r) => { last = r; draw(r); }, (e) => { err.textContent = e.message; setPending(status, "waiting for valid input"); });
-
-  function render() {
-    let config;
-    try {
-      config = { prior: PRIORS[prior.value], sigma: readNumber(sigma, "σ") };
-    } catch (e) {
-      err.textContent = e.message;
-      setPending(status, "waiting for valid input");
-      return;
-    }
-    setPending(status);
-    run(config);
-  }
+  const { render, redraw } = workerView({
+    job: "tweedie1d", err, status, draw,
+    read: () => ({ prior: PRIORS[prior.value], sigma: readNumber(sigma, "field.sigma") }),
+  });
 
   function draw(r) {
-    err.textContent = "";
     lineChart(document.getElementById("chart-t1"), [
       { label: "E[θ|x]", x: r.x, y: r.posteriorMean },
       { label: "Tweedie", x: r.x, y: r.tweedie, dashed: true },
@@ -42,14 +30,13 @@ export function startTweedie1dView() {
     for (let i = 0; i < r.x.length; i += 10) rows.push([fmt(r.x[i]), r.posteriorMean[i], r.tweedie[i], r.residual[i].toExponential(1)]);
     fillTable(document.querySelector("#t1-table tbody"), rows);
     const pass = r.maxAbsResidual < 1e-6;
-    setCheck(status, pass, pass
-      ? `Tweedie (1.121) matches the posterior mean (1.120) at all ${r.x.length} x: largest difference ${r.maxAbsResidual.toExponential(1)}.`
-      : `largest difference ${r.maxAbsResidual.toExponential(2)}`);
+    if (pass) setCheck(status, true, "t1.pass", { n: r.x.length, residual: r.maxAbsResidual.toExponential(1) });
+    else setCheck(status, false, "t1.fail", { residual: r.maxAbsResidual.toExponential(2) });
   }
 
   prior.addEventListener("input", render);
   sigma.addEventListener("change", render);
   document.getElementById("t1-form").addEventListener("submit", (e) => e.preventDefault());
-  addEventListener("resize", () => last && draw(last));
+  addEventListener("resize", redraw);
   render();
 }

@@ -10,23 +10,26 @@ let defaults = null;
 
 function valueOf(el) { return el.type === "checkbox" ? (el.checked ? "1" : "0") : el.value; }
 
-/** Apply the URL's settings to the controls; returns the ids it set and the problems it found. */
+/**
+ * Apply the URL's settings to the controls; returns the ids it set and the problems it found as
+ * `issues`: {code: "unknown_field" | "unknown_choice", key, value, default?} (main.js words them).
+ */
 export function applyUrlState(url = new URL(location.href)) {
   defaults = new Map(controls().map((el) => [el.id, valueOf(el)]));
-  const set = new Set(), problems = [];
+  const set = new Set(), issues = [];
   for (const [key, value] of url.searchParams) {
     if (key === "lang") continue; // the language (i18n.js)
     const el = document.getElementById(key);
-    if (!el || !defaults.has(key)) { problems.push(`the link's setting "${key}" is not a control on this page`); continue; }
+    if (!el || !defaults.has(key)) { issues.push({ code: "unknown_field", key, value }); continue; }
     if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === value)) {
-      problems.push(`the link's ${key} = "${value}" is not one of its choices; the default "${el.value}" is used`);
+      issues.push({ code: "unknown_choice", key, value, default: el.value });
       continue;
     }
     if (el.type === "checkbox") el.checked = value === "1";
     else el.value = value;
     set.add(key);
   }
-  return { set, problems };
+  return { set, issues };
 }
 
 /** Write the controls' current values (those not at their defaults) and the chapter into the URL. */
