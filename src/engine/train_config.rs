@@ -105,7 +105,7 @@ impl TrainConfig {
         range("depth", self.model.depth, 1, 32)?;
         range("timeDim", self.model.time_dim, 2, 1024)?;
         if self.model.time_dim % 2 != 0 {
-            return Err(InputError::at("timeDim", Rule::Type("even integer"), self.model.time_dim as f64).with_hint("even_time_dim"));
+            return Err(InputError::at("timeDim", Rule::Type("even_integer"), self.model.time_dim as f64).with_hint("even_time_dim"));
         }
         check_range("learningRate", self.learning_rate, Interval::open_closed(0.0, 1.0))?;
         range("heldout", self.n_heldout, 1, 100_000)?;

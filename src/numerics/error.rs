@@ -159,6 +159,11 @@ pub struct InputError {
     pub message: String,
 }
 
+/// Every hint an error can carry (`hint.<key>` in the page's catalogues).
+pub const HINTS: [&str; 6] = ["decoder_term", "data_itself", "short_schedule", "even_time_dim", "eighth_bit", "held_out"];
+/// Every reason a [`Rule::NotCheckpoint`] can give (`reason.<key>`).
+pub const REASONS: [&str; 6] = ["magic", "truncated", "header", "version", "weights", "values"];
+
 /// The English hints (the page's catalogues hold both languages under `hint.<key>`).
 fn hint_text(key: &str) -> &'static str {
     match key {
@@ -267,7 +272,7 @@ impl InputError {
             Rule::Type(t) => {
                 let what = match *t {
                     "integer" => "an integer",
-                    "even integer" => "an even integer",
+                    "even_integer" => "an even integer",
                     "array" => "an array",
                     "numbers" => "an array of numbers",
                     "object" => "an object",
@@ -471,6 +476,16 @@ mod tests {
         }
         // "device" is the boundary's code for a failed GPU, not a rule of the inputs
         assert_eq!(rules.len() + 1, Rule::CODES.len());
+    }
+
+    #[test]
+    fn every_hint_and_reason_has_english() {
+        for h in HINTS {
+            assert!(!hint_text(h).is_empty(), "{h}");
+        }
+        for r in REASONS {
+            assert_ne!(reason_text(r), reason_text("no such reason"), "{r}");
+        }
     }
 
     #[test]

@@ -38,6 +38,14 @@ pub fn error_codes() -> JsValue {
     names(&Rule::CODES).into()
 }
 
+/// What an error's data can name: `{codes, hints, reasons}` (catalogue keys `error.<code>`,
+/// `hint.<hint>`, `reason.<reason>`).
+#[wasm_bindgen(js_name = errorVocabulary)]
+pub fn error_vocabulary() -> JsValue {
+    use crate::numerics::error::{HINTS, REASONS};
+    Obj::new().set("codes", names(&Rule::CODES)).set("hints", names(&HINTS)).set("reasons", names(&REASONS)).build()
+}
+
 fn sampler(kind: &SamplerKind) -> Obj {
     match kind {
         SamplerKind::Ddpm { variance } => Obj::new().set("variance", variance.name()),

@@ -167,3 +167,22 @@ test("t fills placeholders and leaves TeX braces alone", () => {
   assert.equal(t("common.se", {}, "en"), "{value} s.e."); // a missing parameter stays visible
   assert.equal(t("no.such.key", null, "zh"), "no.such.key");
 });
+
+test("every code, hint and reason the engine can send has its sentence in both catalogues", async () => {
+  const { createRequire } = await import("node:module");
+  const dl = createRequire(import.meta.url)("../../pkg/diffusion_lab.js");
+  const { codes, hints, reasons } = dl.errorVocabulary();
+  assert.ok(codes.length >= 20 && hints.length >= 3 && reasons.length >= 3);
+  const missing = [...codes.map((c) => `error.${c}`), ...hints.map((h) => `hint.${h}`), ...reasons.map((r) => `reason.${r}`)]
+    .filter((k) => !Object.hasOwn(en, k) || !Object.hasOwn(zh, k));
+  assert.deepEqual(missing, []);
+  // the issue's example, rendered from the engine's own error in both languages
+  let e;
+  try { new dl.Schedule({ betaStart: 2 }); } catch (err) { e = err; }
+  for (const l of ["en", "zh"]) {
+    const s = describeError(e, l);
+    assert.ok(s.includes("betaStart") && s.includes("(0, 1)"), `${l}: ${s}`);
+  }
+  assert.notEqual(describeError(e, "en"), describeError(e, "zh"));
+  assert.match(describeError(e, "zh"), /[\u4e00-\u9fff]/);
+});
