@@ -48,6 +48,15 @@ impl Reference {
         }
     }
 
+    /// The held-out sample a run of `n` particles is scored against ([`REFERENCE_POINTS`] points,
+    /// [`REFERENCE_SEED`]) and its floor: the MMD² of a second data sample of n points
+    /// ([`FLOOR_SEED`]) to it.
+    pub fn held_out_and_floor(&self, n: usize, dim: usize) -> Result<(Vec<f64>, f64)> {
+        let refs = self.draw(REFERENCE_POINTS, REFERENCE_SEED)?;
+        let floor = quality::mmd2(&self.draw(n.max(2), FLOOR_SEED)?, &refs, dim)?;
+        Ok((refs, floor))
+    }
+
     /// n seeded draws (row-major).
     pub fn draw(&self, n: usize, seed: u64) -> Result<Vec<f64>> {
         match self {
@@ -108,7 +117,7 @@ pub async fn ddpm_vs_ddim(
     reference: &Reference,
     clock: &dyn Fn() -> f64,
 ) -> std::result::Result<SamplerComparison, EngineFailure> {
-    let refs = reference.draw(REFERENCE_POINTS, REFERENCE_SEED)?;
+    let (refs, floor) = reference.held_out_and_floor(particles, dim)?;
     let mut runs = Vec::new();
     let mut starts = Vec::new();
     let samplers = [SamplerKind::Ddpm { variance: ModelVariance::Beta }, SamplerKind::Ddim { eta: 0.0, steps: DDIM_STEPS.min(schedule.t_max) }];
@@ -127,7 +136,6 @@ pub async fn ddpm_vs_ddim(
         };
         runs.push(SamplerRun { state, steps: chain.len(), ms, mmd2, mode_weight_error });
     }
-    let floor = quality::mmd2(&reference.draw(particles, FLOOR_SEED)?, &refs, dim)?;
     let ddim = runs.pop().expect("two runs");
     let ddpm = runs.pop().expect("two runs");
     Ok(SamplerComparison { ddpm, ddim, same_start: starts[0] == starts[1], floor })

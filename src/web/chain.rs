@@ -370,15 +370,13 @@ impl Chain {
     /// second data sample of the chain's size (seed 778).
     #[wasm_bindgen(js_name = qualityAgainst)]
     pub fn quality_against(&self, options: JsValue) -> JsResult<JsValue> {
-        use crate::engine::compare::{FLOOR_SEED, REFERENCE_POINTS, REFERENCE_SEED};
         let o: QualityOptions = config(&options)?;
         let (n, d) = {
             let st = self.state.get()?;
             (st.chain.state().len() / st.chain.config.dim, st.chain.config.dim)
         };
         let reference = crate::engine::compare::Reference::choose(Some(o.dataset.as_deref().unwrap_or("ring8")).filter(|_| o.reference.is_none()), o.reference.as_ref(), d, None)?;
-        let refs = reference.draw(REFERENCE_POINTS, REFERENCE_SEED)?;
-        let floor = quality::mmd2(&reference.draw(n.max(2), FLOOR_SEED)?, &refs, d)?;
+        let (refs, floor) = reference.held_out_and_floor(n, d)?;
         let q = self.quality(&refs)?;
         js_sys::Reflect::set(&q, &"floor".into(), &floor.into()).ok();
         Ok(q)
