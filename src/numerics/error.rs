@@ -415,8 +415,11 @@ pub fn check_points(field: &str, points: &[f64], dim: usize, max: usize) -> Resu
     if dim == 0 {
         return Err(InputError::integer("dim", 0.0, 1, 4096));
     }
-    if points.is_empty() || points.len() % dim != 0 {
-        return Err(InputError::length(field, points.len(), format!("a non-zero multiple of {dim} (whole points of {dim} coordinates)")));
+    if points.is_empty() {
+        return Err(InputError::new(field, Rule::Empty, None));
+    }
+    if points.len() % dim != 0 {
+        return Err(InputError::length(field, points.len(), format!("a multiple of {dim} (whole points of {dim} coordinates)")));
     }
     check_finite(field, points)?;
     if points.len() / dim > max {
