@@ -4,13 +4,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { serve } from "./serve.mjs";
+import { DIST as dist, launch } from "./harness.mjs"; // the page tests' Chromium (its flags) and server
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const dist = process.env.DIST || join(root, "dist");
-const ARGS = ["--no-sandbox", "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader", "--use-webgpu-adapter=swiftshader", "--enable-unsafe-swiftshader"];
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
 
 // sizes
@@ -33,8 +28,8 @@ let js = 0, jsGz = 0;
 for (const f of all.filter((f) => /\.(js|css|html)$/.test(f))) { const b = await readFile(f); js += b.length; jsGz += gzipSync(b, { level: 9 }).length; }
 console.log(`BENCH html + js + css: ${kb(js)} raw, ${kb(jsGz)} gzipped; everything in dist: ${kb((await Promise.all(all.map((f) => stat(f)))).reduce((s, x) => s + x.size, 0))}`);
 
-const http = await serve(dist);
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ARGS });
+const lab = await launch({ dist });
+const { http, browser } = lab;
 try {
   // first paint and a ready engine, three cold loads (fresh context each: no cache, no storage)
   for (let i = 0; i < 3; i++) {
@@ -84,6 +79,5 @@ try {
   console.log(`BENCH playing the chain with 10,000 particles (oracle, worker): ${((p1 - p0) / 10).toFixed(1)} steps/s; frame time mean ${mean.toFixed(1)} ms, median ${q(0.5).toFixed(1)} ms, 95th percentile ${q(0.95).toFixed(1)} ms (${frames.length} frames)`);
   await ctx.close();
 } finally {
-  await browser.close();
-  http.server.close();
+  await lab.close();
 }
