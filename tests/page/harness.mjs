@@ -145,21 +145,3 @@ export async function noError(page, selector, { timeout = 60_000 } = {}) {
     .catch(async () => assert.fail(`${selector} still shows an error: ${await describe(page, selector)}`));
 }
 
-/**
- * Checks that need the engine's error codes (code and params.field on engine errors, being added
- * to the Rust side): `check(fn)` runs one and keeps its failure, so that the rest of the test still
- * runs; `verify()`, at the end of the test, fails it with every check that failed.
- */
-export function engineCodes() {
-  const failed = [];
-  return {
-    async check(fn) { try { await fn(); } catch (e) { failed.push(e.message); } },
-    verify() { assert.deepEqual(failed, [], `needs engine error codes:\n  ${failed.join("\n  ")}`); },
-  };
-}
-
-/** Fill a number input and fire its change event (the worker views recompute on change). */
-export async function setField(page, selector, value) {
-  await page.fill(selector, value);
-  await page.locator(selector).dispatchEvent("change");
-}
