@@ -145,3 +145,9 @@ export async function noError(page, selector, { timeout = 60_000 } = {}) {
     .catch(async () => assert.fail(`${selector} still shows an error: ${await describe(page, selector)}`));
 }
 
+/** Fill a number input and fire its change event (the worker views recompute on change). */
+export async function setField(page, selector, value) {
+  await page.fill(selector, value);
+  await page.locator(selector).dispatchEvent("change");
+}
+
