@@ -23,6 +23,11 @@ wasm-pack build --dev --target nodejs --out-dir pkg >/dev/null 2>&1 \
   || wasm-pack build --dev --target nodejs --out-dir pkg
 node --test tests/node/
 
+step "fuzz: ${FUZZ_CALLS:-100000} seeded calls over every export (tests/fuzz/run.mjs)"
+# valid, boundary, wrong-type and hostile values in child processes with time and memory limits;
+# fails on any panic, hang, crash, dead instance, silent NaN/±Infinity or unexplained message
+node tests/fuzz/run.mjs --calls "${FUZZ_CALLS:-100000}" --seed "${FUZZ_SEED:-1}"
+
 step "page: trunk build, then the page end to end in Chromium"
 trunk build --quiet 2>/dev/null || trunk build
 node --test --test-concurrency=1 tests/page/

@@ -173,3 +173,35 @@ fn a_trained_network_samples_better_than_an_untrained_one() {
     println!("DDPM samples, MMD² to data: untrained {before:.4}, trained {after:.4} (floor {:.4}); modes {:?}", floor(&m, 500), q.mode_fractions);
     assert!(after < before / 5.0, "trained {after} vs untrained {before}");
 }
+
+#[test]
+fn run_to_takes_at_most_one_work_budget_per_call_and_gets_there_by_repeating() {
+    // 50 000 particles × 1000 DDPM steps is far over one call's budget: each runTo moves part way
+    let s = NoiseSchedule::new(BetaSchedule::linear_default(1000), 1000).unwrap();
+    let oracle = Predictor::Oracle(ring());
+    let mut chain = Chain::new(config(SamplerKind::Ddpm { variance: ModelVariance::Beta }, 50_000, 3, Init::Gaussian { std: 1.0 }), s).unwrap();
+    assert!(!block_on(chain.run_toward(1000, &oracle)).unwrap());
+    let first = chain.position();
+    assert!(first > 0 && first < 1000, "one call moved {first} of 1000 steps");
+    assert!(!block_on(chain.run_toward(1000, &oracle)).unwrap());
+    assert_eq!(chain.position(), 2 * first, "the next call goes on from there");
+    // a small chain is not held back
+    let s = NoiseSchedule::new(BetaSchedule::linear_default(100), 100).unwrap();
+    let mut small = Chain::new(config(SamplerKind::Ddpm { variance: ModelVariance::Beta }, 50, 3, Init::Gaussian { std: 1.0 }), s).unwrap();
+    assert!(block_on(small.run_toward(100, &oracle)).unwrap());
+    assert_eq!(small.position(), 100);
+}
+
+#[test]
+fn networks_and_batches_beyond_the_memory_budget_are_refused_before_any_allocation() {
+    let mut c = TrainConfig::toy(Dataset::ring8_default());
+    c.model.width = 4096;
+    c.model.depth = 32;
+    let e = c.validate().unwrap_err();
+    assert_eq!((e.field.as_str(), e.rule.code()), ("width", "too_much_work"), "{}", e.message);
+    let mut c = TrainConfig::toy(Dataset::ring8_default());
+    c.model.width = 512;
+    c.batch_size = 65_536;
+    assert_eq!(c.validate().unwrap_err().field, "batchSize");
+    assert!(TrainConfig::toy(Dataset::ring8_default()).validate().is_ok());
+}

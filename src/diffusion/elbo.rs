@@ -56,10 +56,10 @@ pub fn denoising_kl(
     variance: ModelVariance,
 ) -> Result<f64> {
     s.check_t_in("t", t, 2)?;
-    check_same_len("x_t", x_t.len(), "x0", x0.len())?;
+    check_same_len("xT", x_t.len(), "x0", x0.len())?;
     check_same_len("prediction", pred.len(), "x0", x0.len())?;
     check_finite("x0", x0)?;
-    check_finite("x_t", x_t)?;
+    check_finite("xT", x_t)?;
     check_finite("prediction", pred)?;
     Ok(denoising_kl_unchecked(s, x0, x_t, t, param, pred, variance))
 }
@@ -126,7 +126,7 @@ pub fn elbo_terms(
     crate::numerics::error::check_nonempty("x0", d)?;
     check_finite("x0", x0)?;
     let want = s.t_max * d;
-    for (name, arr) in [("x_ts", x_ts), ("predictions", preds)] {
+    for (name, arr) in [("xTs", x_ts), ("predictions", preds)] {
         if arr.len() != want {
             return Err(InputError::length(name, arr.len(), format!("T·D = {}·{} = {want}", s.t_max, d)));
         }

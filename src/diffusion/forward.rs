@@ -28,7 +28,7 @@ fn check_inputs(s: &NoiseSchedule, x_name: &str, x: &[f64], t: usize, noise: &[f
 
 /// One forward step (1.63): x_t = √α_t x_{t−1} + √(1 − α_t) ε, i.e. q(x_t | x_{t−1}) = N(√α_t x_{t−1}, β_t I).
 pub fn q_step(s: &NoiseSchedule, x_prev: &[f64], t: usize, noise: &[f64]) -> Result<GaussianDraw> {
-    check_inputs(s, "x_prev", x_prev, t, noise)?;
+    check_inputs(s, "xPrev", x_prev, t, noise)?;
     let a = s.alpha(t).sqrt();
     Ok(draw(x_prev.iter().map(|x| a * x).collect(), s.beta(t), noise))
 }

@@ -75,8 +75,8 @@ pub fn score_from_x0(s: &NoiseSchedule, x_t: &[f64], t: usize, x0: &[f64]) -> Ve
 
 fn check_prediction(s: &NoiseSchedule, x_t: &[f64], t: usize, value: &[f64], name: &str) -> Result<()> {
     s.check_t(t)?;
-    check_same_len(name, value.len(), "x_t", x_t.len())?;
-    check_finite("x_t", x_t)?;
+    check_same_len(name, value.len(), "xT", x_t.len())?;
+    check_finite("xT", x_t)?;
     check_finite(name, value)
 }
 

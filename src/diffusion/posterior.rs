@@ -23,8 +23,8 @@ pub(crate) fn posterior_mean_unchecked(s: &NoiseSchedule, x_t: &[f64], x0: &[f64
 /// q(x_{t−1} | x_t, x_0) (1.87–1.89), t in 1..=T.
 pub fn q_posterior(s: &NoiseSchedule, x_t: &[f64], x0: &[f64], t: usize) -> Result<Posterior> {
     s.check_t(t)?;
-    check_same_len("x0", x0.len(), "x_t", x_t.len())?;
-    check_finite("x_t", x_t)?;
+    check_same_len("x0", x0.len(), "xT", x_t.len())?;
+    check_finite("xT", x_t)?;
     check_finite("x0", x0)?;
     Ok(Posterior {
         mean: posterior_mean_unchecked(s, x_t, x0, t),

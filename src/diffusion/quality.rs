@@ -30,6 +30,8 @@ pub fn mmd2(a: &[f64], b: &[f64], dim: usize) -> Result<f64> {
     }
     crate::numerics::error::check_finite("samples", a)?;
     crate::numerics::error::check_finite("reference", b)?;
+    let pairs = (n * n + m * m + n * m) as f64 / 2.0;
+    crate::numerics::budget::check_work("samples", n as f64, pairs * dim as f64 * 4.0, "(n² + m² + n·m)/2 × dim × 4 kernel terms; score a subsample")?;
     let within = |s: &[f64], k: usize| {
         let mut sum = 0.0;
         for i in 0..k {
@@ -46,6 +48,24 @@ pub fn mmd2(a: &[f64], b: &[f64], dim: usize) -> Result<f64> {
         }
     }
     Ok(within(a, n) + within(b, m) - 2.0 * cross / (n * m) as f64)
+}
+
+/// The most rows of each sample that [`mmd2_at_most`] uses.
+pub const MMD_MAX_POINTS: usize = 2000;
+
+/// [`mmd2`] on at most `max_rows` evenly spaced rows of each sample (rows of a sample are
+/// exchangeable draws, so this is an unbiased estimate with fewer terms): `(mmd2, rows of a,
+/// rows of b)` used. Keeps the O(n²) cost fixed whatever the number of particles.
+pub fn mmd2_at_most(a: &[f64], b: &[f64], dim: usize, max_rows: usize) -> Result<(f64, usize, usize)> {
+    let thin = |s: &[f64]| -> Vec<f64> {
+        let n = s.len() / dim.max(1);
+        if n <= max_rows {
+            return s.to_vec();
+        }
+        (0..max_rows).flat_map(|k| row(s, dim, k * n / max_rows).to_vec()).collect()
+    };
+    let (a, b) = (thin(a), thin(b));
+    Ok((mmd2(&a, &b, dim)?, a.len() / dim.max(1), b.len() / dim.max(1)))
 }
 
 /// Sample quality against a mixture: mean log q(x) of the samples (nats per point), and the
@@ -93,6 +113,23 @@ mod tests {
         assert!(same.abs() < 0.01, "same distribution: {same}");
         assert!(diff > 10.0 * same.abs().max(1e-3), "shifted: {diff} vs {same}");
         assert!(mmd2(&a[..2], &b, 2).is_err());
+    }
+
+    #[test]
+    fn large_samples_are_refused_by_the_budget_or_thinned_and_still_separate() {
+        let m = crate::data::toy::Dataset::ring8_default().mixture().unwrap();
+        let mut rng = Rng::new(5);
+        let big = m.sample(40_000, &mut rng);
+        let other = m.sample(40_000, &mut rng);
+        let e = mmd2(&big, &other, 2).unwrap_err();
+        assert_eq!((e.field.as_str(), e.rule.code()), ("samples", "too_much_work"), "{}", e.message);
+        let (same, n, k) = mmd2_at_most(&big, &other, 2, MMD_MAX_POINTS).unwrap();
+        assert_eq!((n, k), (MMD_MAX_POINTS, MMD_MAX_POINTS));
+        let shifted: Vec<f64> = other.iter().map(|v| v + 0.3).collect();
+        let (diff, _, _) = mmd2_at_most(&big, &shifted, 2, MMD_MAX_POINTS).unwrap();
+        assert!(same.abs() < 0.01 && diff > 10.0 * same.abs().max(1e-3), "{same} vs {diff}");
+        // small samples are used whole: the same number as mmd2
+        assert_eq!(mmd2_at_most(&big[..800], &other[..600], 2, MMD_MAX_POINTS).unwrap().0, mmd2(&big[..800], &other[..600], 2).unwrap());
     }
 
     #[test]

@@ -47,14 +47,18 @@ impl BetaSchedule {
         }
     }
 
-    /// β_1..β_T for this schedule, validated: every β in (0, 1).
+    /// Where every β_t must lie: below 1e-12, 1 − β rounds so near 1 that ᾱ_t can come out exactly
+    /// 1 (1 − ᾱ_t = 0: an infinite SNR, a NaN β̃) — accepted input must give finite numbers.
+    pub const BETA_RANGE: Interval = Interval::closed_open(1e-12, 1.0);
+
+    /// β_1..β_T for this schedule, validated: every β in [1e-12, 1).
     pub fn betas(&self, t_max: usize) -> Result<Vec<f64>> {
         let betas = match self {
             BetaSchedule::Linear { beta_start, beta_end } => {
                 check_t_max(t_max)?;
                 for (name, v) in [("betaStart", *beta_start), ("betaEnd", *beta_end)] {
-                    if !Interval::open(0.0, 1.0).contains(v) {
-                        return Err(InputError::range(name, v, Interval::open(0.0, 1.0)).with_hint("short_schedule"));
+                    if !Self::BETA_RANGE.contains(v) {
+                        return Err(InputError::range(name, v, Self::BETA_RANGE).with_hint("short_schedule"));
                     }
                 }
                 linspace(*beta_start, *beta_end, t_max)
@@ -76,8 +80,12 @@ impl BetaSchedule {
                 betas.clone()
             }
         };
-        if let Some((i, b)) = betas.iter().enumerate().find(|(_, b)| !(b.is_finite() && **b > 0.0 && **b < 1.0)) {
-            return Err(InputError::range(&format!("betas[{i}]"), *b, Interval::open(0.0, 1.0)));
+        if let Some((i, b)) = betas.iter().enumerate().find(|(_, b)| !Self::BETA_RANGE.contains(**b)) {
+            return Err(match self {
+                // a cosine schedule's β come from s: name the field the reader set
+                BetaSchedule::Cosine { s, .. } => InputError::range("s", *s, Interval::closed(0.0, 1e6)),
+                _ => InputError::range(&format!("betas[{i}]"), *b, Self::BETA_RANGE),
+            });
         }
         Ok(betas)
     }
@@ -275,6 +283,20 @@ impl NoiseSchedule {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn betas_below_1e_12_are_refused_so_alpha_bar_never_rounds_to_1() {
+        // β = 1e-17: 1 − β rounds to 1, ᾱ_1 = 1 and β̃, SNR become NaN/∞ — refused, naming the field
+        let e = NoiseSchedule::new(BetaSchedule::Explicit(vec![1e-17, 0.5]), 2).unwrap_err();
+        assert_eq!((e.field.as_str(), e.rule.code()), ("betas[0]", "range"));
+        let e = NoiseSchedule::new(BetaSchedule::Linear { beta_start: 1e-13, beta_end: 0.02 }, 100).unwrap_err();
+        assert_eq!(e.field, "betaStart");
+        let e = NoiseSchedule::new(BetaSchedule::Cosine { s: 1e300, max_beta: 0.999 }, 100).unwrap_err();
+        assert_eq!(e.field, "s");
+        // at the edge every derived array is finite
+        let s = NoiseSchedule::new(BetaSchedule::Explicit(vec![1e-12, 1e-12, 0.5]), 3).unwrap();
+        assert!(s.snr.iter().chain(&s.posterior_variance).chain(&s.posterior_log_variance_clipped).all(|v| v.is_finite()));
+    }
+
     use super::*;
 
     #[test]
@@ -345,7 +367,7 @@ mod tests {
     #[test]
     fn bad_schedules_are_rejected_with_their_range() {
         let e = NoiseSchedule::new(BetaSchedule::Explicit(vec![0.1, 1.0]), 0).unwrap_err();
-        assert!(e.message.contains("betas[1] = 1") && e.message.contains("(0, 1)"), "{}", e.message);
+        assert!(e.message.contains("betas[1] = 1") && e.message.contains("[1e-12, 1)"), "{}", e.message);
         let e = NoiseSchedule::new(BetaSchedule::Explicit(vec![0.1, f64::NAN]), 0).unwrap_err();
         assert!(e.message.contains("betas[1] = NaN"), "{}", e.message);
         let e = NoiseSchedule::new(BetaSchedule::Explicit(vec![0.1]), 0).unwrap_err();

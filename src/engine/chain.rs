@@ -339,6 +339,17 @@ impl Chain {
         Ok(())
     }
 
+    /// [`Chain::run_to`], but at most one work budget of steps: what a caller that must stay
+    /// responsive asks for, again and again until it returns true (and it can stop in between).
+    pub async fn run_toward(&mut self, target: usize, predictor: &Predictor) -> std::result::Result<bool, EngineFailure> {
+        let target = target.min(self.plan.len());
+        let per_step = (self.state.len() / self.config.dim.max(1)) as f64 * predictor.cost_per_point().max(1.0);
+        let steps = ((crate::numerics::budget::MAX_WORK / per_step) as usize).max(1);
+        let stop = if target > self.position { (self.position + steps).min(target) } else { target };
+        self.run_to(stop, predictor).await?;
+        Ok(self.position == target)
+    }
+
     /// The position whose t (DDPM/DDIM) is the largest ≤ `t`: for a slider over t.
     pub fn position_of_t(&self, t: usize) -> usize {
         self.plan

@@ -53,7 +53,7 @@ impl Reference {
     /// ([`FLOOR_SEED`]) to it.
     pub fn held_out_and_floor(&self, n: usize, dim: usize) -> Result<(Vec<f64>, f64)> {
         let refs = self.draw(REFERENCE_POINTS, REFERENCE_SEED)?;
-        let floor = quality::mmd2(&self.draw(n.max(2), FLOOR_SEED)?, &refs, dim)?;
+        let floor = quality::mmd2_at_most(&self.draw(n.max(2), FLOOR_SEED)?, &refs, dim, quality::MMD_MAX_POINTS)?.0;
         Ok((refs, floor))
     }
 
@@ -117,6 +117,8 @@ pub async fn ddpm_vs_ddim(
     reference: &Reference,
     clock: &dyn Fn() -> f64,
 ) -> std::result::Result<SamplerComparison, EngineFailure> {
+    // DDPM takes every t, each a prediction for every particle
+    crate::numerics::budget::check_job("particles", particles as f64, particles as f64 * (schedule.t_max + DDIM_STEPS) as f64 * predictor.cost_per_point(), "particles × (T + DDIM steps) × (one prediction's multiply-adds)")?;
     let (refs, floor) = reference.held_out_and_floor(particles, dim)?;
     let mut runs = Vec::new();
     let mut starts = Vec::new();
@@ -129,7 +131,7 @@ pub async fn ddpm_vs_ddim(
         chain.run_to(chain.len(), predictor).await?;
         let ms = clock() - t0;
         let state = chain.state().to_vec();
-        let mmd2 = quality::mmd2(&state, &refs, dim)?;
+        let mmd2 = quality::mmd2_at_most(&state, &refs, dim, quality::MMD_MAX_POINTS)?.0;
         let mode_weight_error = match mixture {
             Some(m) => Some(mixture_quality(m, &state)?.mode_weight_error),
             None => None,
@@ -198,11 +200,13 @@ pub async fn langevin_compare(setup: &LangevinSetup) -> Result<LangevinCompariso
     check_range("light", setup.light, Interval::open(0.0, 1.0))?;
     check_count("particles", setup.particles, 2, 100_000)?;
     check_count("steps", setup.steps, 1, 100_000)?;
+    // two runs (the annealed one at most as long), two components, two coordinates each step
+    crate::numerics::budget::check_work("steps", setup.steps as f64, setup.particles as f64 * setup.steps as f64 * 40.0, "particles × steps × 40")?;
     let w = setup.light;
     let v = vec![LANGEVIN_VARIANCE; 2];
     let m = GaussianMixture::new(vec![w, 1.0 - w], LANGEVIN_MEANS.iter().map(|p| p.to_vec()).collect(), vec![v.clone(), v])?;
     let refs = m.sample(REFERENCE_POINTS, &mut Rng::new(REFERENCE_SEED));
-    let floor = quality::mmd2(&m.sample(setup.particles, &mut Rng::new(FLOOR_SEED)), &refs, 2)?;
+    let floor = quality::mmd2_at_most(&m.sample(setup.particles, &mut Rng::new(FLOOR_SEED)), &refs, 2, quality::MMD_MAX_POINTS)?.0;
     let oracle = Predictor::Oracle(m.clone());
     // any schedule: Langevin samplers do not use it
     let schedule = NoiseSchedule::new(crate::diffusion::schedule::BetaSchedule::linear_default(1000), 1000)?;
@@ -229,7 +233,7 @@ pub async fn langevin_compare(setup: &LangevinSetup) -> Result<LangevinCompariso
         }
         let state = chain.state().to_vec();
         let q = mixture_quality(&m, &state)?;
-        runs.push(LangevinRun { mmd2: quality::mmd2(&state, &refs, 2)?, state, at, share, length: chain.len(), mode_fractions: q.mode_fractions, mode_weight_error: q.mode_weight_error });
+        runs.push(LangevinRun { mmd2: quality::mmd2_at_most(&state, &refs, 2, quality::MMD_MAX_POINTS)?.0, state, at, share, length: chain.len(), mode_fractions: q.mode_fractions, mode_weight_error: q.mode_weight_error });
     }
     let annealed = runs.pop().expect("two runs");
     let plain = runs.pop().expect("two runs");

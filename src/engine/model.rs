@@ -72,6 +72,12 @@ pub struct Denoiser {
 }
 
 impl Denoiser {
+    /// Multiply-adds of one forward pass for one point (Σ fan_in × fan_out): the unit of the
+    /// work budgets. From the shapes alone, never a read of the weights.
+    pub fn multiply_adds(&self) -> usize {
+        self.layers.iter().map(|l| l.weight.dims().iter().product::<usize>()).sum()
+    }
+
     /// Build from host weights: per layer a row-major [fan_in, fan_out] matrix and a bias.
     pub fn from_weights(config: &DenoiserConfig, weights: &[(Vec<f32>, Vec<f32>)], device: &Device) -> Self {
         let layers = config

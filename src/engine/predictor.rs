@@ -23,6 +23,15 @@ pub enum Predictor {
 }
 
 impl Predictor {
+    /// What one prediction at one point costs (multiply-adds, or mixture terms × 10): what the
+    /// work budgets of chains and comparisons count.
+    pub fn cost_per_point(&self) -> f64 {
+        match self {
+            Predictor::Oracle(m) => (m.components() * m.dim * 10) as f64,
+            Predictor::Network { model, .. } | Predictor::NoiseConditional { model, .. } => model.multiply_adds() as f64,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Predictor::Oracle(_) => "oracle",

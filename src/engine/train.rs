@@ -316,6 +316,13 @@ impl Trainer {
 
     /// Run up to `n` optimisation steps. A non-finite loss stops the run with a message naming
     /// the step, and the weights of the last step whose loss was finite are kept.
+    /// The multiply-adds of one step (forward and backward ≈ 3 × forward): the budget of `run(n)`.
+    pub fn step_work(&self) -> f64 {
+        let (w, depth) = (self.config.model.width as f64, self.config.model.depth as f64);
+        let d = (self.config.data_dim() + self.config.model.time_dim) as f64;
+        3.0 * self.config.batch_size as f64 * (d * w + depth * w * w + w * self.config.data_dim() as f64)
+    }
+
     pub async fn run(&mut self, n: usize) -> RunStats {
         let mut losses = Vec::with_capacity(n);
         let mut stopped = self.failed.clone();

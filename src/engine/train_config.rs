@@ -109,6 +109,10 @@ impl TrainConfig {
         }
         check_range("learningRate", self.learning_rate, Interval::open_closed(0.0, 1.0))?;
         range("heldout", self.n_heldout, 1, 100_000)?;
+        // memory: the weights (and Adam's two moments), and one batch's activations
+        let (w, depth) = (self.model.width as f64, self.model.depth as f64);
+        crate::numerics::budget::check_values("width", w, 3.0 * w * w * depth, "3 × width² × depth (the weights and Adam's moments)")?;
+        crate::numerics::budget::check_values("batchSize", self.batch_size as f64, 4.0 * self.batch_size as f64 * w * (depth + 1.0), "4 × batchSize × width × (depth + 1) (a batch's activations and gradients)")?;
         match &self.data {
             DataSource::Toy(d) => {
                 range("train", self.n_train, 2, 1_000_000)?;

@@ -31,6 +31,10 @@ impl Interval {
     pub const fn open_closed(lo: f64, hi: f64) -> Self {
         Self { lo, hi, lo_open: true, hi_open: false }
     }
+    /// [lo, hi)
+    pub const fn closed_open(lo: f64, hi: f64) -> Self {
+        Self { lo, hi, lo_open: false, hi_open: true }
+    }
     /// [lo, ∞)
     pub const fn at_least(lo: f64) -> Self {
         Self { lo, hi: f64::INFINITY, lo_open: false, hi_open: true }
@@ -99,15 +103,17 @@ pub enum Rule {
     NotForNcsn,
     /// two fields that must agree do not (`other` names the second)
     Mismatch { other: String },
+    /// the inputs are valid one by one but the result overflows f64 (NaN or ±Infinity)
+    Overflow,
 }
 
 impl Rule {
     /// Every code, for the catalogue test (each must have `error.<code>` in both languages).
-    pub const CODES: [&'static str; 24] = [
+    pub const CODES: [&'static str; 25] = [
         "not_finite", "not_positive", "integer_range", "range", "unknown_choice", "unknown_field", "wrong_type", "missing",
         "length", "empty", "less_than", "too_much_work", "unreadable", "busy", "disposed", "not_checkpoint",
         "checkpoint_mismatch", "no_chain", "needs_sampler", "non_finite_prediction", "mixture_only", "not_for_ncsn",
-        "mismatch", "device",
+        "mismatch", "device", "overflow",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -135,6 +141,7 @@ impl Rule {
             Rule::MixtureOnly => "mixture_only",
             Rule::NotForNcsn => "not_for_ncsn",
             Rule::Mismatch { .. } => "mismatch",
+            Rule::Overflow => "overflow",
         }
     }
 }
@@ -275,6 +282,7 @@ impl InputError {
                     "even_integer" => "an even integer",
                     "array" => "an array",
                     "numbers" => "an array of numbers",
+                    "bytes" => "a Uint8Array of bytes",
                     "object" => "an object",
                     other => return format!("{f} must be a {other}{}", if v.is_empty() { String::new() } else { format!(" (it is {v})") }),
                 };
@@ -297,6 +305,7 @@ impl InputError {
             Rule::MixtureOnly => format!("{f} needs data from a known mixture (ring8)"),
             Rule::NotForNcsn => format!("{f} belongs to the diffusion chain; a noise-conditional score network has no {f}"),
             Rule::Mismatch { other } => format!("{f} does not match {other}"),
+            Rule::Overflow => format!("{f} makes the result overflow (NaN or ±Infinity in f64): use values nearer the data's scale"),
         };
         if let Some(h) = self.hint {
             s.push_str(&format!(" ({})", hint_text(h)));
@@ -367,18 +376,24 @@ pub fn short_text(s: &str) -> String {
 
 /// Every value of `values` must be finite.
 pub fn check_finite(field: &str, values: &[f64]) -> Result<()> {
-    match values.iter().position(|v| !v.is_finite()) {
+    match values.iter().position(|v| !v.is_finite() || v.abs() > MAX_MAGNITUDE) {
         None => Ok(()),
-        Some(i) => Err(InputError::at(&format!("{field}[{i}]"), Rule::Finite, values[i])),
+        Some(i) => check_finite_scalar(&format!("{field}[{i}]"), values[i]),
     }
 }
 
-/// A single finite number.
+/// The largest magnitude an input value may have: squares and products of two such values
+/// (distances, x²/σ²) stay far inside f64, so accepted input gives finite output.
+pub const MAX_MAGNITUDE: f64 = 1e100;
+
+/// A single finite number of magnitude ≤ [`MAX_MAGNITUDE`].
 pub fn check_finite_scalar(field: &str, value: f64) -> Result<()> {
-    if value.is_finite() {
-        Ok(())
-    } else {
+    if !value.is_finite() {
         Err(InputError::at(field, Rule::Finite, value))
+    } else if value.abs() > MAX_MAGNITUDE {
+        Err(InputError::at(field, Rule::Range(Interval::closed(-MAX_MAGNITUDE, MAX_MAGNITUDE)), value))
+    } else {
+        Ok(())
     }
 }
 
@@ -448,6 +463,15 @@ pub fn check_nonempty(field: &str, len: usize) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_beyond_1e100_are_refused_so_squares_stay_finite() {
+        assert!(check_finite("x", &[1e100, -1e100]).is_ok());
+        let e = check_finite("x", &[0.0, 1.5e100]).unwrap_err();
+        assert_eq!((e.field.as_str(), e.rule.code()), ("x[1]", "range"));
+        assert_eq!(check_finite("x", &[f64::NAN]).unwrap_err().rule.code(), "not_finite");
+        assert!(check_finite_scalar("z", 1e154).is_err());
+    }
+
     use super::*;
 
     #[test]
@@ -472,7 +496,7 @@ mod tests {
             Rule::LessThan { other: "a".into(), other_value: "1".into() }, Rule::TooMuchWork { max: "1".into() }, Rule::Unreadable,
             Rule::Busy, Rule::Disposed, Rule::NotCheckpoint { reason: "magic" },
             Rule::CheckpointMismatch { what: "width", file: "1".into(), model: "2".into() }, Rule::NoChain, Rule::NeedsSampler,
-            Rule::NonFinitePrediction { t: 1 }, Rule::MixtureOnly, Rule::NotForNcsn, Rule::Mismatch { other: "b".into() },
+            Rule::NonFinitePrediction { t: 1 }, Rule::MixtureOnly, Rule::NotForNcsn, Rule::Mismatch { other: "b".into() }, Rule::Overflow,
         ];
         for r in &rules {
             assert!(Rule::CODES.contains(&r.code()), "{}", r.code());

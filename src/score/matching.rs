@@ -177,6 +177,9 @@ pub fn energy_scores(p: &GaussianMixture, x: &[f64], log_normalizers: &[f64], h:
     check_finite("logNormalizers", log_normalizers)?;
     crate::numerics::error::check_nonempty("logNormalizers", log_normalizers.len())?;
     check_positive("h", h)?;
+    // a central difference needs a step far above rounding and below the data's scale
+    crate::numerics::error::check_range("h", h, crate::numerics::error::Interval::closed(1e-8, 1.0))?;
+    crate::numerics::budget::check_work("logNormalizers", log_normalizers.len() as f64, log_normalizers.len() as f64 * x.len() as f64 * p.components() as f64 * 40.0, "logNormalizers × dim × components × 40")?;
     let energy = |y: &[f64]| -p.log_density(y, 1.0);
     let rows = log_normalizers
         .iter()

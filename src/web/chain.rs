@@ -6,7 +6,7 @@ use js_sys::Float64Array;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config, count, f64s, integer, seed, JsResult, Obj};
+use super::convert::{arg_number, arg_numbers, config, count, f64s, integer, seed, JsResult, Obj};
 use super::handle::Handle;
 use super::mixture::Mixture;
 use super::schedule::variance;
@@ -169,7 +169,8 @@ impl Chain {
 
     /// The position of the first step whose t ≤ `t` (for a slider over t).
     #[wasm_bindgen(js_name = positionOfT)]
-    pub fn position_of_t(&self, t: f64) -> JsResult<usize> {
+    pub fn position_of_t(&self, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<usize> {
+        let t = arg_number(&t, "t")?;
         let t = integer("t", t, 0, BIG as u64)? as usize;
         Ok(self.state.get()?.chain.position_of_t(t))
     }
@@ -231,26 +232,29 @@ impl Chain {
         })
     }
 
-    /// Move to `position` (0..=length, clamped), forward or back; resolves to `{position, t, length}`.
+    /// Move to `position` (0..=length, clamped), forward or back; resolves to `{position, t, length,
+    /// reached}`. A call takes at most one work budget of steps (`reached: false`): call again to go on.
     #[wasm_bindgen(js_name = runTo)]
-    pub fn run_to(&self, position: f64) -> js_sys::Promise {
+    pub fn run_to(&self, #[wasm_bindgen(unchecked_param_type = "number")] position: JsValue) -> js_sys::Promise {
         let state = self.state.clone();
+        let position = arg_number(&position, "position");
         wasm_bindgen_futures::future_to_promise(async move {
-            let target = integer("position", position, 0, BIG as u64)? as usize;
+            let target = integer("position", position?, 0, BIG as u64)? as usize;
             let mut guard = state.get_mut()?;
             let st = &mut *guard;
-            st.chain.run_to(target, &st.predictor).await?;
-            Ok(Chain::position_info(st).build())
+            let reached = st.chain.run_toward(target, &st.predictor).await?;
+            Ok(Chain::position_info(st).set("reached", reached).build())
         })
     }
 
     /// Forward-then-reverse mode: particle i's true posterior q(x_{t−1}|x_t,x_0) beside p_θ:
     /// `{x0, mean, variance, modelMean, modelVariance, kl}` (kl: nats, null at t = 1), or null when
     /// the chain did not start from known x_0 or the step is not a DDPM step.
-    pub fn posterior(&self, particle: f64) -> js_sys::Promise {
+    pub fn posterior(&self, #[wasm_bindgen(unchecked_param_type = "number")] particle: JsValue) -> js_sys::Promise {
         let state = self.state.clone();
+        let particle = arg_number(&particle, "particle");
         wasm_bindgen_futures::future_to_promise(async move {
-            let i = integer("particle", particle, 0, BIG as u64)? as usize;
+            let i = integer("particle", particle?, 0, BIG as u64)? as usize;
             let mut guard = state.get_mut()?;
             let st = &mut *guard;
             let p = st.chain.posterior(i, &st.predictor).await?;
@@ -271,9 +275,11 @@ impl Chain {
     /// The score the current step uses, at `points` (row-major, D each): the vector field at this
     /// t or σ, from the network or the oracle.
     #[wasm_bindgen(js_name = scoreField)]
-    pub fn score_field(&self, points: Vec<f64>) -> js_sys::Promise {
+    pub fn score_field(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] points: JsValue) -> js_sys::Promise {
         let state = self.state.clone();
+        let points = arg_numbers(&points, "points");
         wasm_bindgen_futures::future_to_promise(async move {
+            let points = points?;
             check_finite("points", &points)?;
             let guard = state.get_mut()?;
             let s = guard.chain.score_field(&points, &guard.predictor).await?;
@@ -284,11 +290,17 @@ impl Chain {
     /// Sample quality of the current particles against `reference` data (N' × D): `{mmd2, kernel}`
     /// and, when the chain knows the data's mixture, `{meanLogDensity, modeFractions,
     /// modeWeights, modeWeightError}`.
-    pub fn quality(&self, reference: &[f64]) -> JsResult<JsValue> {
+    pub fn quality(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] reference: JsValue) -> JsResult<JsValue> {
+        self.quality_of(&arg_numbers(&reference, "reference")?)
+    }
+}
+
+impl Chain {
+    fn quality_of(&self, reference: &[f64]) -> JsResult<JsValue> {
         let st = self.state.get()?;
         let d = st.chain.config.dim;
-        let mmd = quality::mmd2(st.chain.state(), reference, d)?;
-        let mut o = Obj::new().set("mmd2", mmd).set("kernel", format!("mean of Gaussian kernels exp(−‖x−y‖²/2h²), h ∈ {:?}", quality::MMD_BANDWIDTHS));
+        let (mmd, used, used_ref) = quality::mmd2_at_most(st.chain.state(), reference, d, quality::MMD_MAX_POINTS)?;
+        let mut o = Obj::new().set("mmd2", mmd).set("points", used as f64).set("referencePoints", used_ref as f64).set("kernel", format!("mean of Gaussian kernels exp(−‖x−y‖²/2h²), h ∈ {:?}", quality::MMD_BANDWIDTHS));
         if let Some(m) = &st.mixture {
             let q = quality::mixture_quality(m, st.chain.state())?;
             o = o
@@ -304,7 +316,10 @@ impl Chain {
 /// The unbiased MMD² between two samples (row-major, `dim` each) with the kernel of `quality`:
 /// a mean of Gaussian kernels at h = 0.1, 0.3, 1. Two samples of the same distribution give ≈ 0.
 #[wasm_bindgen]
-pub fn mmd2(a: &[f64], b: &[f64], dim: f64) -> JsResult<f64> {
+pub fn mmd2(#[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] a: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] b: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] dim: JsValue) -> JsResult<f64> {
+    let a = &arg_numbers(&a, "a")?;
+    let b = &arg_numbers(&b, "b")?;
+    let dim = arg_number(&dim, "dim")?;
     let d = integer("dim", dim, 1, 4096)? as usize;
     Ok(quality::mmd2(a, b, d)?)
 }
@@ -377,7 +392,7 @@ impl Chain {
         };
         let reference = crate::engine::compare::Reference::choose(Some(o.dataset.as_deref().unwrap_or("ring8")).filter(|_| o.reference.is_none()), o.reference.as_ref(), d, None)?;
         let (refs, floor) = reference.held_out_and_floor(n, d)?;
-        let q = self.quality(&refs)?;
+        let q = self.quality_of(&refs)?;
         js_sys::Reflect::set(&q, &"floor".into(), &floor.into()).ok();
         Ok(q)
     }

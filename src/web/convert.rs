@@ -34,16 +34,34 @@ pub enum Js {
 
 const MAX_DEPTH: usize = 12;
 
+/// The most values one call may hand over (all its arrays and configs together): 2^24 numbers,
+/// 128 MiB as f64 — eight million 2-D points.
+pub const MAX_VALUES: usize = 1 << 24;
+
 impl Js {
     /// Copy `v` (`field` is its path, for errors).
     pub fn read(v: &JsValue, field: &str) -> Result<Js, InputError> {
-        Self::read_at(v, field, 0)
+        let mut budget = MAX_VALUES;
+        Self::read_at(v, field, 0, &mut budget)
     }
 
-    fn read_at(v: &JsValue, field: &str, depth: usize) -> Result<Js, InputError> {
+    fn read_at(v: &JsValue, field: &str, depth: usize, budget: &mut usize) -> Result<Js, InputError> {
+        // the config itself has the empty path (its fields are "T", not "config.T"); errors about
+        // the whole value call it "config"
+        let label = if field.is_empty() { "config" } else { field };
         if depth > MAX_DEPTH {
-            return Err(InputError::new(field, Rule::Unreadable, None));
+            return Err(InputError::new(label, Rule::Unreadable, None));
         }
+        // every value read counts against one budget per call, so no array (a sparse one four
+        // billion long, a typed array of 2^30) makes the reading itself the hang
+        let mut spend = |n: usize| -> Result<(), InputError> {
+            if n > *budget {
+                return Err(InputError::new(label, Rule::TooMuchWork { max: format!("{MAX_VALUES} values in one call") }, None));
+            }
+            *budget -= n;
+            Ok(())
+        };
+        spend(1)?;
         if v.is_undefined() || v.is_null() {
             return Ok(Js::Absent);
         }
@@ -69,15 +87,18 @@ impl Js {
             if v.is_instance_of::<js_sys::BigInt64Array>() || v.is_instance_of::<js_sys::BigUint64Array>() || v.is_instance_of::<js_sys::DataView>() {
                 return Err(InputError::new(field, Rule::Type("numbers"), None));
             }
+            let len = Reflect::get(v, &"length".into()).ok().and_then(|l| l.as_f64()).unwrap_or(0.0);
+            spend(len as usize)?;
             return Ok(Js::Arr(Float64Array::new(v).to_vec().into_iter().map(Js::Num).collect()));
         }
-        let unreadable = || InputError::new(field, Rule::Unreadable, None);
+        let unreadable = || InputError::new(label, Rule::Unreadable, None);
         if Array::is_array(v) {
-            let len = Reflect::get(v, &"length".into()).map_err(|_| unreadable())?.as_f64().unwrap_or(0.0) as u32;
-            let mut out = Vec::with_capacity(len.min(1 << 20) as usize);
-            for i in 0..len {
+            let len = Reflect::get(v, &"length".into()).map_err(|_| unreadable())?.as_f64().unwrap_or(0.0);
+            spend(len as usize)?;
+            let mut out = Vec::with_capacity(len as usize);
+            for i in 0..len as u32 {
                 let item = Reflect::get_u32(v, i).map_err(|_| unreadable())?;
-                out.push(Self::read_at(&item, &format!("{field}[{i}]"), depth + 1)?);
+                out.push(Self::read_at(&item, &format!("{field}[{i}]"), depth + 1, budget)?);
             }
             return Ok(Js::Arr(out));
         }
@@ -86,7 +107,7 @@ impl Js {
         for key in keys.iter() {
             let Some(name) = key.as_string() else { continue }; // symbol keys are not config
             let value = Reflect::get(v, &key).map_err(|_| InputError::new(&join(field, &name), Rule::Unreadable, None))?;
-            out.push((name.clone(), Self::read_at(&value, &join(field, &name), depth + 1)?));
+            out.push((name.clone(), Self::read_at(&value, &join(field, &name), depth + 1, budget)?));
         }
         Ok(Js::Obj(out))
     }
@@ -237,7 +258,8 @@ impl<'de, 'a> de::Deserializer<'de> for De<'a> {
             Js::Str(s) => visitor.visit_str(s),
             Js::Arr(items) => visitor.visit_seq(Seq { items, i: 0 }),
             Js::Obj(entries) => visitor.visit_map(Map { entries, i: 0, key: None }),
-            Js::Other(_) => Err(DeError { path: vec![], rule: Rule::Type("value"), value: None }),
+            // a function, symbol or bigint: let the visitor refuse it, naming the type it wanted
+            Js::Other(_) => visitor.visit_bytes(&[]),
         };
         r.map_err(|e| self.tag(e))
     }
@@ -397,6 +419,15 @@ pub fn f64s(v: &[f64]) -> Float64Array {
     Float64Array::from(v)
 }
 
+/// The output net: values that came out NaN or ±Infinity from accepted input are refused as
+/// `overflow`, naming the input `field` that drove them, never handed back silently.
+pub fn finite_all(field: &str, v: &[f64]) -> Result<Float64Array, InputError> {
+    match v.iter().all(|x| x.is_finite()) {
+        true => Ok(f64s(v)),
+        false => Err(InputError::new(field, Rule::Overflow, None)),
+    }
+}
+
 /// Build a plain JS object field by field.
 pub struct Obj(pub(super) Object);
 
@@ -422,6 +453,65 @@ impl Default for Obj {
 /// The names of a list, as a JS array of strings.
 pub fn names(list: &[&str]) -> Array {
     list.iter().map(|s| JsValue::from_str(s)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// positional arguments: taken as `JsValue` and read here, so a wrong type, a hostile array or a
+// throwing getter is an error naming the argument (wasm-bindgen's own conversion would throw
+// its words, or a TypeError, before the engine sees the call)
+
+/// An argument that must be numbers: an array of numbers or a typed array.
+pub fn arg_numbers(v: &JsValue, field: &str) -> Result<Vec<f64>, InputError> {
+    match Js::read(v, field)? {
+        Js::Arr(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match x {
+                Js::Num(x) => Ok(*x),
+                other => Err(InputError::new(&format!("{field}[{i}]"), Rule::Type("number"), Some(other.describe()))),
+            })
+            .collect(),
+        other => Err(InputError::new(field, Rule::Type("numbers"), Some(other.describe()))),
+    }
+}
+
+/// An argument that must be a JS number (its range is the engine's to check).
+pub fn arg_number(v: &JsValue, field: &str) -> Result<f64, InputError> {
+    match v.as_f64() {
+        Some(x) => Ok(x),
+        None => Err(InputError::new(field, Rule::Type("number"), Some(Js::read(v, field).map(|j| j.describe()).unwrap_or_else(|_| "unreadable".into())))),
+    }
+}
+
+/// An argument that must be a string.
+pub fn arg_string(v: &JsValue, field: &str) -> Result<String, InputError> {
+    match v.as_string() {
+        Some(s) => Ok(s),
+        None => Err(InputError::new(field, Rule::Type("string"), Some(Js::read(v, field).map(|j| j.describe()).unwrap_or_else(|_| "unreadable".into())))),
+    }
+}
+
+/// An argument that must be bytes: a `Uint8Array`, an `ArrayBuffer` or an array of integers 0..=255.
+pub fn arg_bytes(v: &JsValue, field: &str) -> Result<Vec<u8>, InputError> {
+    let typed = if v.is_instance_of::<js_sys::Uint8Array>() {
+        Some(js_sys::Uint8Array::new(v))
+    } else if v.is_instance_of::<js_sys::ArrayBuffer>() {
+        Some(js_sys::Uint8Array::new(v))
+    } else {
+        None
+    };
+    if let Some(b) = typed {
+        if b.length() as usize > MAX_VALUES * 8 {
+            return Err(InputError::new(field, Rule::TooMuchWork { max: format!("{} bytes", MAX_VALUES * 8) }, None));
+        }
+        return Ok(b.to_vec());
+    }
+    arg_numbers(v, field)
+        .map_err(|e| if e.rule == Rule::Type("numbers") { InputError::new(field, Rule::Type("bytes"), e.value) } else { e })?
+        .iter()
+        .enumerate()
+        .map(|(i, x)| if x.fract() == 0.0 && (0.0..=255.0).contains(x) { Ok(*x as u8) } else { Err(InputError::integer(&format!("{field}[{i}]"), *x, 0, 255)) })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

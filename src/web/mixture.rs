@@ -5,7 +5,7 @@ use js_sys::Float64Array;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config, count, f64s, integer, seed, JsResult, Obj, MAX_SEED};
+use super::convert::{finite_all, arg_number, arg_numbers, config, count, f64s, integer, seed, JsResult, Obj, MAX_SEED};
 use super::schedule::{timestep, Schedule};
 use crate::data::toy::{self, Dataset};
 use crate::diffusion::oracle::GaussianMixture;
@@ -80,53 +80,71 @@ impl Mixture {
 
     /// log q(x_t) at each of the n points (row-major n × d), t in 0..=T (t = 0: the data).
     #[wasm_bindgen(js_name = logDensity)]
-    pub fn log_density(&self, points: &[f64], schedule: &Schedule, t: f64) -> JsResult<Float64Array> {
+    pub fn log_density(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] points: JsValue, schedule: &Schedule, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<Float64Array> {
+        let points = &arg_numbers(&points, "points")?;
+        let t = arg_number(&t, "t")?;
         let ab = self.alpha_bar(points, schedule, t, 0)?;
-        Ok(f64s(&points.chunks(self.inner.dim).map(|x| self.inner.log_density(x, ab)).collect::<Vec<_>>()))
+        Ok(finite_all("points", &points.chunks(self.inner.dim).map(|x| self.inner.log_density(x, ab)).collect::<Vec<_>>())?)
     }
 
     /// q(x_t) at each point.
-    pub fn density(&self, points: &[f64], schedule: &Schedule, t: f64) -> JsResult<Float64Array> {
+    pub fn density(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] points: JsValue, schedule: &Schedule, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<Float64Array> {
+        let points = &arg_numbers(&points, "points")?;
+        let t = arg_number(&t, "t")?;
         let ab = self.alpha_bar(points, schedule, t, 0)?;
-        Ok(f64s(&points.chunks(self.inner.dim).map(|x| self.inner.density(x, ab)).collect::<Vec<_>>()))
+        Ok(finite_all("points", &points.chunks(self.inner.dim).map(|x| self.inner.density(x, ab)).collect::<Vec<_>>())?)
     }
 
     /// The exact score ∇log q(x_t) at each point (n × d).
-    pub fn score(&self, points: &[f64], schedule: &Schedule, t: f64) -> JsResult<Float64Array> {
+    pub fn score(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] points: JsValue, schedule: &Schedule, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<Float64Array> {
+        let points = &arg_numbers(&points, "points")?;
+        let t = arg_number(&t, "t")?;
         let ab = self.alpha_bar(points, schedule, t, 0)?;
-        Ok(f64s(&self.inner.predict(crate::diffusion::parameterization::Prediction::Score, points, ab)))
+        Ok(finite_all("points", &self.inner.predict(crate::diffusion::parameterization::Prediction::Score, points, ab))?)
     }
 
     /// The exact E[x_0 | x_t] at each point (n × d).
     #[wasm_bindgen(js_name = posteriorMeanX0)]
-    pub fn posterior_mean_x0(&self, points: &[f64], schedule: &Schedule, t: f64) -> JsResult<Float64Array> {
+    pub fn posterior_mean_x0(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] points: JsValue, schedule: &Schedule, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<Float64Array> {
+        let points = &arg_numbers(&points, "points")?;
+        let t = arg_number(&t, "t")?;
         let ab = self.alpha_bar(points, schedule, t, 0)?;
-        Ok(f64s(&self.inner.predict(crate::diffusion::parameterization::Prediction::X0, points, ab)))
+        Ok(finite_all("points", &self.inner.predict(crate::diffusion::parameterization::Prediction::X0, points, ab))?)
     }
 
     /// The exact E[ε | x_t] at each point (n × d), t in 1..=T.
     #[wasm_bindgen(js_name = posteriorMeanEps)]
-    pub fn posterior_mean_eps(&self, points: &[f64], schedule: &Schedule, t: f64) -> JsResult<Float64Array> {
+    pub fn posterior_mean_eps(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] points: JsValue, schedule: &Schedule, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<Float64Array> {
+        let points = &arg_numbers(&points, "points")?;
+        let t = arg_number(&t, "t")?;
         let ab = self.alpha_bar(points, schedule, t, 1)?;
-        Ok(f64s(&self.inner.predict(crate::diffusion::parameterization::Prediction::Eps, points, ab)))
+        Ok(finite_all("points", &self.inner.predict(crate::diffusion::parameterization::Prediction::Eps, points, ab))?)
     }
 
     /// P(component k | x_t) at each point (n × K).
-    pub fn responsibilities(&self, points: &[f64], schedule: &Schedule, t: f64) -> JsResult<Float64Array> {
+    pub fn responsibilities(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] points: JsValue, schedule: &Schedule, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<Float64Array> {
+        let points = &arg_numbers(&points, "points")?;
+        let t = arg_number(&t, "t")?;
         let ab = self.alpha_bar(points, schedule, t, 0)?;
-        Ok(f64s(&points.chunks(self.inner.dim).flat_map(|x| self.inner.responsibilities(x, ab)).collect::<Vec<_>>()))
+        Ok(finite_all("points", &points.chunks(self.inner.dim).flat_map(|x| self.inner.responsibilities(x, ab)).collect::<Vec<_>>())?)
     }
 
     /// n seeded draws of x_0 (n × d).
-    pub fn sample(&self, n: f64, seed_value: f64) -> JsResult<Float64Array> {
-        let n = integer("n", n, 0, (toy::MAX_POINTS * 2 / self.inner.dim.max(1)) as u64)?;
+    pub fn sample(&self, #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue, #[wasm_bindgen(js_name = seed, unchecked_param_type = "number")] seed_value: JsValue) -> JsResult<Float64Array> {
+        let n = arg_number(&n, "n")?;
+        let seed_value = arg_number(&seed_value, "seed")?;
+        let n = integer("n", n, 0, toy::MAX_POINTS as u64)?;
+        crate::numerics::budget::check_values("n", n as f64, n as f64 * self.inner.dim as f64, "n × dim")?;
         let seed = integer("seed", seed_value, 0, MAX_SEED)?;
         Ok(f64s(&self.inner.sample(n as usize, &mut Rng::new(seed))))
     }
 
     /// The differential entropy of the data, nats, by seeded Monte Carlo: `{mean, stdError, samples}`.
-    pub fn entropy(&self, samples: f64, seed_value: f64) -> JsResult<JsValue> {
+    pub fn entropy(&self, #[wasm_bindgen(unchecked_param_type = "number")] samples: JsValue, #[wasm_bindgen(js_name = seed, unchecked_param_type = "number")] seed_value: JsValue) -> JsResult<JsValue> {
+        let samples = arg_number(&samples, "samples")?;
+        let seed_value = arg_number(&seed_value, "seed")?;
         let n = integer("samples", samples, 2, 10_000_000)?;
+        crate::numerics::budget::check_work("samples", n as f64, n as f64 * (self.inner.components() * self.inner.dim) as f64 * 4.0, "samples × components × dim × 4")?;
         let seed = integer("seed", seed_value, 0, MAX_SEED)?;
         let e = self.inner.entropy(n as usize, seed)?;
         Ok(Obj::new().set("mean", e.mean).set("stdError", e.std_error).set("samples", e.samples as f64).build())
@@ -188,7 +206,9 @@ pub fn sample_dataset(config_value: JsValue) -> JsResult<Float64Array> {
 
 /// Check user-supplied points (row-major, `dim` coordinates each); returns how many there are.
 #[wasm_bindgen(js_name = validatePoints)]
-pub fn validate_points(points: &[f64], dim: f64) -> JsResult<usize> {
+pub fn validate_points(#[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] points: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] dim: JsValue) -> JsResult<usize> {
+    let points = &arg_numbers(&points, "points")?;
+    let dim = arg_number(&dim, "dim")?;
     let dim = integer("dim", dim, 1, 4096)?;
     Ok(toy::validate_points(points, dim as usize)?)
 }

@@ -6,7 +6,7 @@ use js_sys::Float64Array;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config, f64s, integer, JsResult, Obj};
+use super::convert::{arg_number, arg_numbers, arg_string, config, f64s, integer, JsResult, Obj};
 use crate::diffusion::elbo::{self, Decoder};
 use crate::diffusion::parameterization::{self as param, Prediction};
 use crate::diffusion::schedule::{BetaSchedule, ModelVariance, NoiseSchedule, MAX_T, MIN_T};
@@ -178,40 +178,57 @@ impl Schedule {
 
     /// ᾱ_t for t in 0..=T.
     #[wasm_bindgen(js_name = alphaBar)]
-    pub fn alpha_bar(&self, t: f64) -> JsResult<f64> {
+    pub fn alpha_bar(&self, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<f64> {
+        let t = arg_number(&t, "t")?;
         Ok(self.inner.alpha_bar(timestep(&self.inner, t, 0)?))
     }
 
     /// σ_t² of p_θ(x_{t−1}|x_t) for `variance` = "beta_tilde" | "beta", t in 1..=T.
     #[wasm_bindgen(js_name = modelVariance)]
-    pub fn model_variance(&self, t: f64, variance_name: &str) -> JsResult<f64> {
+    pub fn model_variance(&self, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue, #[wasm_bindgen(js_name = variance, unchecked_param_type = "string")] variance_name: JsValue) -> JsResult<f64> {
+        let t = arg_number(&t, "t")?;
+        let variance_name = &arg_string(&variance_name, "variance")?;
         let t = timestep(&self.inner, t, 1)?;
         Ok(self.inner.model_variance(t, variance(variance_name)?))
     }
 
     /// One forward step q(x_t|x_{t−1}) (1.63): `{mean, variance, sample}`.
     #[wasm_bindgen(js_name = qStep)]
-    pub fn q_step(&self, x_prev: &[f64], t: f64, noise: &[f64]) -> JsResult<JsValue> {
+    pub fn q_step(&self, #[wasm_bindgen(js_name = xPrev, unchecked_param_type = "Float64Array | number[]")] x_prev: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] noise: JsValue) -> JsResult<JsValue> {
+        let x_prev = &arg_numbers(&x_prev, "xPrev")?;
+        let t = arg_number(&t, "t")?;
+        let noise = &arg_numbers(&noise, "noise")?;
         let t = timestep(&self.inner, t, 1)?;
         Ok(draw(forward::q_step(&self.inner, x_prev, t, noise)?))
     }
 
     /// The closed form q(x_t|x_0) (1.72–1.73): `{mean, variance, sample}`.
     #[wasm_bindgen(js_name = qSample)]
-    pub fn q_sample(&self, x0: &[f64], t: f64, noise: &[f64]) -> JsResult<JsValue> {
+    pub fn q_sample(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x0: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] noise: JsValue) -> JsResult<JsValue> {
+        let x0 = &arg_numbers(&x0, "x0")?;
+        let t = arg_number(&t, "t")?;
+        let noise = &arg_numbers(&noise, "noise")?;
         let t = timestep(&self.inner, t, 1)?;
         Ok(draw(forward::q_sample(&self.inner, x0, t, noise)?))
     }
 
     /// q(x_{t−1}|x_t, x_0) (1.88–1.89): `{mean, variance, logVarianceClipped}`.
-    pub fn posterior(&self, x_t: &[f64], x0: &[f64], t: f64) -> JsResult<JsValue> {
+    pub fn posterior(&self, #[wasm_bindgen(js_name = xT, unchecked_param_type = "Float64Array | number[]")] x_t: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x0: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<JsValue> {
+        let x_t = &arg_numbers(&x_t, "xT")?;
+        let x0 = &arg_numbers(&x0, "x0")?;
+        let t = arg_number(&t, "t")?;
         let t = timestep(&self.inner, t, 1)?;
         let p = posterior::q_posterior(&self.inner, x_t, x0, t)?;
         Ok(Obj::new().set("mean", f64s(&p.mean)).set("variance", p.variance).set("logVarianceClipped", p.log_variance_clipped).build())
     }
 
     /// Convert a prediction between "x0", "eps" and "score" at (x_t, t) (1.105, 1.125, 1.141–1.143).
-    pub fn convert(&self, from: &str, to: &str, x_t: &[f64], t: f64, value: &[f64]) -> JsResult<Float64Array> {
+    pub fn convert(&self, #[wasm_bindgen(unchecked_param_type = "string")] from: JsValue, #[wasm_bindgen(unchecked_param_type = "string")] to: JsValue, #[wasm_bindgen(js_name = xT, unchecked_param_type = "Float64Array | number[]")] x_t: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] value: JsValue) -> JsResult<Float64Array> {
+        let from = &arg_string(&from, "from")?;
+        let to = &arg_string(&to, "to")?;
+        let x_t = &arg_numbers(&x_t, "xT")?;
+        let t = arg_number(&t, "t")?;
+        let value = &arg_numbers(&value, "value")?;
         let (from, to) = (prediction(from)?, prediction(to)?);
         let t = timestep(&self.inner, t, 1)?;
         Ok(f64s(&param::convert(&self.inner, from, to, x_t, t, value)?))
@@ -219,7 +236,11 @@ impl Schedule {
 
     /// μ_θ(x_t, t) from a prediction of kind `parameterization` (1.96, 1.115, 1.134).
     #[wasm_bindgen(js_name = modelMean)]
-    pub fn model_mean(&self, parameterization: &str, x_t: &[f64], t: f64, prediction_values: &[f64]) -> JsResult<Float64Array> {
+    pub fn model_mean(&self, #[wasm_bindgen(unchecked_param_type = "string")] parameterization: JsValue, #[wasm_bindgen(js_name = xT, unchecked_param_type = "Float64Array | number[]")] x_t: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue, #[wasm_bindgen(js_name = prediction, unchecked_param_type = "Float64Array | number[]")] prediction_values: JsValue) -> JsResult<Float64Array> {
+        let parameterization = &arg_string(&parameterization, "parameterization")?;
+        let x_t = &arg_numbers(&x_t, "xT")?;
+        let t = arg_number(&t, "t")?;
+        let prediction_values = &arg_numbers(&prediction_values, "prediction")?;
         let p = prediction(parameterization)?;
         let t = timestep(&self.inner, t, 1)?;
         Ok(f64s(&param::model_mean(&self.inner, p, x_t, t, prediction_values)?))
@@ -227,7 +248,10 @@ impl Schedule {
 
     /// The loss weight of (1.100) / (1.119) / (1.140) for σ_t² = `variance`, t in 1..=T.
     #[wasm_bindgen(js_name = lossWeight)]
-    pub fn loss_weight(&self, parameterization: &str, t: f64, variance_name: &str) -> JsResult<f64> {
+    pub fn loss_weight(&self, #[wasm_bindgen(unchecked_param_type = "string")] parameterization: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue, #[wasm_bindgen(js_name = variance, unchecked_param_type = "string")] variance_name: JsValue) -> JsResult<f64> {
+        let parameterization = &arg_string(&parameterization, "parameterization")?;
+        let t = arg_number(&t, "t")?;
+        let variance_name = &arg_string(&variance_name, "variance")?;
         let (p, v) = (prediction(parameterization)?, variance(variance_name)?);
         let t = timestep(&self.inner, t, 1)?;
         Ok(param::loss_weight(&self.inner, p, t, v)?)
@@ -235,27 +259,41 @@ impl Schedule {
 
     /// ½ (SNR_{t−1} − SNR_t) (1.104), t in 2..=T.
     #[wasm_bindgen(js_name = snrWeight)]
-    pub fn snr_weight(&self, t: f64) -> JsResult<f64> {
+    pub fn snr_weight(&self, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue) -> JsResult<f64> {
+        let t = arg_number(&t, "t")?;
         let t = timestep(&self.inner, t, 2)?;
         Ok(param::snr_weight(&self.inner, t)?)
     }
 
     /// KL(q(x_T|x_0) ‖ N(0, I)), nats.
     #[wasm_bindgen(js_name = priorKl)]
-    pub fn prior_kl(&self, x0: &[f64]) -> JsResult<f64> {
+    pub fn prior_kl(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x0: JsValue) -> JsResult<f64> {
+        let x0 = &arg_numbers(&x0, "x0")?;
         Ok(elbo::prior_kl(&self.inner, x0)?)
     }
 
     /// KL(q(x_{t−1}|x_t,x_0) ‖ p_θ(x_{t−1}|x_t)) (1.62), nats, t in 2..=T.
     #[wasm_bindgen(js_name = denoisingKl)]
-    pub fn denoising_kl(&self, x0: &[f64], x_t: &[f64], t: f64, parameterization: &str, prediction_values: &[f64], variance_name: &str) -> JsResult<f64> {
+    pub fn denoising_kl(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x0: JsValue, #[wasm_bindgen(js_name = xT, unchecked_param_type = "Float64Array | number[]")] x_t: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue, #[wasm_bindgen(unchecked_param_type = "string")] parameterization: JsValue, #[wasm_bindgen(js_name = prediction, unchecked_param_type = "Float64Array | number[]")] prediction_values: JsValue, #[wasm_bindgen(js_name = variance, unchecked_param_type = "string")] variance_name: JsValue) -> JsResult<f64> {
+        let x0 = &arg_numbers(&x0, "x0")?;
+        let x_t = &arg_numbers(&x_t, "xT")?;
+        let t = arg_number(&t, "t")?;
+        let parameterization = &arg_string(&parameterization, "parameterization")?;
+        let prediction_values = &arg_numbers(&prediction_values, "prediction")?;
+        let variance_name = &arg_string(&variance_name, "variance")?;
         let (p, v) = (prediction(parameterization)?, variance(variance_name)?);
         let t = timestep(&self.inner, t, 2)?;
         Ok(elbo::denoising_kl(&self.inner, x0, x_t, t, p, prediction_values, v)?)
     }
 
     /// log p_θ(x_0|x_1), nats, for `decoder` = "gaussian" | "discretized".
-    pub fn reconstruction(&self, x0: &[f64], x1: &[f64], parameterization: &str, prediction_values: &[f64], variance_name: &str, decoder: &str) -> JsResult<f64> {
+    pub fn reconstruction(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x0: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x1: JsValue, #[wasm_bindgen(unchecked_param_type = "string")] parameterization: JsValue, #[wasm_bindgen(js_name = prediction, unchecked_param_type = "Float64Array | number[]")] prediction_values: JsValue, #[wasm_bindgen(js_name = variance, unchecked_param_type = "string")] variance_name: JsValue, #[wasm_bindgen(unchecked_param_type = "string")] decoder: JsValue) -> JsResult<f64> {
+        let x0 = &arg_numbers(&x0, "x0")?;
+        let x1 = &arg_numbers(&x1, "x1")?;
+        let parameterization = &arg_string(&parameterization, "parameterization")?;
+        let prediction_values = &arg_numbers(&prediction_values, "prediction")?;
+        let variance_name = &arg_string(&variance_name, "variance")?;
+        let decoder = &arg_string(&decoder, "decoder")?;
         let (p, v) = (prediction(parameterization)?, variance(variance_name)?);
         let d = Decoder::parse(decoder)?;
         Ok(elbo::reconstruction(&self.inner, x0, x1, p, prediction_values, v, d)?)
@@ -265,7 +303,10 @@ impl Schedule {
     /// for t = 1..=T). Options: `{parameterization, variance, decoder}` (defaults "eps",
     /// "beta_tilde", "gaussian").
     #[wasm_bindgen(js_name = elboTerms)]
-    pub fn elbo_terms(&self, x0: &[f64], x_ts: &[f64], predictions: &[f64], options: JsValue) -> JsResult<JsValue> {
+    pub fn elbo_terms(&self, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x0: JsValue, #[wasm_bindgen(js_name = xTs, unchecked_param_type = "Float64Array | number[]")] x_ts: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] predictions: JsValue, options: JsValue) -> JsResult<JsValue> {
+        let x0 = &arg_numbers(&x0, "x0")?;
+        let x_ts = &arg_numbers(&x_ts, "xTs")?;
+        let predictions = &arg_numbers(&predictions, "predictions")?;
         #[derive(Deserialize, Default)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
         struct Options {

@@ -5,7 +5,7 @@ use js_sys::Array;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config, count, f64s, seed, JsResult, Obj};
+use super::convert::{arg_number, arg_numbers, config, count, f64s, seed, JsResult, Obj};
 use super::mixture::Mixture;
 use super::vae::estimate;
 use crate::engine::compare::{self, LangevinRun, LangevinSetup};
@@ -71,7 +71,10 @@ pub fn score_matching(mixture: &Mixture, config_value: JsValue) -> JsResult<JsVa
 /// and the score by central differences (step h). Returns `{rows: [{logNormalizer, logDensity,
 /// score}], exactScore}`: the scores agree, whatever C.
 #[wasm_bindgen(js_name = energyScores)]
-pub fn energy_scores(mixture: &Mixture, x: &[f64], log_normalizers: &[f64], h: f64) -> JsResult<JsValue> {
+pub fn energy_scores(mixture: &Mixture, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x: JsValue, #[wasm_bindgen(js_name = logNormalizers, unchecked_param_type = "Float64Array | number[]")] log_normalizers: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] h: JsValue) -> JsResult<JsValue> {
+    let x = &arg_numbers(&x, "x")?;
+    let log_normalizers = &arg_numbers(&log_normalizers, "logNormalizers")?;
+    let h = arg_number(&h, "h")?;
     let (rows, exact) = matching::energy_scores(&mixture.inner, x, log_normalizers, h)?;
     Ok(Obj::new()
         .set(

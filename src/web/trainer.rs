@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::backend::{backend_info, webgpu};
 use super::chain::{comparison_object, Chain};
-use super::convert::{config, count, f64s, from_tree, integer, seed, Js, JsResult, Obj};
+use super::convert::{arg_bytes, arg_number, config, count, f64s, from_tree, integer, seed, Js, JsResult, Obj};
 use super::handle::Handle;
 use super::schedule::{prediction, variance};
 use super::forms::{forms, FormsOptions};
@@ -190,7 +190,8 @@ impl Trainer {
 
     /// The learning rate of the next steps (Adam keeps its moments): for a decay schedule.
     #[wasm_bindgen(setter, js_name = learningRate)]
-    pub fn set_learning_rate(&self, lr: f64) -> JsResult<()> {
+    pub fn set_learning_rate(&self, #[wasm_bindgen(js_name = value, unchecked_param_type = "number")] lr: JsValue) -> JsResult<()> {
+        let lr = arg_number(&lr, "value")?;
         check_range("learningRate", lr, Interval::open_closed(0.0, 1.0))?;
         self.state.get_mut()?.core.config.learning_rate = lr;
         Ok(())
@@ -205,11 +206,14 @@ impl Trainer {
     /// Run up to n steps; resolves to `{steps, totalSteps, losses: Float64Array, mean, min, max,
     /// stopped?, deviceError?}` (`stopped`: why a non-finite loss or a failed device ended training;
     /// the last good weights stay; `deviceError`: the device failed, e.g. a lost GPU).
-    pub fn run(&self, n: f64) -> js_sys::Promise {
+    pub fn run(&self, #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue) -> js_sys::Promise {
         let state = self.state.clone();
+        let n = arg_number(&n, "n");
         promise(async move {
-            let n = integer("n", n, 1, 1_000_000)? as usize;
+            let n = integer("n", n?, 1, 1_000_000)? as usize;
             let mut st = state.get_mut()?;
+            // ten budgets: a long run is asked for in chunks (the page's worker does ~150 ms each)
+            crate::numerics::budget::check_work("n", n as f64, n as f64 * st.core.step_work() / 10.0, "n × batchSize × (the network's multiply-adds) × 3 / 10")?;
             let r = st.core.run(n).await;
             let o = Obj::new()
                 .set("steps", r.steps as f64)
@@ -226,11 +230,12 @@ impl Trainer {
         })
     }
 
-    /// Mean training loss per t-bin (`defaults().train.lossBins` bins over 1..=T; NaN where none
-    /// yet): which t are hard.
-    #[wasm_bindgen(js_name = lossByT)]
-    pub fn loss_by_t(&self) -> JsResult<js_sys::Float64Array> {
-        Ok(f64s(&self.state.get()?.core.loss_by_t()))
+    /// Mean training loss per t-bin (`defaults().train.lossBins` bins over 1..=T): which t are
+    /// hard. An array of numbers, `null` for a bin no step has sampled yet.
+    #[wasm_bindgen(js_name = lossByT, unchecked_return_type = "(number | null)[]")]
+    pub fn loss_by_t(&self) -> JsResult<JsValue> {
+        let bins = self.state.get()?.core.loss_by_t();
+        Ok(bins.iter().map(|v| if v.is_finite() { JsValue::from_f64(*v) } else { JsValue::NULL }).collect::<js_sys::Array>().into())
     }
 
     /// The held-out −ELBO per dimension: `{negElboPerDim, stdError, unit, points, reconstruction,
@@ -251,6 +256,8 @@ impl Trainer {
             let eval = EvalConfig { points: count("points", o.points, d.points, 1, 100_000)?, t_samples: count("tSamples", o.t_samples, d.t_samples, 0, 100_000)?, ..d };
             let st = state.get_mut()?;
             let c = &st.core;
+            let ts = if eval.t_samples == 0 { c.schedule.t_max } else { eval.t_samples };
+            crate::numerics::budget::check_job("points", eval.points as f64, eval.points as f64 * ts as f64 * c.step_work() / c.config.batch_size as f64 / 3.0, "points × tSamples × (the network's multiply-adds)")?;
             let report = c.held_out_report(eval, variance).await?;
             let h = &report.network;
             let mut o = Obj::new()
@@ -344,7 +351,8 @@ impl Trainer {
 
     /// Load a checkpoint made by `save()`; a checkpoint of another network, parameterization or
     /// schedule is refused with a message saying what differs. Returns the checkpoint's header.
-    pub fn load(&self, bytes: &[u8]) -> JsResult<JsValue> {
+    pub fn load(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array | number[]")] bytes: JsValue) -> JsResult<JsValue> {
+        let bytes = &arg_bytes(&bytes, "bytes")?;
         let mut st = self.state.get_mut()?;
         let h = st.core.load(bytes)?;
         Ok(Obj::new()

@@ -4,7 +4,7 @@ use js_sys::Array;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{config, count, f64s, from_tree, integer, seed, Js, JsResult, Obj, MAX_SEED};
+use super::convert::{arg_number, arg_numbers, config, count, f64s, from_tree, integer, seed, Js, JsResult, Obj, MAX_SEED};
 use crate::numerics::error::InputError;
 use crate::numerics::gaussian;
 use crate::numerics::montecarlo::Estimate;
@@ -114,8 +114,15 @@ pub fn vae_gradients(config_value: JsValue) -> JsResult<JsValue> {
 
 /// KL(N(mean1, var1) ‖ N(mean2, var2)) (diagonal) by Monte Carlo, to set beside `gaussianKl` (1.23).
 #[wasm_bindgen(js_name = gaussianKlMonteCarlo)]
-pub fn gaussian_kl_monte_carlo(mean1: &[f64], var1: &[f64], mean2: &[f64], var2: &[f64], samples: f64, seed_value: f64) -> JsResult<JsValue> {
+pub fn gaussian_kl_monte_carlo(#[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] mean1: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] var1: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] mean2: JsValue, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] var2: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] samples: JsValue, #[wasm_bindgen(js_name = seed, unchecked_param_type = "number")] seed_value: JsValue) -> JsResult<JsValue> {
+    let mean1 = &arg_numbers(&mean1, "mean1")?;
+    let var1 = &arg_numbers(&var1, "var1")?;
+    let mean2 = &arg_numbers(&mean2, "mean2")?;
+    let var2 = &arg_numbers(&var2, "var2")?;
+    let samples = arg_number(&samples, "samples")?;
+    let seed_value = arg_number(&seed_value, "seed")?;
     let n = integer("samples", samples, 2, 10_000_000)? as usize;
+    crate::numerics::budget::check_work("samples", n as f64, n as f64 * mean1.len() as f64 * 20.0, "samples × dims × 20")?;
     let seed = integer("seed", seed_value, 0, MAX_SEED)?;
     Ok(estimate(&gaussian::kl_monte_carlo(mean1, var1, mean2, var2, n, seed)?))
 }
@@ -123,7 +130,10 @@ pub fn gaussian_kl_monte_carlo(mean1: &[f64], var1: &[f64], mean2: &[f64], var2:
 /// (1.90–1.95) term by term for means μ_q, μ_θ and the shared variance σ_q²: `{dims, logDetRatio,
 /// minusD, trace, quadratic, full, general, simplified}` (nats).
 #[wasm_bindgen(js_name = klEqualVariance)]
-pub fn kl_equal_variance(mu_q: &[f64], mu_theta: &[f64], var_q: f64) -> JsResult<JsValue> {
+pub fn kl_equal_variance(#[wasm_bindgen(js_name = muQ, unchecked_param_type = "Float64Array | number[]")] mu_q: JsValue, #[wasm_bindgen(js_name = muTheta, unchecked_param_type = "Float64Array | number[]")] mu_theta: JsValue, #[wasm_bindgen(js_name = varQ, unchecked_param_type = "number")] var_q: JsValue) -> JsResult<JsValue> {
+    let mu_q = &arg_numbers(&mu_q, "muQ")?;
+    let mu_theta = &arg_numbers(&mu_theta, "muTheta")?;
+    let var_q = arg_number(&var_q, "varQ")?;
     let k = gaussian::kl_equal_variance(mu_q, mu_theta, var_q)?;
     Ok(Obj::new()
         .set("dims", k.dims as f64)

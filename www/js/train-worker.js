@@ -93,7 +93,7 @@ async function chainCommand(m) {
     }
     case "chain-step": await chain.step(); return chainReply(m.selected);
     case "chain-back": await chain.stepBack(); return chainReply(m.selected);
-    case "chain-to": await chain.runTo(m.position); return chainReply(m.selected);
+    case "chain-to": while (!(await chain.runTo(m.position)).reached); return chainReply(m.selected); // the engine moves one work budget per call
     case "chain-inspect": return chainReply(m.selected);
     case "chain-quality": { // against held-out data, or (for the reader's own points) draws from those points
       const q = chain.qualityAgainst(m.reference ? { reference: m.reference } : { dataset: m.dataset });
