@@ -10,6 +10,17 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// A JS number, numbers and string, as the page passes them.
+fn n(x: f64) -> JsValue {
+    JsValue::from_f64(x)
+}
+fn a(x: &[f64]) -> JsValue {
+    Float64Array::from(x).into()
+}
+fn st(x: &str) -> JsValue {
+    JsValue::from_str(x)
+}
+
 fn json(s: &str) -> JsValue {
     JSON::parse(s).expect("test JSON")
 }
@@ -93,12 +104,12 @@ fn bad_input_gets_named_errors_not_panics() {
         assert!(msg.contains(want), "{cfg}: {msg}");
     }
     let s = Schedule::new(JsValue::UNDEFINED).unwrap();
-    assert!(message(s.q_sample(&[0.0], 0.0, &[0.0]).unwrap_err()).contains("t must be an integer in 1..=1000"));
-    assert!(message(s.q_sample(&[0.0, 1.0], 5.0, &[0.0]).unwrap_err()).contains("lengths must match"));
-    assert!(message(s.q_sample(&[f64::NAN], 5.0, &[0.0]).unwrap_err()).contains("finite"));
-    assert!(message(s.convert("v", "eps", &[0.0], 5.0, &[0.0]).unwrap_err()).contains(r#""x0", "eps", "score""#));
-    assert!(message(s.loss_weight("eps", 5.0, "fixedlarge").unwrap_err()).contains(r#""beta_tilde""#));
-    assert!(message(s.snr_weight(1.0).unwrap_err()).contains("2..=1000"));
+    assert!(message(s.q_sample(a(&[0.0]), n(0.0), a(&[0.0])).unwrap_err()).contains("t must be an integer in 1..=1000"));
+    assert!(message(s.q_sample(a(&[0.0, 1.0]), n(5.0), a(&[0.0])).unwrap_err()).contains("lengths must match"));
+    assert!(message(s.q_sample(a(&[f64::NAN]), n(5.0), a(&[0.0])).unwrap_err()).contains("finite"));
+    assert!(message(s.convert(st("v"), st("eps"), a(&[0.0]), n(5.0), a(&[0.0])).unwrap_err()).contains(r#""x0", "eps", "score""#));
+    assert!(message(s.loss_weight(st("eps"), n(5.0), st("fixedlarge")).unwrap_err()).contains(r#""beta_tilde""#));
+    assert!(message(s.snr_weight(n(1.0)).unwrap_err()).contains("2..=1000"));
     assert!(message(web::sample_dataset(json(r#"{"name": "spiral"}"#)).unwrap_err()).contains(r#""moons""#));
 }
 
@@ -108,13 +119,13 @@ fn tweedie_holds_exactly_through_the_js_api() {
     let m = Mixture::ring8(JsValue::UNDEFINED).unwrap();
     let pts = [0.3, -0.2, 1.9, 0.1, -1.0, -1.5];
     for t in [1.0, 50.0, 300.0, 900.0] {
-        let score = m.score(&pts, &s, t).unwrap().to_vec();
-        let x0 = m.posterior_mean_x0(&pts, &s, t).unwrap().to_vec();
-        let eps = m.posterior_mean_eps(&pts, &s, t).unwrap().to_vec();
+        let score = m.score(a(&pts), &s, n(t)).unwrap().to_vec();
+        let x0 = m.posterior_mean_x0(a(&pts), &s, n(t)).unwrap().to_vec();
+        let eps = m.posterior_mean_eps(a(&pts), &s, n(t)).unwrap().to_vec();
         for i in 0..3 {
             let xt = &pts[2 * i..2 * i + 2];
-            let tweedie = s.convert("score", "x0", xt, t, &score[2 * i..2 * i + 2]).unwrap().to_vec();
-            let from_eps = s.convert("eps", "score", xt, t, &eps[2 * i..2 * i + 2]).unwrap().to_vec();
+            let tweedie = s.convert(st("score"), st("x0"), a(xt), n(t), a(&score[2 * i..2 * i + 2])).unwrap().to_vec();
+            let from_eps = s.convert(st("eps"), st("score"), a(xt), n(t), a(&eps[2 * i..2 * i + 2])).unwrap().to_vec();
             for d in 0..2 {
                 assert!((tweedie[d] - x0[2 * i + d]).abs() < 1e-9 * (1.0 + x0[2 * i + d].abs()));
                 assert!((from_eps[d] - score[2 * i + d]).abs() < 1e-9 * (1.0 + score[2 * i + d].abs()));
@@ -172,7 +183,7 @@ async fn cpu_backend_trains_until_the_loss_falls() {
     let cfg = json(r#"{"dataset": "ring8", "T": 100, "batchSize": 128, "width": 64, "seed": 1}"#);
     let tr = web::Trainer::create(cfg, json(r#"{"backend": "cpu"}"#)).await.map_err(message).unwrap();
     assert_eq!(field(&tr.backend().map_err(message).unwrap(), "kind").as_string().unwrap(), "cpu");
-    let r = resolve(tr.run(300.0)).await.unwrap();
+    let r = resolve(tr.run(n(300.0))).await.unwrap();
     let losses = Float64Array::from(field(&r, "losses")).to_vec();
     assert_eq!(losses.len(), 300);
     let first: f64 = losses[..20].iter().sum::<f64>() / 20.0;
@@ -185,10 +196,10 @@ async fn cpu_backend_trains_until_the_loss_falls() {
     assert!(field(&h, "dataEntropyPerDim").as_f64().unwrap().is_finite());
     // save → load round trip, and overlapping calls are refused, not panicking
     let bytes = js_sys::Uint8Array::from(resolve(tr.save()).await.unwrap()).to_vec();
-    let header = tr.load(&bytes).map_err(message).unwrap();
+    let header = tr.load(js_sys::Uint8Array::from(&bytes[..]).into()).map_err(message).unwrap();
     assert_eq!(field(&header, "steps").as_f64().unwrap(), 300.0);
-    let p1 = tr.run(5.0);
-    let p2 = tr.run(5.0);
+    let p1 = tr.run(n(5.0));
+    let p2 = tr.run(n(5.0));
     let (a, b) = (resolve(p1).await, resolve(p2).await);
     assert!(a.is_ok() || b.is_ok());
     if let Err(e) = a.and(b) {
@@ -216,7 +227,7 @@ async fn webgpu_trains_a_few_steps_with_finite_loss() {
     let cfg = json(r#"{"dataset": "moons", "T": 50, "batchSize": 64, "width": 32, "depth": 2, "seed": 2}"#);
     let tr = web::Trainer::create(cfg, json(r#"{"backend": "webgpu"}"#)).await.map_err(message).unwrap();
     assert_eq!(field(&tr.backend().map_err(message).unwrap(), "kind").as_string().unwrap(), "webgpu");
-    let r = resolve(tr.run(4.0)).await.unwrap();
+    let r = resolve(tr.run(n(4.0))).await.unwrap();
     let losses = Float64Array::from(field(&r, "losses")).to_vec();
     assert_eq!(losses.len(), 4, "{:?}", field(&r, "stopped"));
     assert!(losses.iter().all(|l| l.is_finite() && *l > 0.0), "{losses:?}");
@@ -253,16 +264,16 @@ async fn oracle_chain_steps_forward_and_back_exactly() {
     resolve(chain.step()).await.unwrap();
     assert_eq!(chain.state().unwrap().to_vec(), after_one);
     // to the end: x_0, and the samples match the mixture (MMD near the floor of two data samples)
-    let at = resolve(chain.run_to(100.0)).await.unwrap();
+    let at = resolve(chain.run_to(n(100.0))).await.unwrap();
     assert_eq!(f64_field(&at, "t"), 0.0);
-    let reference = ring.sample(300.0, 99.0).unwrap().to_vec();
-    let q = chain.quality(&reference).map_err(message).unwrap();
-    let floor = web::mmd2(&ring.sample(300.0, 1.0).unwrap().to_vec(), &reference, 2.0).map_err(message).unwrap();
+    let reference = ring.sample(n(300.0), n(99.0)).unwrap().to_vec();
+    let q = chain.quality(a(&reference)).map_err(message).unwrap();
+    let floor = web::mmd2(ring.sample(n(300.0), n(1.0)).unwrap().into(), a(&reference), n(2.0)).map_err(message).unwrap();
     assert!(f64_field(&q, "mmd2") < floor.abs() + 0.01, "MMD² {} vs floor {floor}", f64_field(&q, "mmd2"));
     assert!(f64_field(&q, "modeWeightError") < 0.1);
     assert!(resolve(chain.step()).await.unwrap().is_null(), "no step after the end");
     // the score field at the current t, and bad input
-    let f = Float64Array::from(resolve(chain.score_field(vec![0.0, 0.0, 2.0, 0.0])).await.unwrap());
+    let f = Float64Array::from(resolve(chain.score_field(a(&[0.0, 0.0, 2.0, 0.0]))).await.unwrap());
     assert_eq!(f.length(), 4);
     for (cfg, want) in [
         (r#"{"sampler": "euler"}"#, r#"valid ones are "ddpm", "ddim""#),
@@ -281,19 +292,19 @@ async fn oracle_chain_steps_forward_and_back_exactly() {
 async fn forward_then_reverse_exposes_the_true_posterior() {
     let ring = Mixture::ring8(JsValue::UNDEFINED).unwrap();
     let cfg = json(r#"{"sampler": "ddpm", "init": "forward", "tStart": 30, "seed": 1, "T": 100}"#);
-    Reflect::set(&cfg, &"x0".into(), &ring.sample(10.0, 5.0).unwrap()).unwrap();
+    Reflect::set(&cfg, &"x0".into(), &ring.sample(n(10.0), n(5.0)).unwrap()).unwrap();
     let chain = web::Chain::with_oracle(cfg, &ring).map_err(message).unwrap();
-    let p = resolve(chain.posterior(2.0)).await.unwrap();
+    let p = resolve(chain.posterior(n(2.0))).await.unwrap();
     assert!(f64_field(&p, "kl") >= 0.0);
     assert_eq!(Float64Array::from(field(&p, "mean")).length(), 2);
-    assert!(resolve(chain.posterior(10.0)).await.unwrap_err().contains("particle = 10 is out of range"));
+    assert!(resolve(chain.posterior(n(10.0))).await.unwrap_err().contains("particle = 10 is out of range"));
 }
 
 /// A ring8 denoiser with T steps of noise, trained for `steps` steps on the wasm CPU backend.
 async fn ring8_trained_on_cpu(t_max: usize, steps: f64) -> web::Trainer {
     let config = format!(r#"{{"dataset": "ring8", "T": {t_max}, "batchSize": 128, "seed": 1}}"#);
     let tr = web::Trainer::create(json(&config), json(r#"{"backend": "cpu"}"#)).await.map_err(message).unwrap();
-    resolve(tr.run(steps)).await.unwrap();
+    resolve(tr.run(n(steps))).await.unwrap();
     tr
 }
 
@@ -305,11 +316,11 @@ async fn a_trained_network_drives_the_chain_on_the_cpu() {
     let v = resolve(chain.inspect()).await.unwrap();
     assert_eq!(f64_field(&v, "t"), 100.0);
     assert_eq!(f64_field(&v, "sigma"), 0.0, "DDIM η = 0 adds no noise");
-    resolve(chain.run_to(20.0)).await.unwrap();
+    resolve(chain.run_to(n(20.0))).await.unwrap();
     assert!(chain.state().unwrap().to_vec().iter().all(|v| v.is_finite()));
     // annealed Langevin on a DDPM network (scores at σ through the matching t)
     let a = tr.chain(json(r#"{"sampler": "annealed", "levels": 3, "stepsPerLevel": 2, "particles": 50}"#)).map_err(message).unwrap();
-    resolve(a.run_to(6.0)).await.unwrap();
+    resolve(a.run_to(n(6.0))).await.unwrap();
     assert!(a.state().unwrap().to_vec().iter().all(|v| v.is_finite()));
 }
 
@@ -385,16 +396,16 @@ fn vae_identity_split_and_gradient_estimators_through_the_js_api() {
 
 #[wasm_bindgen_test]
 fn kl_formulas_through_the_js_api() {
-    let k = web::kl_equal_variance(&[0.3, -1.2], &[0.5, -1.0], 0.04).map_err(message).unwrap();
+    let k = web::kl_equal_variance(a(&[0.3, -1.2]), a(&[0.5, -1.0]), n(0.04)).map_err(message).unwrap();
     let want = 0.08 / 0.08;
     for f in ["full", "general", "simplified"] {
         assert!((f64_field(&k, f) - want).abs() < 1e-12, "{f}");
     }
     assert_eq!((f64_field(&k, "logDetRatio"), f64_field(&k, "minusD"), f64_field(&k, "trace")), (0.0, -2.0, 2.0));
-    let mc = web::gaussian_kl_monte_carlo(&[0.3], &[0.5], &[1.0], &[1.5], 50_000.0, 1.0).map_err(message).unwrap();
-    let exact = web::gaussian_kl(&[0.3], &[0.5], &[1.0], &[1.5]).unwrap();
+    let mc = web::gaussian_kl_monte_carlo(a(&[0.3]), a(&[0.5]), a(&[1.0]), a(&[1.5]), n(50_000.0), n(1.0)).map_err(message).unwrap();
+    let exact = web::gaussian_kl(a(&[0.3]), a(&[0.5]), a(&[1.0]), a(&[1.5])).unwrap();
     assert!((f64_field(&mc, "mean") - exact).abs() < 4.0 * f64_field(&mc, "stdError"));
-    assert!(message(web::kl_equal_variance(&[0.0], &[0.0], -1.0).unwrap_err()).contains("varQ = -1"));
+    assert!(message(web::kl_equal_variance(a(&[0.0]), a(&[0.0]), n(-1.0)).unwrap_err()).contains("varQ = -1"));
 }
 
 #[wasm_bindgen_test]
@@ -438,7 +449,7 @@ fn score_matching_losses_differ_by_constants_through_the_js_api() {
     assert_eq!(f64_field(&r, "argminExplicit"), f64_field(&r, "argminImplicit"));
     assert_eq!(f64_field(&r, "argminNoisyExplicit"), f64_field(&r, "argminDenoising"));
     // (2.13): the score does not move with the normalising constant
-    let e = web::energy_scores(&m, &[1.3, -0.4], &[0.0, 7.0, -3.0], 1e-5).map_err(message).unwrap();
+    let e = web::energy_scores(&m, a(&[1.3, -0.4]), a(&[0.0, 7.0, -3.0]), n(1e-5)).map_err(message).unwrap();
     let exact = Float64Array::from(field(&e, "exactScore")).to_vec();
     for row in js_sys::Array::from(&field(&e, "rows")).iter() {
         let s = Float64Array::from(field(&row, "score")).to_vec();
