@@ -62,7 +62,7 @@ fn an_error_is_data_naming_the_js_field_its_rule_and_value() {
     let e = Schedule::new(json(r#"{"betaStart": 2}"#)).err().expect("betaStart = 2 refused");
     assert_eq!(code_and_field(&e), ("range".into(), "betaStart".into()));
     let params = Reflect::get(&e, &"params".into()).unwrap();
-    assert_eq!(Reflect::get(&params, &"range".into()).unwrap().as_string().unwrap(), "(0, 1)");
+    assert_eq!(Reflect::get(&params, &"range".into()).unwrap().as_string().unwrap(), "[1e-12, 1)");
     assert_eq!(Reflect::get(&params, &"value".into()).unwrap().as_string().unwrap(), "2");
     assert!(message(e).starts_with("betaStart = 2 is out of range"));
     // an unknown field names itself and the valid ones; a long number is shortened
