@@ -107,7 +107,8 @@ impl LinearGaussian {
         check_finite("weights", &weights)?;
         check_same_len("bias", bias.len(), "the observed dimension D", dim)?;
         check_finite("bias", &bias)?;
-        crate::numerics::error::check_positive("noiseVariance", noise_var)?;
+        // the Monte Carlo variances go as 1/s⁴: keep s² where they stay finite
+        crate::numerics::error::check_range("noiseVariance", noise_var, crate::numerics::error::Interval::closed(1e-12, 1e12))?;
         Ok(Self { latent, dim, weights, bias, noise_var })
     }
 

@@ -291,7 +291,13 @@ impl Chain {
         let view = self.view.take().expect("inspected");
         if let Some(i) = view.step.prev.iter().position(|v| !v.is_finite()) {
             let _ = i;
-            return Err(InputError::new("step", Rule::NonFinitePrediction { t: self.position + 1 }, None).into());
+            // the step itself overflowed (e.g. a Langevin step size far too large): name what the reader set
+            let field = match self.config.sampler {
+                SamplerKind::Langevin { .. } => "stepSize",
+                SamplerKind::Annealed { .. } => "eps",
+                _ => "initScale",
+            };
+            return Err(InputError::new(field, Rule::NonFinitePrediction { t: self.position + 1 }, None).into());
         }
         self.position += 1;
         self.state = view.step.prev.clone();

@@ -301,7 +301,7 @@ impl InputError {
             Rule::CheckpointMismatch { what, file, model } => format!("the {f}'s {what} is {file} but this model's is {model}"),
             Rule::NoChain => "there is no chain yet: press New chain".to_string(),
             Rule::NeedsSampler => format!("{f} = \"{v}\": forward-then-reverse starts from q(x_t|x_0) and needs a DDPM or DDIM sampler"),
-            Rule::NonFinitePrediction { t } => format!("the model predicts a non-finite value at t = {t}"),
+            Rule::NonFinitePrediction { t } => format!("{f} is not finite: the model predicts a non-finite value at t = {t}"),
             Rule::MixtureOnly => format!("{f} needs data from a known mixture (ring8)"),
             Rule::NotForNcsn => format!("{f} belongs to the diffusion chain; a noise-conditional score network has no {f}"),
             Rule::Mismatch { other } => format!("{f} does not match {other}"),
@@ -399,12 +399,19 @@ pub fn check_finite_scalar(field: &str, value: f64) -> Result<()> {
 
 /// A number strictly positive and finite (variances, standard deviations).
 pub fn check_positive(field: &str, value: f64) -> Result<()> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
+    if !(value.is_finite() && value > 0.0) {
         Err(InputError::at(field, Rule::Positive, value))
+    } else if !(POSITIVE_RANGE.contains(value)) {
+        // a scale of 5e-324 or 1e300 is positive but makes x²/σ² or σ·z overflow
+        Err(InputError::at(field, Rule::Range(POSITIVE_RANGE), value))
+    } else {
+        Ok(())
     }
 }
+
+/// Where a variance, standard deviation or step size must lie: with magnitudes ≤ 1e100,
+/// x²/σ² ≤ 1e300 stays finite.
+pub const POSITIVE_RANGE: Interval = Interval::closed(1e-100, 1e100);
 
 /// A number in an interval.
 pub fn check_range(field: &str, value: f64, interval: Interval) -> Result<()> {

@@ -168,6 +168,10 @@ pub fn discretized_gaussian_log_likelihood_per_dim(x0: &[f64], mean: &[f64], var
     if let Some((i, x)) = x0.iter().enumerate().find(|(_, x)| !(-1.0..=1.0).contains(*x)) {
         return Err(InputError::range(&format!("x0[{i}]"), *x, Interval::closed(-1.0, 1.0)).with_hint("eighth_bit"));
     }
+    // a bin is 2/255 wide: beyond 1e6 from the data, x − m ± 1/255 rounds to one number
+    if let Some((i, m)) = mean.iter().enumerate().find(|(_, m)| !(-1e6..=1e6).contains(*m)) {
+        return Err(InputError::range(&format!("mean[{i}]"), *m, Interval::closed(-1e6, 1e6)));
+    }
     let inv_sd = 1.0 / var.sqrt();
     Ok(x0
         .iter()

@@ -100,9 +100,13 @@ pub fn score_matching(p: &GaussianMixture, thetas: &[GaussianScore], sigma: f64,
         check_positive(&format!("thetas[{i}].variance"), th.variance)?;
     }
     check_positive("sigma", sigma)?;
-    if !(2..=MAX_SAMPLES).contains(&n) || n.saturating_mul(thetas.len()) > 50 * MAX_SAMPLES {
-        return Err(InputError::integer("samples", n as f64, 2, (MAX_SAMPLES.min(50 * MAX_SAMPLES / thetas.len().max(1))) as u64));
+    if !(2..=MAX_SAMPLES).contains(&n) {
+        return Err(InputError::integer("samples", n as f64, 2, MAX_SAMPLES as u64));
     }
+    // each (θ, sample) pair costs the five objectives' terms (~2 µs here): 5000 θ × 20000 samples
+    // took six minutes before this budget
+    let per_pair = 2000.0 + 20.0 * (p.components() * p.dim) as f64;
+    crate::numerics::budget::check_work("samples", n as f64, n as f64 * thetas.len() as f64 * per_pair, "samples × thetas × (2000 + 20 × components × dim)")?;
     let d = p.dim;
     let mut rng = Rng::new(seed);
     let xs = p.sample(n, &mut rng);

@@ -144,7 +144,7 @@ impl Mixture {
         let samples = arg_number(&samples, "samples")?;
         let seed_value = arg_number(&seed_value, "seed")?;
         let n = integer("samples", samples, 2, 10_000_000)?;
-        crate::numerics::budget::check_work("samples", n as f64, n as f64 * (self.inner.components() * self.inner.dim) as f64 * 4.0, "samples × components × dim × 4")?;
+        crate::numerics::budget::check_work("samples", n as f64, n as f64 * (self.inner.components() * self.inner.dim) as f64 * 40.0, "samples × components × dim × 40")?;
         let seed = integer("seed", seed_value, 0, MAX_SEED)?;
         let e = self.inner.entropy(n as usize, seed)?;
         Ok(Obj::new().set("mean", e.mean).set("stdError", e.std_error).set("samples", e.samples as f64).build())

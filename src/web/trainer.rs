@@ -172,7 +172,7 @@ impl Trainer {
         let o: TrainerOptions = config(&options)?;
         let backend = match o.backend.as_deref().unwrap_or("auto") {
             "cpu" => backend::init_cpu(),
-            "webgpu" => webgpu().await?,
+            "webgpu" => webgpu().await.map_err(|e| super::convert::device_error(&e))?,
             "auto" => webgpu().await.unwrap_or_else(|_| backend::init_cpu()),
             #[cfg(feature = "ndarray")]
             "ndarray" => backend::init_cpu_ndarray(),
@@ -212,16 +212,17 @@ impl Trainer {
         promise(async move {
             let n = integer("n", n?, 1, 1_000_000)? as usize;
             let mut st = state.get_mut()?;
-            // ten budgets: a long run is asked for in chunks (the page's worker does ~150 ms each)
-            crate::numerics::budget::check_work("n", n as f64, n as f64 * st.core.step_work() / 10.0, "n × batchSize × (the network's multiply-adds) × 3 / 10")?;
+            // three budgets, counting ~1 ms of fixed cost per step: a long run is asked for in chunks
+            // (the page's worker does ~150 ms each)
+            crate::numerics::budget::check_work("n", n as f64, n as f64 * (st.core.step_work() + 1e6) / 3.0, "n × (3 × batchSize × the network's multiply-adds + 1e6) / 3")?;
             let r = st.core.run(n).await;
             let o = Obj::new()
                 .set("steps", r.steps as f64)
                 .set("totalSteps", r.total_steps as f64)
                 .set("losses", f64s(&r.losses))
-                .set("mean", r.mean)
-                .set("min", r.min)
-                .set("max", r.max);
+                .set("mean", finite_or_null(r.mean))
+                .set("min", finite_or_null(r.min))
+                .set("max", finite_or_null(r.max));
             Ok(match r.stopped {
                 Some(m) => o.set("stopped", m).set("deviceError", r.device_failed),
                 None => o,
@@ -363,6 +364,11 @@ impl Trainer {
             .set("T", h.t_max as f64)
             .build())
     }
+}
+
+/// A statistic of no steps (training stopped at once) is `null`, not NaN.
+fn finite_or_null(v: f64) -> JsValue {
+    if v.is_finite() { JsValue::from_f64(v) } else { JsValue::NULL }
 }
 
 fn reference(o: &CompareOptions, dim: usize, own: &DataSource) -> Result<Reference, InputError> {

@@ -52,7 +52,8 @@ fn vae_inputs(c: VaeConfig) -> Result<(LinearGaussian, Vec<f64>, Encoder, usize,
         Some(Js::Str(s)) if s == "best" => model.best_diagonal_encoder(&x)?,
         Some(Js::Str(s)) => return Err(InputError::one_of("encoder", s, &["best"])),
         Some(tree) => {
-            let e: EncoderConfig = from_tree(tree).map_err(|e| InputError::new(&format!("encoder.{}", e.field), e.rule, e.value))?;
+            // the whole value wrong is "encoder" itself, a field of it "encoder.mean"
+            let e: EncoderConfig = from_tree(tree).map_err(|e| InputError::new(&if e.field == "config" { "encoder".to_string() } else { format!("encoder.{}", e.field) }, e.rule, e.value))?;
             Encoder { mean: e.mean.unwrap_or_else(|| vec![0.0; latent]), std: e.std.unwrap_or_else(|| vec![1.0; latent]) }
         }
     };

@@ -20,7 +20,7 @@ async function load() {
 }
 const dl = await load();
 const FROM = Number(fromArg), TO = Number(toArg), SEED = Number(seedArg);
-const ASYNC_LIMIT_MS = 20000;
+const ASYNC_LIMIT_MS = 55000;
 const statusFd = fs.openSync(statusPath, "w");
 const say = (text) => { const b = Buffer.from(text.slice(0, 600).padEnd(600)); fs.writeSync(statusFd, b, 0, b.length, 0); };
 
@@ -31,6 +31,8 @@ const exportsList = surface(`${pkgDir}/diffusion_lab.d.ts`).filter((e) => !["sta
 // The argument-free vocabularies (defaults, choices, …) return constants: also a tenth as often.
 const HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "scoreMatching", "tweedie1d", "heldOut", "elboForms",
   "defaults", "choices", "errorCodes", "errorVocabulary", "probeCpu"]);
+// whole comparisons (seconds each in the dev build): a fiftieth as often
+const VERY_HEAVY = new Set(["langevinCompare", "compareSamplers", "compare"]);
 const trainerExports = exportsList.filter((e) => e.owner === "Trainer");
 const otherExports = exportsList.filter((e) => e.owner !== "Trainer");
 const defaults = dl.defaults();
@@ -118,7 +120,9 @@ function configValue(rnd, schema, depth = 0) {
 }
 function fieldValue(rnd, f, info, depth) {
   if (info.nested && depth < 2 && rnd.chance(0.85)) {
-    return info.items === "object" ? Array.from({ length: rnd.int(4) }, () => configValue(rnd, info.nested, depth + 1)) : configValue(rnd, info.nested, depth + 1);
+    // a list of objects is mostly short, and sometimes thousands long (work that grows with it)
+    const length = rnd.chance(0.05) ? rnd.pick([200, 5000]) : rnd.int(4);
+    return info.items === "object" ? Array.from({ length }, () => configValue(rnd, info.nested, depth + 1)) : configValue(rnd, info.nested, depth + 1);
   }
   if (info.choices) return string(rnd, info.choices);
   if (info.type === "array") return info.items === "array" ? Array.from({ length: rnd.int(4) }, () => numbers(rnd, 2)) : numbers(rnd, 2);
@@ -191,7 +195,7 @@ async function callOne(i) {
   await refill();
   // trainer methods are costly: call them in a smaller share of the calls
   let ex = rnd.chance(0.08) ? rnd.pick(trainerExports) : rnd.pick(otherExports);
-  if (HEAVY.has(ex.name) && !rnd.chance(0.1)) ex = rnd.pick(otherExports.filter((e) => !HEAVY.has(e.name)));
+  if (HEAVY.has(ex.name) && !rnd.chance(VERY_HEAVY.has(ex.name) ? 0.02 : 0.1)) ex = rnd.pick(otherExports.filter((e) => !HEAVY.has(e.name)));
   const target = ex.owner && (ex.kind === "method" || ex.kind === "getter" || ex.kind === "setter") ? rnd.pick(pool[ex.owner]) : null;
   const invoke = (args) => {
     if (ex.kind === "function") return dl[ex.name](...args);

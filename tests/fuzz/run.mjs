@@ -6,7 +6,7 @@
 // or a failure: panic, hang, crash, memory, dead (a later call fails), nonfinite (an accepted
 // call returned NaN/±Infinity), uncoded or badmessage. Exits 1 on any failure.
 //
-//   node tests/fuzz/run.mjs [--calls 100000] [--seed 1] [--workers 2] [--hang-s 30] [--mem-mb 3072] [--pkg pkg] [--module dist]
+//   node tests/fuzz/run.mjs [--calls 100000] [--seed 1] [--workers 2] [--hang-s 60] [--mem-mb 3072] [--pkg pkg] [--module dist]
 // --pkg: the nodejs package whose .d.ts lists the exports (and, without --module, the module run);
 // --module: a trunk dist/ folder: run its release wasm through its web glue instead.
 import { fork } from "node:child_process";
@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const opt = { calls: 100000, seed: 1, workers: Math.min(2, os.cpus().length), "hang-s": 30, "mem-mb": 3072, pkg: path.resolve(here, "../../pkg") };
+const opt = { calls: 100000, seed: 1, workers: Math.min(2, os.cpus().length), "hang-s": 60, "mem-mb": 3072, pkg: path.resolve(here, "../../pkg") };
 for (let i = 2; i < process.argv.length; i += 2) opt[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
 const CALLS = Number(opt.calls), SEED = Number(opt.seed), WORKERS = Number(opt.workers);
 const HANG_MS = Number(opt["hang-s"]) * 1000, MEM_KB = Number(opt["mem-mb"]) * 1024;

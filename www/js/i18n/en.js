@@ -431,7 +431,7 @@ export default {
   "error.checkpoint_mismatch": "{field} does not fit this model: the file's {what} is {file}, this model's is {model}",
   "error.no_chain": "there is no chain yet: press New chain",
   "error.needs_sampler": "forward then reverse needs a DDPM or DDIM sampler (not {value}): it starts from q(x_t | x_0)",
-  "error.non_finite_prediction": "the model's prediction at t = {t} is not finite",
+  "error.non_finite_prediction": "{field} is not finite: the model's prediction at t = {t} is not finite",
   "error.mixture_only": "this needs the exact mixture (ring8 data)",
   "error.not_for_ncsn": "{field} belongs to the diffusion chain: a noise-conditional score network has none",
   "error.overflow": "{field} makes the result overflow (NaN or ±Infinity in f64): use values nearer the data's scale",

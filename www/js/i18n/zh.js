@@ -422,7 +422,7 @@ export default {
   "error.checkpoint_mismatch": "{field} 与这个模型不符：文件的{what}是 {file}，这个模型的是 {model}",
   "error.no_chain": "还没有链：请按“新链”",
   "error.needs_sampler": "“先前向再反向”需要 DDPM 或 DDIM 采样器（不是 {value}）：它从 q(x_t | x_0) 出发",
-  "error.non_finite_prediction": "模型在 t = {t} 处的预测不是有限数",
+  "error.non_finite_prediction": "{field} 不是有限数：模型在 t = {t} 处的预测不是有限数",
   "error.mixture_only": "这需要精确的混合分布（ring8 数据）",
   "error.not_for_ncsn": "{field} 属于扩散链：噪声条件分数网络没有它",
   "error.overflow": "{field} 使结果溢出（f64 中出现 NaN 或 ±Infinity）：请用更接近数据尺度的值",
