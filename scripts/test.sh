@@ -16,7 +16,8 @@ cargo test --quiet
 step "browser: wasm-pack test --headless --chrome (tests/web.rs)"
 # SwiftShader's WebGPU compiles shaders slowly: give each browser test generous time.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}"
-wasm-pack test --headless --chrome -- --test web
+# (with wasm-ld's per-export constructor wrappers: the test runner needs them, see Cargo.toml)
+wasm-pack test --headless --chrome -- --test web --features command-exports
 
 step "node: the JavaScript API (wasm-pack build --target nodejs)"
 wasm-pack build --dev --target nodejs --out-dir pkg >/dev/null 2>&1 \

@@ -37,14 +37,14 @@ use wasm_bindgen::prelude::*;
 // in a "command export" that re-runs them on each call — every JS value the glue hands over
 // (each array element read, each property set) paid ~0.2 ms for it. Referencing
 // `__wasm_call_ctors` tells wasm-ld the module runs them itself.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "command-exports")))]
 extern "C" {
     fn __wasm_call_ctors();
 }
 
 #[wasm_bindgen(start)]
 pub fn start() {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", not(feature = "command-exports")))]
     {
         static ONCE: std::sync::Once = std::sync::Once::new();
         // SAFETY: the linker-made constructor list, run exactly once before anything else here

@@ -212,9 +212,9 @@ impl Trainer {
         promise(async move {
             let n = integer("n", n?, 1, 1_000_000)? as usize;
             let mut st = state.get_mut()?;
-            // three budgets, counting ~1 ms of fixed cost per step: a long run is asked for in chunks
-            // (the page's worker does ~150 ms each)
-            crate::numerics::budget::check_work("n", n as f64, n as f64 * (st.core.step_work() + 1e6) / 3.0, "n × (3 × batchSize × the network's multiply-adds + 1e6) / 3")?;
+            // ten budgets (a few seconds), counting ~1 ms of fixed cost per step: a long run is asked
+            // for in chunks (the page's worker does ~150 ms each)
+            crate::numerics::budget::check_work("n", n as f64, n as f64 * (st.core.step_work() + 1e6) / 10.0, "n × (3 × batchSize × the network's multiply-adds + 1e6) / 10")?;
             let r = st.core.run(n).await;
             let o = Obj::new()
                 .set("steps", r.steps as f64)
