@@ -2,7 +2,7 @@
 //! log-densities, and the two decoders p(x_0 | x_1) of the reconstruction term L_0.
 //! Everything in nats.
 
-use crate::numerics::error::{check_finite, check_same_len, InputError, Interval, Rule, Result};
+use crate::numerics::error::{check_finite, check_same_len, InputError, Interval, Result};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5; // ln(2π)
 const LN_2: f64 = std::f64::consts::LN_2;
@@ -29,8 +29,8 @@ fn check_var(param: &str, var: &[f64], dim: usize, mean_name: &str) -> Result<()
     if var.len() != 1 && var.len() != dim {
         return Err(InputError::length(param, var.len(), format!("1 or {dim} (as many as {mean_name})")));
     }
-    if let Some((i, v)) = var.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
-        return Err(InputError::at(&format!("{param}[{i}]"), Rule::Positive, *v));
+    for (i, v) in var.iter().enumerate() {
+        super::error::check_positive(&format!("{param}[{i}]"), *v)?; // (0, ∞) and within 1e-100..1e100
     }
     Ok(())
 }
@@ -162,9 +162,7 @@ pub fn discretized_gaussian_log_likelihood_per_dim(x0: &[f64], mean: &[f64], var
     check_same_len("mean", mean.len(), "x0", x0.len())?;
     check_finite("x0", x0)?;
     check_finite("mean", mean)?;
-    if !(var.is_finite() && var > 0.0) {
-        return Err(InputError::at("variance", Rule::Positive, var));
-    }
+    super::error::check_positive("variance", var)?;
     if let Some((i, x)) = x0.iter().enumerate().find(|(_, x)| !(-1.0..=1.0).contains(*x)) {
         return Err(InputError::range(&format!("x0[{i}]"), *x, Interval::closed(-1.0, 1.0)).with_hint("eighth_bit"));
     }

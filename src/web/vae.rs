@@ -4,7 +4,7 @@ use js_sys::Array;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{arg_number, arg_numbers, config, count, f64s, from_tree, integer, seed, Js, JsResult, Obj, MAX_SEED};
+use super::convert::{finite_all, arg_number, arg_numbers, config, count, f64s, from_tree, integer, seed, Js, JsResult, Obj, MAX_SEED};
 use crate::numerics::error::InputError;
 use crate::numerics::gaussian;
 use crate::numerics::montecarlo::Estimate;
@@ -104,12 +104,14 @@ pub fn vae_gradients(config_value: JsValue) -> JsResult<JsValue> {
     let (model, x, q, n, seed) = vae_inputs(config(&config_value)?)?;
     let g = vae::reconstruction_gradients(&model, &x, &q, n, seed)?;
     let ratio: Vec<f64> = g.score_function.iter().zip(&g.reparameterized).map(|(s, r)| s.variance / r.variance).collect();
+    // tiny weights can make the reparameterized variance vanish: an infinite ratio is refused, not returned
+    let ratio_values = finite_all("weights", &ratio)?;
     Ok(Obj::new()
         .set("names", g.names.iter().map(|s| JsValue::from_str(s)).collect::<Array>())
         .set("exact", f64s(&g.exact))
         .set("reparameterized", g.reparameterized.iter().map(estimate).collect::<Array>())
         .set("scoreFunction", g.score_function.iter().map(estimate).collect::<Array>())
-        .set("varianceRatio", f64s(&ratio))
+        .set("varianceRatio", ratio_values)
         .build())
 }
 
