@@ -1,8 +1,8 @@
 // Section 4: the reverse chain, one step at a time. The chain lives in the training worker (it
 // uses the trained network, or the exact oracle of the 8 Gaussians); this view draws the particles,
 // follows one of them with its trajectory, and shows what the model says at the current step.
-import { fillTable, fmt, readNumber, setCheck, setPending } from "./plot.js";
-import { drawCloud } from "./cloud.js";
+import { chartNote, fillTable, fmt, readNumber, setCheck, setPending } from "./plot.js";
+import { dots, drawCloud, prepareCanvas } from "./cloud.js";
 import { clearError, pageError, showError } from "./errors.js";
 import { onLanguageChange, setText, t } from "./i18n.js";
 
@@ -16,7 +16,10 @@ export function startChainView(train) {
   const slider = $("chain-slider"), info = $("chain-t"), table = $("chain-inspector"), qualityText = $("chain-quality");
   const VIEW = 3.2; // the canvas shows [−VIEW, VIEW]²
   let state = null, at = null, particle = null, posterior = null, selected = 0, trail = [], field = null;
-  let busy = false, playing = false, dataset = "ring8";
+  let playing = false, running = false, dataset = "ring8";
+  // Every request to the worker waits its turn: a key press or click made while a step runs is
+  // queued, never dropped (holding → plays: a repeated key queues only when nothing is waiting).
+  let queue = Promise.resolve(), waiting = 0;
 
   const fields = () => {
     const [sampler, variance] = $("chain-sampler").value.split(":");
@@ -27,20 +30,25 @@ export function startChainView(train) {
     return c;
   };
 
-  async function send(cmd, extra = {}) {
-    if (busy) return null;
-    busy = true;
-    try {
-      const r = await train.client.chain(cmd, { selected, ...extra });
-      clearError(err);
-      return r;
-    } catch (e) {
-      showError(err, e);
-      playing = false; setText($("chain-play"), "chain.play");
-      return null;
-    } finally {
-      busy = false;
-    }
+  function send(cmd, extra = {}) {
+    waiting++;
+    section.dataset.queued = String(waiting);
+    const run = queue.then(async () => {
+      try {
+        const r = await train.client.chain(cmd, { selected, ...extra });
+        clearError(err);
+        return r;
+      } catch (e) {
+        showError(err, e);
+        playing = false; running = false; setText($("chain-play"), "chain.play");
+        return null;
+      } finally {
+        waiting--;
+        section.dataset.queued = String(waiting);
+      }
+    });
+    queue = run;
+    return run;
   }
 
   function accept(r) {
@@ -62,7 +70,7 @@ export function startChainView(train) {
     field = null;
     draw();
     inspector();
-    if (at.position === at.length) quality(); else { setText(qualityText, null); delete section.dataset.mmd; delete section.dataset.mmdFloor; }
+    if (at.position === at.length) quality(); else { setText(qualityText, "chain.quality_pending"); delete section.dataset.mmd; delete section.dataset.mmdFloor; }
     if ($("chain-field").checked) scoreField();
   }
 
@@ -84,7 +92,7 @@ export function startChainView(train) {
       config.x0 = await train.sample(dataset, config.particles);
     }
     trail = [];
-    playing = false; setText($("chain-play"), "chain.play");
+    playing = false; running = false; setText($("chain-play"), "chain.play");
     const r = await send("create", { config, source });
     if (r) section.dataset.source = source;
     accept(r);
@@ -92,7 +100,24 @@ export function startChainView(train) {
 
   const step = async () => accept(await send("step"));
   const back = async () => accept(await send("back"));
-  const to = async (position) => accept(await send("to", { position }));
+  // Far moves ("to x₀", the slider) go one work budget per request, showing where they are;
+  // pressing the button again (now "stop") ends one between two requests.
+  async function to(position) {
+    running = true;
+    setText($("chain-end"), "chain.stop");
+    try {
+      for (;;) {
+        const r = await send("to", { position });
+        if (!r) break;
+        accept(r);
+        if (r.reached || !running) break;
+        setText(info, "chain.running_to", { position: r.at.position, target: position, length: r.at.length });
+      }
+    } finally {
+      running = false;
+      setText($("chain-end"), "chain.end");
+    }
+  }
 
   async function play() {
     playing = !playing;
@@ -113,7 +138,8 @@ export function startChainView(train) {
     section.dataset.mmd = String(q.mmd2);
     section.dataset.mmdFloor = String(q.floor); // MMD² between two data samples: the floor
     // the kernel is the engine's (quality::MMD_BANDWIDTHS, named in chain.quality)
-    const params = { mmd: fmt(q.mmd2), floor: fmt(q.floor) };
+    // the unbiased estimate of MMD² can come out below 0 when the two samples are this close: say so
+    const params = { mmd: fmt(q.mmd2), floor: fmt(q.floor), negative: q.mmd2 < 0 || q.floor < 0 ? t("common.mmd_negative") : "" };
     if (q.modeFractions) {
       setText(qualityText, "chain.quality_modes", { ...params, shares: q.modeFractions.map((f) => f.toFixed(2)).join(" "),
         weight: q.modeWeights[0].toFixed(3), logq: fmt(q.meanLogDensity) });
@@ -135,6 +161,11 @@ export function startChainView(train) {
     const px = (v) => ((v + VIEW) / (2 * VIEW)) * size, py = (v) => size - ((v + VIEW) / (2 * VIEW)) * size;
     ctx.fillStyle = "#fbfbfd"; ctx.fillRect(0, 0, size, size);
     ctx.strokeStyle = "#e2e4ea"; ctx.beginPath(); ctx.moveTo(px(0), 0); ctx.lineTo(px(0), size); ctx.moveTo(0, py(0)); ctx.lineTo(size, py(0)); ctx.stroke();
+    if (dataset === "points") { // the points you drew, beneath the particles meant to imitate them
+      ctx.fillStyle = "rgba(150, 150, 160, 0.7)";
+      const drawnPoints = train.drawn.points();
+      for (let k = 0; k < drawnPoints.length; k += 2) ctx.fillRect(px(drawnPoints[k]) - 1.5, py(drawnPoints[k + 1]) - 1.5, 3, 3);
+    }
     if (field) {
       ctx.strokeStyle = "#9bb3d6";
       let max = 1e-12;
@@ -195,18 +226,22 @@ export function startChainView(train) {
     if (source === "oracle" && ds !== "ring8") { showError(err, needsRing8()); return; }
     let particles, seed;
     try { particles = readNumber($("chain-particles"), "common.particles"); seed = readNumber($("chain-seed"), "common.seed"); } catch (e) { showError(err, e); return; }
-    setPending(cmpStatus, "cmp.pending");
+    const started = performance.now();
+    const tick = () => setPending(cmpStatus, "cmp.pending", { s: Math.round((performance.now() - started) / 1000) });
+    tick();
+    const timer = setInterval(tick, 1000);
     $("chain-compare").disabled = true;
     try {
       const r = await train.client.chain("compare", { particles, seed, source, dataset: ds, reference: ds === "points" ? train.sample("points", 1000) : undefined });
       clearError(err);
-      compared = { c: r.compare, particles, seed };
+      compared = { c: r.compare, particles, seed, dataset: ds };
       drawCompare();
       section.dataset.compared = String(r.compare.ddim.mmd2);
     } catch (e) {
       showError(err, e);
       setPending(cmpStatus, null);
     } finally {
+      clearInterval(timer);
       $("chain-compare").disabled = false;
     }
   }
@@ -214,12 +249,16 @@ export function startChainView(train) {
   let compared = null; // the last comparison, redrawn after a language switch
   function drawCompare() {
     const { c, particles, seed } = compared;
-    drawCloud($("cmp-ddpm"), c.ddpm.state);
-    drawCloud($("cmp-ddim"), c.ddim.state);
+    for (const [id, cloud] of [["cmp-ddpm", c.ddpm.state], ["cmp-ddim", c.ddim.state]]) {
+      const canvasEl = $(id);
+      if (compared.dataset === "points") { const pc = prepareCanvas(canvasEl); dots(pc, train.drawn.points(), "rgba(150, 150, 160, 0.7)", 1.5); dots(pc, cloud, "rgba(40, 70, 140, 0.5)"); } else drawCloud(canvasEl, cloud);
+      chartNote(canvasEl, null);
+    }
+    const negative = [c.floor, c.ddpm.mmd2, c.ddim.mmd2].some((v) => v < 0);
     const rows = [
       [t("cmp.row_steps"), c.ddpm.steps, c.ddim.steps],
       [t("cmp.row_time"), Math.round(c.ddpm.ms), Math.round(c.ddim.ms)],
-      [t("cmp.row_mmd", { floor: fmt(c.floor) }), c.ddpm.mmd2, c.ddim.mmd2],
+      [t("cmp.row_mmd", { floor: fmt(c.floor) }) + (negative ? t("common.mmd_negative") : ""), c.ddpm.mmd2, c.ddim.mmd2],
     ];
     if (c.ddpm.modeWeightError != null) rows.push([t("common.mode_error"), c.ddpm.modeWeightError, c.ddim.modeWeightError]);
     fillTable(document.querySelector("#cmp-table tbody"), rows);
@@ -237,19 +276,28 @@ export function startChainView(train) {
     selected = best; trail = [];
     accept(await send("inspect"));
   });
+  // ← → anywhere in the chapter but in a field that uses them itself (a number, the slider, a menu):
+  // after pressing a button they still step. Each press is one step; holding a key plays.
   section.addEventListener("keydown", (ev) => {
-    if (["INPUT", "SELECT", "BUTTON"].includes(ev.target.tagName)) return; // their own keys
-    if (ev.key === "ArrowRight") { ev.preventDefault(); step(); }
-    else if (ev.key === "ArrowLeft") { ev.preventDefault(); back(); }
-    else if (ev.key === " " && ev.target === canvas) { ev.preventDefault(); play(); }
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(ev.target.tagName)) return; // their own keys
+    if (ev.key !== "ArrowRight" && ev.key !== "ArrowLeft" && !(ev.key === " " && ev.target === canvas)) return;
+    ev.preventDefault();
+    if (ev.key === " ") { play(); return; }
+    if (ev.repeat && waiting > 0) return; // held down: one step at a time, as fast as they come
+    if (ev.key === "ArrowRight") step(); else back();
   });
   slider.addEventListener("change", () => to(Number(slider.value)));
   $("chain-new").addEventListener("click", create);
+  // a new model, sampler or start is a new chain (as New chain); the network changes with section 6
+  for (const id of ["chain-model", "chain-sampler", "chain-start"]) $(id).addEventListener("change", create);
+  addEventListener("model-dl", create);
+  chartNote($("cmp-ddpm"), "cmp.empty"); chartNote($("cmp-ddim"), "cmp.empty");
+  setPending($("cmp-status"), "cmp.idle");
   $("chain-compare").addEventListener("click", compare);
   $("chain-step").addEventListener("click", step);
   $("chain-back").addEventListener("click", back);
   $("chain-play").addEventListener("click", play);
-  $("chain-end").addEventListener("click", () => at && to(at.length));
+  $("chain-end").addEventListener("click", () => { if (running) running = false; else if (at) to(at.length); });
   $("chain-field").addEventListener("change", () => ($("chain-field").checked ? scoreField() : ((field = null), draw())));
   $("chain-sampler").addEventListener("change", () => { $("chain-eta-label").hidden = !$("chain-sampler").value.startsWith("ddim"); });
   $("chain-eta-label").hidden = true;

@@ -41,7 +41,7 @@ async function start() {
   const engine = window.wasmBindings;
   let train = null;
   try {
-    train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)) });
+    train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)), backendFromUrl: url.set.has("train-backend") });
     train.sample = (name, n) => (name === "points" ? train.drawn.sample(n) : engine.sampleDataset({ name, n, seed: 999 }));
   } catch (err) {
     showSectionError("training", err);

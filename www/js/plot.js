@@ -161,6 +161,18 @@ export function lineChart(el, series, opts = {}) {
   fillChartTable(tableFor(el), rec);
 }
 
+/**
+ * A sentence over an empty chart (`key`, in the page's language) — what to do to see it — or, with
+ * `null`, none: a chart is never a blank box. The figure carries data-empty while it shows one.
+ */
+export function chartNote(el, key, params) {
+  let note = el.parentElement.querySelector(":scope > .chart-note");
+  if (!key) { note?.remove(); delete el.dataset.empty; return; }
+  if (!note) { note = document.createElement("p"); note.className = "chart-note"; el.after(note); }
+  setText(note, key, params);
+  el.dataset.empty = key;
+}
+
 /** Fill a table body with rows of cells: [header, ...values]; numbers are formatted with fmt. */
 export function fillTable(tbody, rows) {
   tbody.replaceChildren(...rows.map((cells) => {

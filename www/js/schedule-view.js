@@ -1,6 +1,6 @@
 // Section 2: the schedule's arrays from the engine, drawn over t, with a table at one t.
-import { fillTable, fmt, lineChart, readNumber } from "./plot.js";
-import { clearError, fieldError, showError } from "./errors.js";
+import { chartNote, fillTable, fmt, lineChart, readNumber } from "./plot.js";
+import { clearError, fieldError, pageError, showError } from "./errors.js";
 import * as i18n from "./i18n.js";
 
 export function startScheduleView(engine) {
@@ -9,13 +9,33 @@ export function startScheduleView(engine) {
   const tIn = document.getElementById("schedule-t");
   const err = document.getElementById("schedule-error");
   const table = document.querySelector("#schedule-table tbody");
+  const section = document.getElementById("schedule");
+  const charts = ["chart-alphabar", "chart-snr", "chart-betas"].map((id) => document.getElementById(id));
+
+  // An error: the message, and no numbers of earlier settings left beside it.
+  function refuse(e) {
+    showError(err, e);
+    table.replaceChildren();
+    for (const c of charts) chartNote(c, "schedule.stale");
+    section.dataset.stale = "true";
+  }
+
+  // The engine names β's ends, which the reader never set: say it in terms of T, which they did.
+  // (The linear schedule keeps DDPM's β_1 = 1e-4, β_T = 0.02 at T = 1000 and scales both by 1000/T.)
+  function inReaderTerms(e, tValue) {
+    if (kind.value === "linear" && e?.params?.hint === "short_schedule") {
+      return pageError("schedule_too_short", { field: "T", label: "field.T", value: tValue, betaEnd: fmt((0.02 * 1000) / tValue), min: 21 });
+    }
+    return e;
+  }
 
   function render() {
-    let s;
+    let s, tValue;
     try {
-      s = new engine.Schedule({ kind: kind.value, T: readNumber(T, "field.T") });
+      tValue = readNumber(T, "field.T");
+      s = new engine.Schedule({ kind: kind.value, T: tValue });
     } catch (e) {
-      showError(err, e);
+      refuse(inReaderTerms(e, tValue));
       return;
     }
     let t, alphaBar;
@@ -24,11 +44,13 @@ export function startScheduleView(engine) {
       alphaBar = s.alphaBar(t);
       if (t < 1) throw fieldError("integer_range", "t", null, { value: t, range: `1..=${s.T}`, hint: t === 0 ? "data_itself" : undefined });
     } catch (e) {
-      showError(err, e);
+      refuse(e);
       s.free();
       return;
     }
     clearError(err);
+    delete section.dataset.stale;
+    for (const c of charts) chartNote(c, null);
     tIn.max = String(s.T);
     const ts = Float64Array.from({ length: s.T }, (_, i) => i + 1);
     const abar = s.alphasCumprod(), sqrtAbar = s.sqrtAlphasCumprod(), snr = s.snr();

@@ -1,21 +1,22 @@
 // Section 3: train a denoiser in the worker; loss curve, held-out ELBO against the data's entropy,
 // loss per t; pause / resume / reset; export and import weights.
-import { lineChart, fmt, readNumber } from "./plot.js";
+import { chartNote, lineChart, fmt, readNumber } from "./plot.js";
 import { TrainerClient } from "./trainer-client.js";
 import { startDrawPoints } from "./draw-points.js";
 import { clearError, pageError, showError, workerError } from "./errors.js";
 import { describeError, onLanguageChange, setText, t } from "./i18n.js";
 
-export function startTrainView({ fromUrl = false } = {}) {
+export function startTrainView({ fromUrl = false, backendFromUrl = false } = {}) {
   const $ = (id) => document.getElementById(id);
   const section = $("training");
   const err = $("train-error"), progress = $("train-progress"), heldOutText = $("train-heldout");
   const btnStart = $("train-start"), btnPause = $("train-pause"), btnReset = $("train-reset"), btnExport = $("train-export");
-  let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null, unit = "";
+  // losses: {step (the model's total step count), value}; resumeSteps: what a run restored paused has still to go
+  let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null, unit = "", resumeSteps = 0;
 
   const client = new TrainerClient(onEvent);
   const drawn = startDrawPoints(); // the "points you draw" data set
-  const STORE = "diffusion-lab.training";
+  const STORE = "diffusion-lab.training", BACKEND_STORE = "diffusion-lab.backend";
   const PRETRAINED = { ring8: "ring8-eps", moons: "moons-eps", digits: "digits-eps" };
 
   const toB64 = (bytes) => { let s = ""; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000)); return btoa(s); };
@@ -36,12 +37,32 @@ export function startTrainView({ fromUrl = false } = {}) {
     if (c.dataset === "points" && c.points) drawn.set(c.points);
   }
 
-  // Keep the reader's model: after each run its weights and config go to localStorage.
-  async function persist() {
+  // Keep the reader's model: its weights and config go to localStorage after each run, when it is
+  // paused and at every held-out estimate while it trains; `remaining`: the steps the run has
+  // still to go (a reload then offers to resume it).
+  async function persist(remaining = 0) {
     try {
-      const bytes = await client.save();
-      localStorage.setItem(STORE, JSON.stringify({ config: readConfig(), steps: Number(section.dataset.steps || 0), weights: toB64(bytes) }));
+      const config = readConfig(), bytes = await client.save();
+      localStorage.setItem(STORE, JSON.stringify({ config, steps: Number(section.dataset.steps || 0), remaining, weights: toB64(bytes) }));
     } catch (e) { /* storage full or unavailable: the session still works */ }
+  }
+
+  // The shipped checkpoint for the form's data set (all predict ε), else an untrained network.
+  async function loadPretrained() {
+    await ensureTrainer();
+    const ds = $("train-dataset").value, name = PRETRAINED[ds];
+    if (!name || $("train-param").value !== "eps") {
+      setText(progress, "train.untrained", { dataset: ds });
+      section.dataset.restored = "untrained";
+      loaded("untrained", { dataset: ds, steps: 0 });
+      return;
+    }
+    const r = await fetch(`checkpoints/${name}.dlckpt`);
+    if (!r.ok) throw pageError("http", { field: `checkpoints/${name}.dlckpt`, status: r.status });
+    const h = await client.load(new Uint8Array(await r.arrayBuffer()));
+    setText(progress, "train.pretrained", { dataset: h.dataset, param: h.parameterization, steps: h.steps });
+    section.dataset.restored = "pretrained";
+    loaded("pretrained", h);
   }
 
   // On load: the reader's saved model if there is one, else the pretrained checkpoint.
@@ -57,25 +78,15 @@ export function startTrainView({ fromUrl = false } = {}) {
         applyConfig(saved.config);
         await ensureTrainer();
         const h = await client.load(fromB64(saved.weights));
-        setText(progress, "train.restored", { dataset: h.dataset, param: h.parameterization, steps: h.steps });
         section.dataset.restored = "saved";
         loaded("saved", h);
+        if (saved.remaining > 0) { // a run that was paused (or interrupted by the reload): Resume goes on
+          resumeSteps = saved.remaining;
+          setState("paused");
+          setText(progress, "train.restored_paused", { dataset: h.dataset, param: h.parameterization, steps: h.steps, remaining: saved.remaining });
+        } else setText(progress, "train.restored", { dataset: h.dataset, param: h.parameterization, steps: h.steps });
       } else {
-        await ensureTrainer();
-        const name = PRETRAINED[$("train-dataset").value];
-        if (!name) {
-          setText(progress, "train.untrained", { dataset: $("train-dataset").value });
-          section.dataset.restored = "untrained";
-          loaded("untrained", { dataset: $("train-dataset").value, steps: 0 });
-          client.heldOut($("train-variance").value);
-          return;
-        }
-        const r = await fetch(`checkpoints/${name}.dlckpt`);
-        if (!r.ok) throw pageError("http", { field: `checkpoints/${name}.dlckpt`, status: r.status });
-        const h = await client.load(new Uint8Array(await r.arrayBuffer()));
-        setText(progress, "train.pretrained", { dataset: h.dataset, param: h.parameterization, steps: h.steps });
-        section.dataset.restored = "pretrained";
-        loaded("pretrained", h);
+        await loadPretrained();
       }
       client.heldOut($("train-variance").value);
     } catch (e) {
@@ -109,6 +120,7 @@ export function startTrainView({ fromUrl = false } = {}) {
 
   function readConfig() {
     const dataset = $("train-dataset").value;
+    if (dataset === "points" && drawn.points().length === 0) throw pageError("draw_first", { field: "points", label: "ds.points" });
     return {
       dataset,
       ...(dataset === "points" ? { points: Array.from(drawn.points()), dim: 2 } : {}),
@@ -121,9 +133,12 @@ export function startTrainView({ fromUrl = false } = {}) {
   }
 
   function draw() {
-    const xs = Float64Array.from(losses, (_, i) => i + 1);
     const step = t("common.step_axis");
-    lineChart($("chart-loss"), [{ label: t("train.legend_loss"), x: xs, y: Float64Array.from(losses) }], { logY: true, xLabel: step });
+    // the loss of every step of this visit, at the model's total step count (as the ELBO chart)
+    lineChart($("chart-loss"), [{ label: t("train.legend_loss"), x: Float64Array.from(losses, (l) => l.step), y: Float64Array.from(losses, (l) => l.value) }], { logY: true, xLabel: step });
+    chartNote($("chart-loss"), losses.length ? null : "train.loss_empty");
+    chartNote($("chart-loss-t"), lossByT ? null : "train.loss_t_empty");
+    chartNote($("chart-elbo"), elbo.length ? null : "train.elbo_empty");
     const series = [{ label: t("train.legend_heldout"), x: elbo.map((e) => e.step), y: elbo.map((e) => e.value) }];
     if (entropy != null && elbo.length) series.push({ label: t("train.legend_entropy"), x: [0, Math.max(1, elbo[elbo.length - 1].step)], y: [entropy, entropy], dashed: true });
     lineChart($("chart-elbo"), series, { xLabel: step });
@@ -136,13 +151,15 @@ export function startTrainView({ fromUrl = false } = {}) {
     section.dataset.state = s;
     btnStart.disabled = s === "creating" || s === "training";
     btnPause.disabled = !(s === "training" || s === "paused");
+    if (s !== "paused") resumeSteps = 0;
     setText(btnPause, s === "paused" ? "train.resume" : "train.pause");
     btnExport.disabled = !(s === "ready" || s === "paused" || s === "finished" || s === "failed");
   }
 
   function onEvent(m) {
     if (m.type === "progress") {
-      losses.push(...m.losses);
+      const first = m.totalSteps - m.losses.length;
+      m.losses.forEach((value, i) => losses.push({ step: first + i + 1, value }));
       lossByT = m.lossByT;
       const eta = (m.steps - m.done) / Math.max(m.stepsPerSec, 1e-9);
       setText(progress, "train.progress", { step: m.totalSteps, rate: m.stepsPerSec.toFixed(1), eta: eta < 1 ? "<1" : Math.round(eta) });
@@ -161,6 +178,7 @@ export function startTrainView({ fromUrl = false } = {}) {
       if (entropy != null) section.dataset.entropy = String(entropy); else delete section.dataset.entropy;
       dispatchEvent(new CustomEvent("heldout-dl", { detail: { ...m, dataset: $("train-dataset").value } })); // chapter 3's breakdown
       if (m.gapPerDim != null) section.dataset.gap = String(m.gapPerDim);
+      if (m.remaining > 0 && state === "training") persist(m.remaining); // a reload mid-run can resume from here
       draw();
     } else if (m.type === "fallback") {
       // the GPU failed: training goes on in a fresh CPU worker from the last snapshot of the weights
@@ -212,7 +230,7 @@ export function startTrainView({ fromUrl = false } = {}) {
     clearError(err);
     try {
       const steps = readNumber($("train-steps"), "common.steps");
-      await ensureTrainer();
+      await ensureTrainer(); // a paused run ends here: Train starts a new one (on a new model if the settings changed)
       if (!elbo.length) client.heldOut($("train-variance").value); // the starting point of the curve
       setState("training");
       client.train(steps, Math.max(50, Math.round(steps / 10)));
@@ -222,11 +240,20 @@ export function startTrainView({ fromUrl = false } = {}) {
     }
   });
   btnPause.addEventListener("click", () => {
-    if (state === "training") { client.pause(); setState("paused"); } else if (state === "paused") { client.resume(); setState("training"); }
+    if (state === "training") {
+      const remaining = client.remaining();
+      client.pause(); setState("paused");
+      persist(remaining);
+    } else if (state === "paused" && resumeSteps > 0) { // a run restored paused from the last visit
+      clearError(err);
+      const steps = resumeSteps;
+      setState("training");
+      client.train(steps, Math.max(50, Math.round(steps / 10)));
+    } else if (state === "paused") { client.resume(); setState("training"); }
   });
   btnReset.addEventListener("click", () => {
     client.abort();
-    lastConfigKey = null; losses = []; elbo = []; lossByT = null;
+    lastConfigKey = null; losses = []; elbo = []; lossByT = null; resumeSteps = 0;
     localStorage.removeItem(STORE);
     unit = "";
     setText(progress, null); setText(heldOutText, null); clearError(err);
@@ -243,6 +270,22 @@ export function startTrainView({ fromUrl = false } = {}) {
     } catch (e) { showError(err, e); }
   });
   $("train-variance").addEventListener("change", () => { elbo = []; client.heldOut($("train-variance").value); });
+  // Another data set (or prediction): its pretrained network at once, where one ships; a run in
+  // progress keeps going (the new settings apply at the next Train).
+  for (const id of ["train-dataset", "train-param"]) $(id).addEventListener("change", async () => {
+    if (state === "training" || state === "creating") return;
+    clearError(err);
+    if ($("train-dataset").value === "points" && drawn.points().length === 0) { setText(progress, "train.draw_first"); return; }
+    try {
+      await loadPretrained();
+      elbo = []; lossByT = null; losses = []; draw();
+      client.heldOut($("train-variance").value);
+      dispatchEvent(new CustomEvent("model-dl")); // the chain follows the new network
+    } catch (e) { showError(err, e); }
+  });
+  // the backend choice outlives the visit (a link's choice wins)
+  if (!backendFromUrl) { const b = localStorage.getItem(BACKEND_STORE); if (b && [...$("train-backend").options].some((o) => o.value === b)) $("train-backend").value = b; }
+  $("train-backend").addEventListener("change", () => { try { localStorage.setItem(BACKEND_STORE, $("train-backend").value); } catch { /* unavailable */ } });
   $("train-import-button").addEventListener("click", () => $("train-import").click()); // the browser's own file button is not translatable
   $("train-import").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];

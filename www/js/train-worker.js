@@ -24,6 +24,9 @@ if (self.GPUAdapter) {
 const ready = init({ module_or_path: new URL("../diffusion-lab_bg.wasm", import.meta.url) });
 let trainer = null;
 let paused = false, aborted = false, running = false;
+let job = null; // the running training loop (a promise), so that a new run or a new model can end it first
+// End the current training run (paused or not) and wait until its loop has stopped.
+async function endJob() { if (job) { aborted = true; paused = false; await job; } }
 const post = (m, transfer) => postMessage(m, transfer || []);
 /** An engine error as plain data: its English message, and code + params when it has them. */
 const errorData = (e) => ({ message: e && e.message ? e.message : String(e), code: e?.code, params: e?.params });
@@ -41,7 +44,7 @@ async function snapshot() {
 let heldOutOptions = { variance: "beta" }; // points and tSamples: the engine's defaults (defaults().heldOut)
 const heldOut = () => exclusive(async () => { const step = trainer.stepCount; return { type: "heldout", step, variance: heldOutOptions.variance, ...(await trainer.heldOut(heldOutOptions)) }; });
 
-async function train({ steps, evalEvery = 200 }) {
+async function train({ steps, evalEvery = 200, job: id }) {
   running = true; paused = false; aborted = false;
   let done = 0, sinceEval = 0, chunk = 1, lastSnapshot = performance.now();
   await snapshot();
@@ -54,18 +57,18 @@ async function train({ steps, evalEvery = 200 }) {
     chunk = Math.max(1, Math.min(50, Math.round((chunk * 150) / Math.max(ms, 1)))); // aim at ~150 ms
     done += r.steps; sinceEval += r.steps;
     const secs = (performance.now() - t0) / 1000;
-    post({ type: "progress", losses: r.losses, totalSteps: r.totalSteps, done, steps, stepsPerSec: done / secs, lossByT });
+    post({ type: "progress", job: id, losses: r.losses, totalSteps: r.totalSteps, done, steps, stepsPerSec: done / secs, lossByT });
     if (r.deviceError) throw new Error(r.stopped); // the page falls back to the CPU
-    if (r.stopped) { post({ type: "stopped", message: r.stopped }); break; }
+    if (r.stopped) { post({ type: "stopped", job: id, message: r.stopped }); break; }
     if (sinceEval >= evalEvery || done >= steps) {
       sinceEval = 0;
-      post(await heldOut());
+      post({ ...(await heldOut()), job: id, remaining: steps - done });
     }
     if (performance.now() - lastSnapshot > 1000) { await snapshot(); lastSnapshot = performance.now(); }
     await tick();
   }
   running = false;
-  post({ type: "finished", aborted, totalSteps: await exclusive(() => trainer.stepCount) });
+  post({ type: "finished", job: id, aborted, totalSteps: await exclusive(() => trainer.stepCount) });
 }
 
 // The reverse chain (section 7) runs here too: the network lives in this worker, and 10,000
@@ -93,7 +96,7 @@ async function chainCommand(m) {
     }
     case "chain-step": await chain.step(); return chainReply(m.selected);
     case "chain-back": await chain.stepBack(); return chainReply(m.selected);
-    case "chain-to": while (!(await chain.runTo(m.position)).reached); return chainReply(m.selected); // the engine moves one work budget per call
+    case "chain-to": { const { reached } = await chain.runTo(m.position); return { ...(await chainReply(m.selected)), reached }; } // one work budget per call: the page asks again until reached
     case "chain-inspect": return chainReply(m.selected);
     case "chain-quality": { // against held-out data, or (for the reader's own points) draws from those points
       const q = chain.qualityAgainst(m.reference ? { reference: m.reference } : { dataset: m.dataset });
@@ -125,6 +128,7 @@ onmessage = async ({ data: m }) => {
     await ready;
     switch (m.cmd) {
       case "create":
+        await endJob(); // a paused run of the old model ends with it
         await exclusive(async () => {
           chain?.free(); chain = null;
           trainer?.free();
@@ -132,7 +136,14 @@ onmessage = async ({ data: m }) => {
         });
         post({ type: "created", backend: trainer.backend, id: m.id });
         break;
-      case "train": if (!running) await train(m); break;
+      case "train": { // a new run ends the current one (paused or not) first
+        await endJob();
+        const run = train(m);
+        job = run.catch(() => {}).finally(() => { if (job === tracked) job = null; });
+        const tracked = job;
+        await run;
+        break;
+      }
       case "pause": paused = true; post({ type: "paused" }); break;
       case "resume": paused = false; post({ type: "resumed" }); break;
       case "abort": aborted = true; paused = false; break;

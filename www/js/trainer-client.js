@@ -17,7 +17,8 @@ export class TrainerClient {
     this.pending = new Map();
     this.nextId = 1;
     this.snapshot = null; // {bytes, step}: the newest weights the worker sent while training
-    this.job = null; // {target}: the total step count the current training run aims at
+    this.job = null; // {id, target, evalEvery}: the current training run (the total step count it aims at)
+    this.jobs = 0; // runs started: a run's events carry its id, and those of a run that has ended are dropped
     this.backendKind = null;
     this.fallingBack = false;
     this.stepCount = 0; // the trainer's steps so far (from progress events and loaded checkpoints)
@@ -40,6 +41,7 @@ export class TrainerClient {
     if (data.type === "snapshot") { this.snapshot = { bytes: data.bytes, step: data.step }; return; }
     if (data.type === "device-lost") { this.failed(received(data), "train"); return; }
     if (data.type === "error") { this.failed(received(data), data.cmd); return; }
+    if (data.job !== undefined && data.job !== this.job?.id) return; // an ended run's last words
     if (data.type === "progress") this.stepCount = data.totalSteps;
     if (data.type === "finished" || data.type === "stopped") this.job = null;
     this.onEvent(data);
@@ -85,16 +87,19 @@ export class TrainerClient {
     });
   }
   async create(config, options) {
+    this.job = null; // the worker ends the current run with its model: its last events are dropped
     this.config = config; this.options = options; this.snapshot = null; this.stepCount = 0;
     const r = await this.request("create", { config, options });
     this.backendKind = r.backend.kind;
     return r;
   }
   train(steps, evalEvery) {
-    this.job = { target: this.stepCount + steps, evalEvery };
-    this.worker.postMessage({ cmd: "train", steps, evalEvery });
+    this.job = { id: ++this.jobs, target: this.stepCount + steps, evalEvery };
+    this.worker.postMessage({ cmd: "train", steps, evalEvery, job: this.job.id });
   }
   pause() { this.worker.postMessage({ cmd: "pause" }); }
+  /** Steps the current run has still to go (0 when none runs). */
+  remaining() { return this.job ? Math.max(0, this.job.target - this.stepCount) : 0; }
   resume() { this.worker.postMessage({ cmd: "resume" }); }
   abort() { this.job = null; this.worker.postMessage({ cmd: "abort" }); }
   heldOut(variance) { this.worker.postMessage({ cmd: "heldout", variance }); }

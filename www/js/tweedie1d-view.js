@@ -35,7 +35,7 @@ export function startTweedie1dView() {
   }
 
   prior.addEventListener("input", render);
-  sigma.addEventListener("change", render);
+  sigma.addEventListener("input", render); // as typed: σ = −1 is refused at once, not on leaving the field
   document.getElementById("t1-form").addEventListener("submit", (e) => e.preventDefault());
   addEventListener("resize", redraw);
   render();
