@@ -7,6 +7,7 @@ pub mod model; // the denoising MLP on (x_t, embedding of t)
 pub mod train_config; // a training run's settings, their defaults and their validation
 pub mod train; // Algorithm 1 with Adam: the stepping trainer
 pub mod evaluate; // held-out −ELBO per dimension, KL per t
+pub mod held_out_pool; // that estimate refined piece by piece, pooled per point
 pub mod checkpoint; // versioned weights as bytes
 pub mod predictor; // the network or the exact oracle, as the chain asks them
 pub mod chain; // the steppable reverse chain: step, step_back, run_to, inspector data

@@ -10,6 +10,7 @@ use burn::prelude::*;
 use crate::diffusion::elbo::Decoder;
 use crate::engine::embedding::embedding_table;
 use crate::engine::evaluate::{self, EvalConfig, HeldOut, LOSS_BINS};
+use crate::engine::held_out_pool::{HeldOutPool, MAX_PASSES, MIN_POINTS, TARGET_STD_ERROR};
 use crate::diffusion::oracle::GaussianMixture;
 use crate::engine::failure::EngineFailure;
 use crate::numerics::error::{InputError, Result, Rule};
@@ -53,6 +54,16 @@ pub struct HeldOutReport {
     pub oracle_gap: Option<(f64, f64)>,
 }
 
+/// One step of the refined held-out estimate: the pooled report so far, the rounds pooled,
+/// whether every standard error is within `TARGET_STD_ERROR` (on enough points), and whether to stop.
+#[derive(Debug, Clone)]
+pub struct Refined {
+    pub report: HeldOutReport,
+    pub rounds: usize,
+    pub precise: bool,
+    pub done: bool,
+}
+
 /// A training run in progress.
 pub struct Trainer {
     pub config: TrainConfig,
@@ -74,6 +85,9 @@ pub struct Trainer {
     bin_sum: Vec<f64>,
     bin_count: Vec<usize>,
     failed: Option<String>,
+    /// the refined held-out estimate of the model as it is at `.0.0` steps with variance `.0.1`:
+    /// the network's pool and, for a known mixture, the exact oracle's on the same draws
+    refined: Option<((usize, ModelVariance), HeldOutPool, Option<HeldOutPool>)>,
 }
 
 impl Trainer {
@@ -115,6 +129,7 @@ impl Trainer {
             bin_sum: vec![0.0; LOSS_BINS],
             bin_count: vec![0; LOSS_BINS],
             failed: None,
+            refined: None,
         })
     }
 
@@ -229,6 +244,63 @@ impl Trainer {
     /// the exact oracle's −ELBO and gap on the same draws.
     pub async fn held_out_report(&self, eval: EvalConfig, variance: ModelVariance) -> std::result::Result<HeldOutReport, EngineFailure> {
         let network = self.held_out(eval, variance).await?;
+        let oracle = self.oracle_held_out(eval, variance).transpose()?;
+        Ok(self.report(network, oracle)?)
+    }
+
+    /// One more piece of the refined held-out estimate of the model as it is now (`per_call`
+    /// points at every t, in order, then fresh draws of the same points): the pooled report, the
+    /// rounds pooled so far, and whether it is done — the network's −ELBO (and for a known
+    /// mixture both gaps) within `TARGET_STD_ERROR`, or `MAX_PASSES` passes made. A new step
+    /// count or variance starts a new pool.
+    pub async fn refine_held_out(&mut self, per_call: usize, variance: ModelVariance) -> std::result::Result<Refined, EngineFailure> {
+        if self.config.ncsn.is_some() {
+            return Err(InputError::new("ELBO", Rule::NotForNcsn, None).into());
+        }
+        let d = self.config.data_dim();
+        let n = self.heldout.len() / d;
+        let key = (self.step, variance);
+        if self.refined.as_ref().map(|r| r.0) != Some(key) {
+            let oracle = self.mixture().map(|_| HeldOutPool::new(n));
+            self.refined = Some((key, HeldOutPool::new(n), oracle));
+        }
+        let round = self.refined.as_ref().map_or(0, |r| r.1.rounds);
+        let (offset, points, pass) = {
+            let pool = &self.refined.as_ref().expect("set above").1;
+            let (o, k) = pool.slice(round, per_call.max(1));
+            (o, k, pool.pass(round, per_call.max(1)))
+        };
+        // every t; a new seed per pass, so a second pass draws new noise for the same points
+        let eval = EvalConfig { points, t_samples: 0, seed: EvalConfig::default().seed.wrapping_add(1 + pass as u64) };
+        let slice = self.heldout[offset * d..(offset + points) * d].to_vec();
+        let plan = evaluate::plan(&self.schedule, &slice, d, eval);
+        let preds = evaluate::network_predictions(&self.model(), &self.base_device, self.config.model.time_dim, &plan).await.map_err(EngineFailure::Device)?;
+        let network = evaluate::score_plan(&plan, &preds, &slice, &self.schedule, self.config.parameterization, self.decoder(), variance)?;
+        let oracle = match self.mixture() {
+            Some(m) => {
+                let preds = evaluate::oracle_predictions(&m, &self.schedule, self.config.parameterization, &plan);
+                Some(evaluate::score_plan(&plan, &preds, &slice, &self.schedule, self.config.parameterization, self.decoder(), variance)?)
+            }
+            None => None,
+        };
+        let (_, pool, oracle_pool) = self.refined.as_mut().expect("set above");
+        pool.add(&network, offset);
+        if let (Some(p), Some(o)) = (oracle_pool.as_mut(), &oracle) {
+            p.add(o, offset);
+        }
+        let rounds = pool.rounds;
+        let network = pool.estimate().expect("one round added");
+        let oracle = oracle_pool.as_ref().and_then(|p| p.estimate());
+        let report = self.report(network, oracle)?;
+        let within = |se: f64| se <= TARGET_STD_ERROR;
+        let precise = within(report.network.std_error) && report.gap.is_none_or(|g| within(g.1)) && report.oracle_gap.is_none_or(|g| within(g.1));
+        let covered = self.refined.as_ref().map_or(0, |r| r.1.covered());
+        let precise = precise && covered >= MIN_POINTS.min(n);
+        Ok(Refined { report, rounds, precise, done: precise || pass >= MAX_PASSES })
+    }
+
+    /// The report of a network estimate (and the oracle's on the same draws): entropy and gaps.
+    fn report(&self, network: HeldOut, oracle: Option<HeldOut>) -> Result<HeldOutReport> {
         let d = self.config.data_dim() as f64;
         let data_entropy_per_dim = match self.mixture() {
             Some(m) => {
@@ -238,7 +310,6 @@ impl Trainer {
             None => None,
         };
         let gap = self.entropy_gap(&network);
-        let oracle = self.oracle_held_out(eval, variance).transpose()?;
         let oracle_gap = oracle.as_ref().and_then(|o| self.entropy_gap(o));
         Ok(HeldOutReport { network, data_entropy_per_dim, gap, oracle, oracle_gap })
     }

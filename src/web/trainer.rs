@@ -129,6 +129,7 @@ struct HeldOutOptions {
     points: Option<f64>,
     t_samples: Option<f64>,
     variance: Option<String>,
+    refine: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -244,8 +245,12 @@ impl Trainer {
     /// oracleNegElboPerDim?, oracleStdError?, oracleGapPerDim?, oracleGapStdError?}` — for ring8 the
     /// gap −ELBO − (−log q(x_0)) paired point by point (≥ KL(data ‖ model)/D), and the same for the
     /// exact mixture's predictions on the same draws (the floor).
-    /// Options `{points: 256, tSamples: 64, variance: "beta_tilde" | "beta"}` (tSamples 0 = every t;
-    /// variance: σ_t² of p_θ(x_{t−1}|x_t) and of the decoder).
+    /// Options `{points: 256, tSamples: 64, variance: "beta_tilde" | "beta", refine: false}` (tSamples
+    /// 0 = every t; variance: σ_t² of p_θ(x_{t−1}|x_t) and of the decoder). With `refine: true` each
+    /// call adds `points` (default 32) more held-out points at every t (tSamples is not used) to a
+    /// running estimate of the model as it is now, pooled per point, and returns the pooled figures
+    /// with `rounds`, `targetStdError` (0.02), `precise` (the −ELBO and the gaps have standard errors
+    /// within the target, on ≥ 512 points) and `refined` (done: precise, or three passes made).
     #[wasm_bindgen(js_name = heldOut)]
     pub fn held_out(&self, options: JsValue) -> js_sys::Promise {
         let state = self.state.clone();
@@ -255,11 +260,18 @@ impl Trainer {
             let d = EvalConfig::default();
             let variance = variance(o.variance.as_deref().unwrap_or("beta_tilde"))?;
             let eval = EvalConfig { points: count("points", o.points, d.points, 1, 100_000)?, t_samples: count("tSamples", o.t_samples, d.t_samples, 0, 100_000)?, ..d };
+            let refine = o.refine.unwrap_or(false);
             let st = state.get_mut()?;
-            let c = &st.core;
-            let ts = if eval.t_samples == 0 { c.schedule.t_max } else { eval.t_samples };
-            crate::numerics::budget::check_job("points", eval.points as f64, eval.points as f64 * ts as f64 * c.step_work() / c.config.batch_size as f64 / 3.0, "points × tSamples × (the network's multiply-adds)")?;
-            let report = c.held_out_report(eval, variance).await?;
+            let c = &mut st.core;
+            let points = if refine { count("points", o.points, crate::engine::held_out_pool::POINTS_PER_CALL as f64, 1, 100_000)? } else { eval.points };
+            let ts = if eval.t_samples == 0 || refine { c.schedule.t_max } else { eval.t_samples };
+            crate::numerics::budget::check_job("points", points as f64, points as f64 * ts as f64 * c.step_work() / c.config.batch_size as f64 / 3.0, "points × tSamples × (the network's multiply-adds)")?;
+            let (report, refined) = if refine {
+                let r = c.refine_held_out(points, variance).await?;
+                (r.report, Some((r.rounds, r.precise, r.done)))
+            } else {
+                (c.held_out_report(eval, variance).await?, None)
+            };
             let h = &report.network;
             let mut o = Obj::new()
                 .set("negElboPerDim", h.neg_elbo_per_dim)
@@ -283,6 +295,9 @@ impl Trainer {
             }
             if let Some((gap, se)) = report.oracle_gap {
                 o = o.set("oracleGapPerDim", gap).set("oracleGapStdError", se);
+            }
+            if let Some((rounds, precise, done)) = refined {
+                o = o.set("rounds", rounds as f64).set("precise", precise).set("refined", done).set("targetStdError", crate::engine::held_out_pool::TARGET_STD_ERROR);
             }
             Ok(o.build())
         })

@@ -81,6 +81,15 @@ if (url.issues.length) {
 }
 if (language() === "zh") writeUrlState(); // ?lang=zh in the address, also when the choice came from storage
 renderTex(); // the equations need no engine
+// the skip links: focus the control itself (a fragment link alone would only scroll to it)
+for (const a of document.querySelectorAll("a[data-focus]")) a.addEventListener("click", (e) => {
+  const el = document.getElementById(a.dataset.focus);
+  if (!el) return;
+  e.preventDefault();
+  if (el.id === "about-summary") el.parentElement.open = true;
+  el.scrollIntoView({ block: "center" });
+  el.focus({ preventScroll: true });
+});
 onLanguageChange(() => { renderTex(); writeUrlState(); });
 showChapter();
 trackUrlState();

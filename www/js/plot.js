@@ -144,6 +144,24 @@ export function lineChart(el, series, opts = {}) {
       hooks: { draw: [markerHook] },
     }, data, el);
     charts.set(el, rec);
+    if (!el.dataset.keys) { // by keyboard: focus the chart, ← → move the cursor (Shift: 10 points), Home/End; the legend shows the values
+      el.dataset.keys = "1";
+      el.tabIndex = 0;
+      el.addEventListener("keydown", (e) => {
+        const r = charts.get(el), n = r?.plot.data[0].length;
+        if (!n) return;
+        const now = r.plot.cursor.idx ?? -1;
+        const next = { ArrowRight: now + (e.shiftKey ? 10 : 1), ArrowLeft: now - (e.shiftKey ? 10 : 1), Home: 0, End: n - 1 }[e.key];
+        if (next === undefined) return;
+        e.preventDefault();
+        const i = Math.max(0, Math.min(n - 1, now < 0 && e.key === "ArrowLeft" ? n - 1 : next));
+        const x = r.plot.data[0][i];
+        const ys = r.plot.data.slice(1).map((y) => y[i]).filter((v) => v != null);
+        r.plot.setCursor({ left: r.plot.valToPos(x, "x"), top: ys.length ? r.plot.valToPos(ys[0], "y") : 0 });
+        el.dataset.cursor = String(x);
+      });
+      el.addEventListener("blur", () => { const r = charts.get(el); r?.plot.setCursor({ left: -10, top: -10 }); delete el.dataset.cursor; });
+    }
     if (!el.dataset.observed) {
       el.dataset.observed = "1";
       new ResizeObserver(() => {

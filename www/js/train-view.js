@@ -12,6 +12,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   const err = $("train-error"), progress = $("train-progress"), heldOutText = $("train-heldout");
   const btnStart = $("train-start"), btnPause = $("train-pause"), btnReset = $("train-reset"), btnExport = $("train-export");
   // losses: {step (the model's total step count), value}; resumeSteps: what a run restored paused has still to go
+  let loading = Promise.resolve(); // a pretrained network being loaded: Train and Import wait for it
   let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null, unit = "", resumeSteps = 0;
 
   const client = new TrainerClient(onEvent);
@@ -166,7 +167,9 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
       section.dataset.steps = String(m.totalSteps);
       draw();
     } else if (m.type === "heldout") {
-      elbo.push({ step: m.step, value: m.negElboPerDim });
+      // a refinement of the estimate at the same step replaces the point on the chart
+      if (m.rounds && elbo.length && elbo[elbo.length - 1].step === m.step) elbo[elbo.length - 1].value = m.negElboPerDim;
+      else elbo.push({ step: m.step, value: m.negElboPerDim });
       entropy = m.dataEntropyPerDim ?? null;
       unit = m.unit;
       const params = { step: m.step, value: fmt(m.negElboPerDim), se: fmt(m.stdError), unit: m.unit, sigma: m.variance === "beta" ? "β_t" : "β̃_t" };
@@ -174,6 +177,18 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
         setText(heldOutText, "train.heldout_gap", { ...params, entropy: fmt(entropy), entropySe: fmt(m.dataEntropyStdError), gap: fmt(m.gapPerDim),
           gapSe: fmt(m.gapStdError), oracle: fmt(m.oracleGapPerDim), oracleSe: fmt(m.oracleGapStdError) });
       } else setText(heldOutText, "train.heldout", params);
+      // how precise it is: refined in the background (more points, every t) until its standard error is within the target
+      if (m.rounds) {
+        const more = { points: m.points, rounds: m.rounds, target: fmt(m.targetStdError) };
+        setText($("train-refine"), m.precise ? "train.refined" : m.refined ? "train.refine_stopped" : "train.refining", more);
+        section.dataset.refined = m.precise ? "precise" : String(m.refined);
+      } else {
+        setText($("train-refine"), "train.refine_quick");
+        delete section.dataset.refined;
+      }
+      section.dataset.heldoutSe = String(m.stdError);
+      if (m.oracleGapPerDim != null) { section.dataset.oracleGap = String(m.oracleGapPerDim); section.dataset.oracleGapSe = String(m.oracleGapStdError); }
+      if (m.gapStdError != null) section.dataset.gapSe = String(m.gapStdError);
       section.dataset.heldout = String(m.negElboPerDim);
       if (entropy != null) section.dataset.entropy = String(entropy); else delete section.dataset.entropy;
       dispatchEvent(new CustomEvent("heldout-dl", { detail: { ...m, dataset: $("train-dataset").value } })); // chapter 3's breakdown
@@ -230,6 +245,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
     clearError(err);
     try {
       const steps = readNumber($("train-steps"), "common.steps");
+      await loading;
       await ensureTrainer(); // a paused run ends here: Train starts a new one (on a new model if the settings changed)
       if (!elbo.length) client.heldOut($("train-variance").value); // the starting point of the curve
       setState("training");
@@ -256,7 +272,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
     lastConfigKey = null; losses = []; elbo = []; lossByT = null; resumeSteps = 0;
     localStorage.removeItem(STORE);
     unit = "";
-    setText(progress, null); setText(heldOutText, null); clearError(err);
+    setText(progress, null); setText(heldOutText, null); setText($("train-refine"), null); clearError(err);
     setState("idle"); draw();
   });
   btnExport.addEventListener("click", async () => {
@@ -272,16 +288,18 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   $("train-variance").addEventListener("change", () => { elbo = []; client.heldOut($("train-variance").value); });
   // Another data set (or prediction): its pretrained network at once, where one ships; a run in
   // progress keeps going (the new settings apply at the next Train).
-  for (const id of ["train-dataset", "train-param"]) $(id).addEventListener("change", async () => {
+  for (const id of ["train-dataset", "train-param"]) $(id).addEventListener("change", () => {
     if (state === "training" || state === "creating") return;
     clearError(err);
     if ($("train-dataset").value === "points" && drawn.points().length === 0) { setText(progress, "train.draw_first"); return; }
-    try {
-      await loadPretrained();
-      elbo = []; lossByT = null; losses = []; draw();
-      client.heldOut($("train-variance").value);
-      dispatchEvent(new CustomEvent("model-dl")); // the chain follows the new network
-    } catch (e) { showError(err, e); }
+    loading = loading.then(async () => {
+      try {
+        await loadPretrained();
+        elbo = []; lossByT = null; losses = []; draw();
+        client.heldOut($("train-variance").value);
+        dispatchEvent(new CustomEvent("model-dl")); // the chain follows the new network
+      } catch (e) { showError(err, e); }
+    });
   });
   // the backend choice outlives the visit (a link's choice wins)
   if (!backendFromUrl) { const b = localStorage.getItem(BACKEND_STORE); if (b && [...$("train-backend").options].some((o) => o.value === b)) $("train-backend").value = b; }
@@ -292,6 +310,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
     if (!file) return;
     clearError(err);
     try {
+      await loading;
       await ensureTrainer();
       const h = await client.load(new Uint8Array(await file.arrayBuffer()));
       setText(progress, "train.loaded", { dataset: h.dataset, param: h.parameterization, steps: h.steps });

@@ -44,6 +44,28 @@ async function snapshot() {
 let heldOutOptions = { variance: "beta" }; // points and tSamples: the engine's defaults (defaults().heldOut)
 const heldOut = () => exclusive(async () => { const step = trainer.stepCount; return { type: "heldout", step, variance: heldOutOptions.variance, ...(await trainer.heldOut(heldOutOptions)) }; });
 
+// The held-out estimate refined in the background while nothing trains: the engine pools one more
+// slice of held-out points per call (a second or so) until its standard error is within its target
+// (`refined`); each pooled figure goes to the page. A new run, model or refinement stops it.
+let refineRun = 0;
+async function refine() {
+  const run = ++refineRun;
+  const live = () => run === refineRun && !running && trainer;
+  while (live()) {
+    let r;
+    try {
+      r = await exclusive(async () => (live() ? { type: "heldout", step: trainer.stepCount, variance: heldOutOptions.variance, ...(await trainer.heldOut({ variance: heldOutOptions.variance, refine: true })) } : null));
+    } catch (e) {
+      if (live()) post({ type: "error", ...errorData(e), cmd: "heldout" });
+      return;
+    }
+    if (!r || !live()) return;
+    post(r);
+    if (r.refined) return;
+    await tick();
+  }
+}
+
 async function train({ steps, evalEvery = 200, job: id }) {
   running = true; paused = false; aborted = false;
   let done = 0, sinceEval = 0, chunk = 1, lastSnapshot = performance.now();
@@ -69,6 +91,7 @@ async function train({ steps, evalEvery = 200, job: id }) {
   }
   running = false;
   post({ type: "finished", job: id, aborted, totalSteps: await exclusive(() => trainer.stepCount) });
+  if (!aborted) refine();
 }
 
 // The reverse chain (section 7) runs here too: the network lives in this worker, and 10,000
@@ -129,6 +152,7 @@ onmessage = async ({ data: m }) => {
     switch (m.cmd) {
       case "create":
         await endJob(); // a paused run of the old model ends with it
+        refineRun++; // and so does its refinement
         await exclusive(async () => {
           chain?.free(); chain = null;
           trainer?.free();
@@ -155,6 +179,7 @@ onmessage = async ({ data: m }) => {
       case "heldout":
         if (m.variance) heldOutOptions = { ...heldOutOptions, variance: m.variance };
         post(await heldOut());
+        if (!running) refine();
         break;
       case "elbo-forms": // chapter 3 for the network: both ELBO forms from the same trajectories
         post({ type: "elbo-forms", id: m.id, result: await exclusive(() => trainer.elboForms(m.options)) });

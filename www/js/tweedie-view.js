@@ -154,6 +154,17 @@ export function startTweedieView(engine) {
     yIn.value = (EXTENT - ((e.clientY - r.top) / r.height) * 2 * EXTENT).toFixed(2);
     render();
   });
+  // by keyboard: the arrows move x_t by 0.1 (with Shift by 0.5), as a click would place it
+  canvas.tabIndex = 0;
+  canvas.addEventListener("keydown", (e) => {
+    const d = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[e.key];
+    if (!d) return;
+    e.preventDefault();
+    const step = e.shiftKey ? 0.5 : 0.1, clamp = (v) => Math.max(-EXTENT, Math.min(EXTENT, v));
+    xIn.value = clamp((Number(xIn.value) || 0) + d[0] * step).toFixed(2);
+    yIn.value = clamp((Number(yIn.value) || 0) + d[1] * step).toFixed(2);
+    render();
+  });
   for (const el of [tIn, xIn, yIn]) el.addEventListener("input", render);
   i18n.onLanguageChange(render);
   document.getElementById("tweedie-form").addEventListener("submit", (e) => e.preventDefault());
