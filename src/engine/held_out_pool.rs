@@ -29,13 +29,16 @@ pub struct HeldOutPool {
     bins: Vec<(f64, f64)>,
     pooled_points: usize,
     pub rounds: usize,
+    /// where the next slice starts, and which pass over the points it belongs to
+    next: usize,
+    pass: usize,
     unit: &'static str,
 }
 
 impl HeldOutPool {
     /// An empty pool for `points` held-out points.
     pub fn new(points: usize) -> Self {
-        Self { sum: vec![0.0; points], count: vec![0; points], terms: [0.0; 3], bins: vec![(0.0, 0.0); LOSS_BINS], pooled_points: 0, rounds: 0, unit: "nats/dim" }
+        Self { sum: vec![0.0; points], count: vec![0; points], terms: [0.0; 3], bins: vec![(0.0, 0.0); LOSS_BINS], pooled_points: 0, rounds: 0, next: 0, pass: 0, unit: "nats/dim" }
     }
 
     /// Held-out points in the pool (its capacity).
@@ -47,22 +50,20 @@ impl HeldOutPool {
         self.sum.is_empty()
     }
 
-    /// Where round `round` starts and how many points it takes: slices of `per_call` points in
-    /// order, wrapping round to the first point after the last (a new pass, with fresh draws).
-    pub fn slice(&self, round: usize, per_call: usize) -> (usize, usize) {
-        let n = self.len().max(1);
-        let per_pass = n.div_ceil(per_call);
-        let offset = (round % per_pass) * per_call;
-        (offset, per_call.min(n - offset))
+    /// The next slice of at most `points` points: (offset, how many, which pass — 0 for the
+    /// first). Slices go in order and wrap round to the first point after the last (a new pass,
+    /// to be drawn with fresh noise); `add` moves on past the slice it is given.
+    pub fn next_slice(&self, points: usize) -> (usize, usize, usize) {
+        (self.next, points.max(1).min(self.len() - self.next), self.pass)
     }
 
-    /// Which pass over the points round `round` belongs to (0 for the first).
-    pub fn pass(&self, round: usize, per_call: usize) -> usize {
-        round / self.len().max(1).div_ceil(per_call)
-    }
-
-    /// Add an estimate made on the points `offset..offset + h.points`.
+    /// Add an estimate made on the points `offset..offset + h.points` (the slice `next_slice` gave).
     pub fn add(&mut self, h: &HeldOut, offset: usize) {
+        self.next = offset + h.points;
+        if self.next >= self.len() {
+            self.next = 0;
+            self.pass += 1;
+        }
         for (i, v) in h.per_point.iter().enumerate() {
             if let (Some(s), Some(c)) = (self.sum.get_mut(offset + i), self.count.get_mut(offset + i)) {
                 *s += v;
@@ -82,6 +83,11 @@ impl HeldOutPool {
         self.pooled_points += h.points;
         self.rounds += 1;
         self.unit = h.unit;
+    }
+
+    /// Whole passes over the points made so far.
+    pub fn passes(&self) -> usize {
+        self.pass
     }
 
     /// Points covered at least once (a prefix: rounds go in order).
@@ -126,16 +132,19 @@ mod tests {
 
     #[test]
     fn slices_cover_every_point_once_per_pass() {
-        let pool = HeldOutPool::new(70);
+        let mut pool = HeldOutPool::new(70);
         let mut seen = vec![0; 70];
-        for r in 0..6 {
-            let (o, k) = pool.slice(r, 32);
+        let mut passes = Vec::new();
+        for size in [32, 8, 40, 32, 32, 32] { // slices of any size (the worker paces them by time)
+            let (o, k, pass) = pool.next_slice(size);
+            passes.push(pass);
             for s in &mut seen[o..o + k] {
                 *s += 1;
             }
+            pool.add(&estimate(&vec![1.0; k]), o);
         }
-        assert_eq!(seen, vec![2; 70]); // 3 calls a pass: 32 + 32 + 6
-        assert_eq!((pool.pass(2, 32), pool.pass(3, 32)), (0, 1));
+        assert_eq!(passes, vec![0, 0, 0, 1, 1, 1]); // 32 + 8 + 30 (cut at the end), then 32 + 32 + 6
+        assert_eq!(seen, vec![2; 70]);
     }
 
     #[test]

@@ -264,14 +264,11 @@ impl Trainer {
             let oracle = self.mixture().map(|_| HeldOutPool::new(n));
             self.refined = Some((key, HeldOutPool::new(n), oracle));
         }
-        let round = self.refined.as_ref().map_or(0, |r| r.1.rounds);
-        let (offset, points, pass) = {
-            let pool = &self.refined.as_ref().expect("set above").1;
-            let (o, k) = pool.slice(round, per_call.max(1));
-            (o, k, pool.pass(round, per_call.max(1)))
-        };
-        // every t; a new seed per pass, so a second pass draws new noise for the same points
-        let eval = EvalConfig { points, t_samples: 0, seed: EvalConfig::default().seed.wrapping_add(1 + pass as u64) };
+        let (offset, points, pass) = self.refined.as_ref().expect("set above").1.next_slice(per_call);
+        // every t; a seed of its own for every slice of every pass: slices must not share their noise
+        // draws (the same ε for point j of every slice would not average out), and a second pass
+        // draws new noise for the same points
+        let eval = EvalConfig { points, t_samples: 0, seed: EvalConfig::default().seed.wrapping_add(1 + (pass * n + offset) as u64) };
         let slice = self.heldout[offset * d..(offset + points) * d].to_vec();
         let plan = evaluate::plan(&self.schedule, &slice, d, eval);
         let preds = evaluate::network_predictions(&self.model(), &self.base_device, self.config.model.time_dim, &plan).await.map_err(EngineFailure::Device)?;
@@ -288,7 +285,7 @@ impl Trainer {
         if let (Some(p), Some(o)) = (oracle_pool.as_mut(), &oracle) {
             p.add(o, offset);
         }
-        let rounds = pool.rounds;
+        let (rounds, passes) = (pool.rounds, pool.passes());
         let network = pool.estimate().expect("one round added");
         let oracle = oracle_pool.as_ref().and_then(|p| p.estimate());
         let report = self.report(network, oracle)?;
@@ -296,7 +293,7 @@ impl Trainer {
         let precise = within(report.network.std_error) && report.gap.is_none_or(|g| within(g.1)) && report.oracle_gap.is_none_or(|g| within(g.1));
         let covered = self.refined.as_ref().map_or(0, |r| r.1.covered());
         let precise = precise && covered >= MIN_POINTS.min(n);
-        Ok(Refined { report, rounds, precise, done: precise || pass >= MAX_PASSES })
+        Ok(Refined { report, rounds, precise, done: precise || passes >= MAX_PASSES })
     }
 
     /// The report of a network estimate (and the oracle's on the same draws): entropy and gaps.

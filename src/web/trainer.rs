@@ -261,9 +261,9 @@ impl Trainer {
             let variance = variance(o.variance.as_deref().unwrap_or("beta_tilde"))?;
             let eval = EvalConfig { points: count("points", o.points, d.points, 1, 100_000)?, t_samples: count("tSamples", o.t_samples, d.t_samples, 0, 100_000)?, ..d };
             let refine = o.refine.unwrap_or(false);
-            let st = state.get_mut()?;
+            let mut st = state.get_mut()?;
             let c = &mut st.core;
-            let points = if refine { count("points", o.points, crate::engine::held_out_pool::POINTS_PER_CALL as f64, 1, 100_000)? } else { eval.points };
+            let points = if refine { count("points", o.points, crate::engine::held_out_pool::POINTS_PER_CALL, 1, 100_000)? } else { eval.points };
             let ts = if eval.t_samples == 0 || refine { c.schedule.t_max } else { eval.t_samples };
             crate::numerics::budget::check_job("points", points as f64, points as f64 * ts as f64 * c.step_work() / c.config.batch_size as f64 / 3.0, "points × tSamples × (the network's multiply-adds)")?;
             let (report, refined) = if refine {

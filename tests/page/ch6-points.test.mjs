@@ -15,9 +15,9 @@ test("points the reader draws become a data set: drawn by mouse and keyboard, ke
   assert.equal(await page.locator("#draw-panel").isVisible(), true);
   await page.click("#draw-clear");
   assert.equal(await page.locator("#draw-panel").getAttribute("data-points"), "0");
-  // too few points: training refuses with a sentence, about the points
+  // no points: training refuses with a sentence that says to draw some first, about the points
   await page.click("#train-start");
-  await errorIs(page, "#train-error", { field: "points", code: ["empty", "length"] });
+  await errorIs(page, "#train-error", { field: "points", code: "draw_first" });
   // a stroke with the mouse, and points by keyboard
   const box = await page.locator("#draw-canvas").boundingBox();
   await page.mouse.move(box.x + box.width * 0.25, box.y + box.height * 0.3);

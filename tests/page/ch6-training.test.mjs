@@ -78,7 +78,8 @@ test("chapter 3 for your model: the ELBO breakdown follows training, and both fo
 });
 
 test("a reload keeps the trained model", async () => {
-  await page.waitForFunction(() => localStorage.getItem("diffusion-lab.training"), null, { timeout: 30_000 });
+  // the finished run (nothing left to resume) is what storage holds
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("diffusion-lab.training") || "{}").remaining === 0, null, { timeout: 30_000 });
   await page.reload();
   await ready(page);
   await until(page, "#training[data-restored=saved]");

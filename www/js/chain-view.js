@@ -104,6 +104,7 @@ export function startChainView(train) {
   // pressing the button again (now "stop") ends one between two requests.
   async function to(position) {
     running = true;
+    section.dataset.running = "true";
     setText($("chain-end"), "chain.stop");
     try {
       for (;;) {
@@ -115,6 +116,7 @@ export function startChainView(train) {
       }
     } finally {
       running = false;
+      delete section.dataset.running;
       setText($("chain-end"), "chain.end");
     }
   }

@@ -3,6 +3,40 @@
 import { fillTable, fmt, readNumber, setCheck } from "./plot.js";
 import { clearError, fieldError, showError } from "./errors.js";
 import * as i18n from "./i18n.js";
+import { prepareCanvas } from "./cloud.js";
+import { mark, movable } from "./ellipse.js";
+
+const VIEW = 3; // the picture shows [−VIEW, VIEW]²; the inset magnifies the neighbourhood of μ_q
+
+// x₀, x_t, x̂₀, and the two Gaussians of the KL — q(x_{t−1}|x_t, x₀) and p_θ(x_{t−1}|x_t), both with
+// variance σ_q² — in an inset zoomed so that their circles of radius σ_q can be seen
+function picture(canvas, { x0, xt, xhat, muQ, muTheta, variance }) {
+  const c = prepareCanvas(canvas, { view: VIEW });
+  const { ctx, size, dpr } = c;
+  mark(c, x0, "#6b7280", { radius: 5 });
+  mark(c, xt, "#2563eb", { radius: 4 });
+  mark(c, xhat, "#dc2626", { radius: 6, cross: true });
+  mark(c, muQ, "#059669", { radius: 2 });
+  const sigma = Math.sqrt(variance), gap = Math.hypot(muTheta[0] - muQ[0], muTheta[1] - muQ[1]);
+  const half = Math.max(3 * sigma, 1.4 * gap, 1e-9); // the inset's half-width, in x units
+  const box = { x: size * 0.56, y: dpr * 6, w: size * 0.42 };
+  ctx.save();
+  ctx.fillStyle = "#ffffff"; ctx.strokeStyle = "#9ca3af"; ctx.lineWidth = dpr;
+  ctx.fillRect(box.x, box.y, box.w, box.w); ctx.strokeRect(box.x, box.y, box.w, box.w);
+  ctx.beginPath(); ctx.rect(box.x, box.y, box.w, box.w); ctx.clip();
+  const ix = (v) => box.x + ((v - muQ[0] + half) / (2 * half)) * box.w, iy = (v) => box.y + ((muQ[1] + half - v) / (2 * half)) * box.w;
+  const r = (sigma / (2 * half)) * box.w;
+  for (const [m, color] of [[muQ, "#059669"], [muTheta, "#ea580c"]]) {
+    ctx.strokeStyle = color; ctx.lineWidth = 2 * dpr;
+    ctx.beginPath(); ctx.arc(ix(m[0]), iy(m[1]), r, 0, 2 * Math.PI); ctx.stroke();
+    ctx.fillStyle = color; ctx.beginPath(); ctx.arc(ix(m[0]), iy(m[1]), 3 * dpr, 0, 2 * Math.PI); ctx.fill();
+  }
+  ctx.strokeStyle = "#111827"; ctx.setLineDash([3 * dpr, 3 * dpr]); ctx.lineWidth = dpr;
+  ctx.beginPath(); ctx.moveTo(ix(muQ[0]), iy(muQ[1])); ctx.lineTo(ix(muTheta[0]), iy(muTheta[1])); ctx.stroke();
+  ctx.restore();
+  ctx.fillStyle = "#4b5563"; ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+  ctx.fillText(i18n.t("kl.inset", { scale: half < 0.01 ? half.toExponential(1) : half.toPrecision(2) }), box.x + 4 * dpr, box.y + box.w + 14 * dpr);
+}
 
 export function startKlView(engine) {
   const schedule = new engine.Schedule({}) // the engine's default: linear, T = 1000;
@@ -11,6 +45,15 @@ export function startKlView(engine) {
   const names = ["field.t", "field.x0_first", "field.x0_second", "field.eps_first", "field.eps_second", "field.guess_first", "field.guess_second"];
   const err = document.getElementById("kl-error");
   const status = document.getElementById("kl-status");
+
+  const canvas = document.getElementById("kl-canvas");
+  let shown = null;
+  movable(canvas, {
+    toPoint: (x, y) => { const b = canvas.getBoundingClientRect(); return [((x - b.left) / b.width) * 2 * VIEW - VIEW, VIEW - ((y - b.top) / b.height) * 2 * VIEW]; },
+    get: () => [Number(inputs[5].value) || 0, Number(inputs[6].value) || 0],
+    set: ([a, b]) => { inputs[5].value = a.toFixed(2); inputs[6].value = b.toFixed(2); render(); },
+  });
+  addEventListener("resize", () => { if (shown) picture(canvas, shown); });
 
   function render() {
     let rows, k, weighted;
@@ -21,6 +64,7 @@ export function startKlView(engine) {
       const xt = schedule.qSample(x0, t, new Float64Array([ea, eb])).sample;
       const post = schedule.posterior(xt, x0, t);
       const muTheta = schedule.modelMean("x0", xt, t, xhat);
+      shown = { x0: [a, b], xt: [...xt], xhat: [ha, hb], muQ: [...post.mean], muTheta: [...muTheta], variance: post.variance };
       k = engine.klEqualVariance(post.mean, muTheta, post.variance);
       // (1.100): the same number as a weighted squared error of x̂₀
       weighted = schedule.lossWeight("x0", t, "beta_tilde") * ((ha - a) ** 2 + (hb - b) ** 2);
@@ -40,9 +84,12 @@ export function startKlView(engine) {
       ];
     } catch (e) {
       showError(err, e);
+      document.getElementById("kl-mse").dataset.stale = "true";
       return;
     }
     clearError(err);
+    delete document.getElementById("kl-mse").dataset.stale;
+    picture(canvas, shown);
     fillTable(document.querySelector("#kl-table tbody"), rows);
     const scale = 1e-9 * (1 + Math.abs(k.simplified));
     const pass = Math.abs(k.full - k.simplified) < scale && Math.abs(k.general - k.simplified) < scale && Math.abs(weighted - k.simplified) < scale;

@@ -39,12 +39,13 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   }
 
   // Keep the reader's model: its weights and config go to localStorage after each run, when it is
-  // paused and at every held-out estimate while it trains; `remaining`: the steps the run has
-  // still to go (a reload then offers to resume it).
-  async function persist(remaining = 0) {
+  // paused and at every held-out estimate while it trains, with `remaining`, the steps its run has
+  // still to go (a reload then offers to resume it). The step count and what remains are read
+  // when the weights arrive (a chunk in flight at Pause lands first).
+  async function persist() {
     try {
       const config = readConfig(), bytes = await client.save();
-      localStorage.setItem(STORE, JSON.stringify({ config, steps: Number(section.dataset.steps || 0), remaining, weights: toB64(bytes) }));
+      localStorage.setItem(STORE, JSON.stringify({ config, steps: client.stepCount, remaining: client.remaining(), weights: toB64(bytes) }));
     } catch (e) { /* storage full or unavailable: the session still works */ }
   }
 
@@ -180,8 +181,8 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
       // how precise it is: refined in the background (more points, every t) until its standard error is within the target
       if (m.rounds) {
         const more = { points: m.points, rounds: m.rounds, target: fmt(m.targetStdError) };
-        setText($("train-refine"), m.precise ? "train.refined" : m.refined ? "train.refine_stopped" : "train.refining", more);
-        section.dataset.refined = m.precise ? "precise" : String(m.refined);
+        setText($("train-refine"), m.precise ? "train.refined" : m.refined ? "train.refine_stopped" : m.slow ? "train.refine_slow" : "train.refining", more);
+        section.dataset.refined = m.precise ? "precise" : m.slow ? "slow" : String(m.refined);
       } else {
         setText($("train-refine"), "train.refine_quick");
         delete section.dataset.refined;
@@ -193,7 +194,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
       if (entropy != null) section.dataset.entropy = String(entropy); else delete section.dataset.entropy;
       dispatchEvent(new CustomEvent("heldout-dl", { detail: { ...m, dataset: $("train-dataset").value } })); // chapter 3's breakdown
       if (m.gapPerDim != null) section.dataset.gap = String(m.gapPerDim);
-      if (m.remaining > 0 && state === "training") persist(m.remaining); // a reload mid-run can resume from here
+      if (m.remaining > 0 && state === "training") persist(); // a reload mid-run can resume from here
       draw();
     } else if (m.type === "fallback") {
       // the GPU failed: training goes on in a fresh CPU worker from the last snapshot of the weights
@@ -257,9 +258,8 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   });
   btnPause.addEventListener("click", () => {
     if (state === "training") {
-      const remaining = client.remaining();
       client.pause(); setState("paused");
-      persist(remaining);
+      persist();
     } else if (state === "paused" && resumeSteps > 0) { // a run restored paused from the last visit
       clearError(err);
       const steps = resumeSteps;
@@ -303,7 +303,13 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   });
   // the backend choice outlives the visit (a link's choice wins)
   if (!backendFromUrl) { const b = localStorage.getItem(BACKEND_STORE); if (b && [...$("train-backend").options].some((o) => o.value === b)) $("train-backend").value = b; }
-  $("train-backend").addEventListener("change", () => { try { localStorage.setItem(BACKEND_STORE, $("train-backend").value); } catch { /* unavailable */ } });
+  $("train-backend").addEventListener("change", () => {
+    try { localStorage.setItem(BACKEND_STORE, $("train-backend").value); } catch { /* unavailable */ }
+    if (state !== "ready" && state !== "finished") return; // otherwise at the next Train
+    loading = loading.then(async () => { // the weights move to the chosen device now, and the estimate goes on there
+      try { await ensureTrainer(); client.heldOut($("train-variance").value); } catch (e) { showError(err, e); }
+    });
+  });
   $("train-import-button").addEventListener("click", () => $("train-import").click()); // the browser's own file button is not translatable
   $("train-import").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];

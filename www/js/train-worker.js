@@ -45,23 +45,37 @@ let heldOutOptions = { variance: "beta" }; // points and tSamples: the engine's 
 const heldOut = () => exclusive(async () => { const step = trainer.stepCount; return { type: "heldout", step, variance: heldOutOptions.variance, ...(await trainer.heldOut(heldOutOptions)) }; });
 
 // The held-out estimate refined in the background while nothing trains: the engine pools one more
-// slice of held-out points per call (a second or so) until its standard error is within its target
-// (`refined`); each pooled figure goes to the page. A new run, model or refinement stops it.
-let refineRun = 0;
+// slice of held-out points per call until its standard error is within its target (`refined`);
+// each pooled figure goes to the page. Slices are sized to take ~300 ms (on a slow GPU a few
+// points, on a fast CPU many), and the loop stands back while the reader drives the chain, so a
+// step never waits behind more than one slice. A new run, model or refinement stops it.
+let refineRun = 0, lastChainRequest = 0;
 async function refine() {
   const run = ++refineRun;
   const live = () => run === refineRun && !running && trainer;
+  let points = 4;
   while (live()) {
-    let r;
+    while (live() && performance.now() - lastChainRequest < 1000) await new Promise((r) => setTimeout(r, 200));
+    let r, ms = 0;
     try {
-      r = await exclusive(async () => (live() ? { type: "heldout", step: trainer.stepCount, variance: heldOutOptions.variance, ...(await trainer.heldOut({ variance: heldOutOptions.variance, refine: true })) } : null));
+      r = await exclusive(async () => {
+        if (!live()) return null;
+        const c0 = performance.now();
+        const report = await trainer.heldOut({ variance: heldOutOptions.variance, refine: true, points });
+        ms = performance.now() - c0;
+        return { type: "heldout", step: trainer.stepCount, variance: heldOutOptions.variance, ...report };
+      });
     } catch (e) {
       if (live()) post({ type: "error", ...errorData(e), cmd: "heldout" });
       return;
     }
     if (!r || !live()) return;
-    post(r);
-    if (r.refined) return;
+    // a device so slow that one point (1000 network evaluations) takes over 1.5 s (a software GPU)
+    // would keep the machine busy for many minutes: stop, and say so
+    const slow = points === 1 && ms > 1500 && !r.refined;
+    post(slow ? { ...r, slow: true } : r);
+    if (r.refined || slow) return;
+    points = Math.max(1, Math.min(256, Math.round((points * 300) / Math.max(ms, 1))));
     await tick();
   }
 }
@@ -136,6 +150,7 @@ async function chainCommand(m) {
 
 onmessage = async ({ data: m }) => {
   if (m.cmd && m.cmd.startsWith("chain-")) {
+    lastChainRequest = performance.now();
     try {
       await ready;
       const r = await exclusive(() => chainCommand(m));

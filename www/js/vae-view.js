@@ -3,6 +3,8 @@ import { compute, workerView } from "./compute.js";
 import { fillTable, fmt, pm, readNumber, setCheck, setPending } from "./plot.js";
 import { showError } from "./errors.js";
 import { t } from "./i18n.js";
+import { prepareCanvas } from "./cloud.js";
+import { ellipse, mark, movable } from "./ellipse.js";
 
 const MODEL = { weights: [[1, 0.6], [-0.4, 0.9]], bias: [0, 0], noiseVariance: 0.3, x: [1.2, -0.5] };
 
@@ -23,7 +25,29 @@ export function startVaeView() {
     }),
   });
 
+  // the latent space: the prior, the exact posterior p(z|x) and the encoder's q(z|x), as the engine gives them
+  const canvas = document.getElementById("vae-canvas"), VIEW = 3;
+  let last = null;
+  function picture(r) {
+    const c = prepareCanvas(canvas, { view: VIEW });
+    ellipse(c, [0, 0], [1, 0, 0, 1], "#9ca3af", [1, 2], [4, 4]);
+    ellipse(c, [...r.posterior.mean], [...r.posterior.covariance], "#2563eb");
+    const [m, sd] = [[...r.encoder.mean], [...r.encoder.std]];
+    ellipse(c, m, [sd[0] ** 2, 0, 0, sd[1] ** 2], "#ea580c");
+    mark(c, [...r.posterior.mean], "#2563eb", { radius: 3 });
+    mark(c, m, "#ea580c", { radius: 4 });
+  }
+  movable(canvas, {
+    toPoint: (x, y) => { const b = canvas.getBoundingClientRect(); return [((x - b.left) / b.width) * 2 * VIEW - VIEW, VIEW - ((y - b.top) / b.height) * 2 * VIEW]; },
+    get: () => [Number(mu1.value) || 0, Number(mu2.value) || 0],
+    set: ([a, b]) => { mu1.value = a.toFixed(2); mu2.value = b.toFixed(2); render(); },
+  });
+  addEventListener("resize", () => { if (last) picture(last); });
+
   function draw({ elbo: r, gradients: g }) {
+    last = r;
+    picture(r);
+    canvas.dataset.mean = JSON.stringify([...r.encoder.mean]);
     const mc = r.monteCarlo;
     const z = (e, exact) => Math.abs(e.mean - exact) / (e.stdError || Infinity);
     fillTable(document.querySelector("#vae-table tbody"), [

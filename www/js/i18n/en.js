@@ -523,4 +523,10 @@ export default {
   "train.refining": "refining in the background: {points} held-out points at every t so far ({rounds} pieces), until the standard errors are ≤ {target}…",
   "train.refined": "refined: {points} held-out points at every t ({rounds} pieces); every standard error above is ≤ {target}",
   "train.refine_stopped": "refinement stopped after three passes over the held-out points ({points} points at every t, {rounds} pieces): some standard error above is still over {target}",
+  "kl.canvas_aria": "the two Gaussians of the KL: the posterior and the model's step",
+  "kl.canvas_caption": "<span class=\"key grey\">●</span> x<sub>0</sub> <span class=\"key blue\">●</span> x<sub>t</sub> <span class=\"key green\">○</span> q(x<sub>t−1</sub>|x<sub>t</sub>, x<sub>0</sub>): μ<sub>q</sub> with radius σ<sub>q</sub> <span class=\"key orange\">○</span> p<sub>θ</sub>(x<sub>t−1</sub>|x<sub>t</sub>): μ<sub>θ</sub>, the same σ<sub>q</sub> <span class=\"key red\">×</span> the model's x̂<sub>0</sub> — drag (or use the arrows) to move x̂<sub>0</sub>; the KL is the squared distance between the centres over 2σ<sub>q</sub>², zoomed around μ<sub>q</sub>",
+  "kl.inset": "inset: μ_q ± {scale}",
+  "vae.canvas_aria": "the latent space: the prior, the true posterior and your encoder q",
+  "vae.canvas_caption": "the latent space z: <span class=\"key grey\">◯</span> the prior N(0, I) <span class=\"key blue\">◯</span> the true posterior p(z|x) (correlated) <span class=\"key orange\">◯</span> your encoder q<sub>φ</sub>(z|x) (diagonal); ellipses at 1 and 2 standard deviations — drag (or use the arrows) to move μ; the gap KL(q ‖ p(z|x)) is how badly the orange misses the blue",
+  "train.refine_slow": "refinement stopped at {points} points: on this backend one held-out point (1000 network evaluations) takes over 1.5 s — choose the CPU backend and it goes on",
 };

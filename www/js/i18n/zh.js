@@ -514,4 +514,10 @@ export default {
   "train.refining": "正在后台细化：目前已用 {points} 个留出点、每点全部 t（{rounds} 批），直到标准误差 ≤ {target}……",
   "train.refined": "已细化：{points} 个留出点、每点全部 t（{rounds} 批）；上面每个标准误差都 ≤ {target}",
   "train.refine_stopped": "细化在对留出点做了三遍后停止（{points} 个点、每点全部 t，{rounds} 批）：上面仍有标准误差大于 {target}",
+  "kl.canvas_aria": "KL 中的两个高斯：后验与模型的一步",
+  "kl.canvas_caption": "<span class=\"key grey\">●</span> x<sub>0</sub> <span class=\"key blue\">●</span> x<sub>t</sub> <span class=\"key green\">○</span> q(x<sub>t−1</sub>|x<sub>t</sub>, x<sub>0</sub>)：中心 μ<sub>q</sub>、半径 σ<sub>q</sub> <span class=\"key orange\">○</span> p<sub>θ</sub>(x<sub>t−1</sub>|x<sub>t</sub>)：中心 μ<sub>θ</sub>、同样的 σ<sub>q</sub> <span class=\"key red\">×</span> 模型的 x̂<sub>0</sub>——拖动（或用方向键）移动 x̂<sub>0</sub>；KL 就是两个中心距离的平方除以 2σ<sub>q</sub>²（放大图以 μ<sub>q</sub> 为中心）",
+  "kl.inset": "放大图：μ_q ± {scale}",
+  "vae.canvas_aria": "隐空间：先验、真实后验与你的编码器 q",
+  "vae.canvas_caption": "隐空间 z：<span class=\"key grey\">◯</span> 先验 N(0, I) <span class=\"key blue\">◯</span> 真实后验 p(z|x)（相关）<span class=\"key orange\">◯</span> 你的编码器 q<sub>φ</sub>(z|x)（对角）；椭圆为 1 和 2 个标准差——拖动（或用方向键）移动 μ；差距 KL(q ‖ p(z|x)) 就是橙色偏离蓝色的程度",
+  "train.refine_slow": "细化在 {points} 个点处停止：在这个后端上，一个留出点（1000 次网络计算）要超过 1.5 秒——改用 CPU 后端即可继续",
 };
