@@ -249,3 +249,26 @@ test("the experiments the workers used to run: DDPM vs DDIM and plain vs anneale
   assert.ok(drawn.mmd2 > 0.1, "three far points as the reader's data: far from the ring");
   await assert.rejects(dl.langevinCompare({ light: 1 }), (err) => err.code === "range" && err.params.field === "light");
 });
+
+test("the held-out estimate refined: slices pooled per point, a new step starts afresh, a bad option named", async () => {
+  const tr = await dl.Trainer.create({ dataset: "ring8", batchSize: 32 }, { backend: "cpu" });
+  try {
+    const a = await tr.heldOut({ variance: "beta", refine: true, points: 40 });
+    assert.equal(a.rounds, 1);
+    assert.equal(a.points, 40);
+    assert.equal(a.targetStdError, 0.02);
+    assert.equal(a.refined, false);
+    const b = await tr.heldOut({ variance: "beta", refine: true, points: 60 });
+    assert.deepEqual([b.rounds, b.points], [2, 100]);
+    assert.ok(b.oracleGapStdError < a.oracleGapStdError * 1.2, `${a.oracleGapStdError} → ${b.oracleGapStdError}`);
+    // a quick estimate in between leaves the pool alone; another variance or a step starts a new one
+    await tr.heldOut({});
+    assert.equal((await tr.heldOut({ variance: "beta", refine: true, points: 10 })).rounds, 3);
+    assert.equal((await tr.heldOut({ variance: "beta_tilde", refine: true, points: 10 })).rounds, 1);
+    await tr.run(1);
+    assert.equal((await tr.heldOut({ variance: "beta_tilde", refine: true, points: 10 })).rounds, 1);
+    await assert.rejects(tr.heldOut({ refine: "yes" }), (e) => e.code === "wrong_type" && e.params.field === "refine");
+  } finally {
+    tr.free();
+  }
+});
