@@ -36,7 +36,7 @@ export function startChainView(train) {
     const run = queue.then(async () => {
       try {
         const r = await train.client.chain(cmd, { selected, ...extra });
-        clearError(err);
+        if (cmd === "create") clearError(err); // a new chain answers a refused setting; a step after it does not
         return r;
       } catch (e) {
         showError(err, e);

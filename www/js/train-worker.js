@@ -125,10 +125,10 @@ async function chainReply(selected) {
 async function chainCommand(m) {
   if (!chain && m.cmd !== "chain-create" && m.cmd !== "chain-compare") throw Object.assign(new Error("there is no chain yet: press New chain"), { code: "no_chain", params: { field: "chain" } });
   switch (m.cmd) {
-    case "chain-create": {
+    case "chain-create": { // a config the engine refuses leaves the current chain as it was
+      const next = m.source === "oracle" ? dl.Chain.withOracle(m.config, dl.Mixture.ring8({})) : trainer.chain(m.config);
       chain?.free();
-      chain = null;
-      chain = m.source === "oracle" ? dl.Chain.withOracle(m.config, dl.Mixture.ring8({})) : trainer.chain(m.config);
+      chain = next;
       return chainReply(m.selected);
     }
     case "chain-step": await chain.step(); return chainReply(m.selected);
