@@ -214,8 +214,20 @@ impl Trainer {
             return Err(InputError::new("ELBO", Rule::NotForNcsn, None).into());
         }
         let plan = evaluate::plan(&self.schedule, &self.heldout, self.config.data_dim(), eval);
-        let preds = evaluate::network_predictions(&self.model(), &self.base_device, self.config.model.time_dim, &plan).await.map_err(EngineFailure::Device)?;
-        Ok(evaluate::score_plan(&plan, &preds, &self.heldout, &self.schedule, self.config.parameterization, self.decoder(), variance)?)
+        self.network_on(&plan, &self.heldout, variance).await
+    }
+
+    /// The network's estimate on `plan`, drawn for the held-out `points`.
+    async fn network_on(&self, plan: &evaluate::ElboPlan, points: &[f64], variance: ModelVariance) -> std::result::Result<HeldOut, EngineFailure> {
+        let preds = evaluate::network_predictions(&self.model(), &self.base_device, self.config.model.time_dim, plan).await.map_err(EngineFailure::Device)?;
+        Ok(evaluate::score_plan(plan, &preds, points, &self.schedule, self.config.parameterization, self.decoder(), variance)?)
+    }
+
+    /// The exact oracle's estimate on the same plan, where the data is a known mixture.
+    fn oracle_on(&self, plan: &evaluate::ElboPlan, points: &[f64], variance: ModelVariance) -> Option<Result<HeldOut>> {
+        let mixture = self.mixture()?;
+        let preds = evaluate::oracle_predictions(&mixture, &self.schedule, self.config.parameterization, plan);
+        Some(evaluate::score_plan(plan, &preds, points, &self.schedule, self.config.parameterization, self.decoder(), variance))
     }
 
     /// For data from a known mixture: the paired gap −ELBO − (−log q(x_0)) per dimension of an
@@ -233,10 +245,9 @@ impl Trainer {
         if self.config.ncsn.is_some() {
             return None;
         }
-        let mixture = self.mixture()?;
+        self.mixture()?; // none to compare with: no plan drawn
         let plan = evaluate::plan(&self.schedule, &self.heldout, self.config.data_dim(), eval);
-        let preds = evaluate::oracle_predictions(&mixture, &self.schedule, self.config.parameterization, &plan);
-        Some(evaluate::score_plan(&plan, &preds, &self.heldout, &self.schedule, self.config.parameterization, self.decoder(), variance))
+        self.oracle_on(&plan, &self.heldout, variance)
     }
 
     /// Everything the page shows after a held-out estimate: the network's −ELBO, and for a known
@@ -271,15 +282,8 @@ impl Trainer {
         let eval = EvalConfig { points, t_samples: 0, seed: EvalConfig::default().seed.wrapping_add(1 + (pass * n + offset) as u64) };
         let slice = self.heldout[offset * d..(offset + points) * d].to_vec();
         let plan = evaluate::plan(&self.schedule, &slice, d, eval);
-        let preds = evaluate::network_predictions(&self.model(), &self.base_device, self.config.model.time_dim, &plan).await.map_err(EngineFailure::Device)?;
-        let network = evaluate::score_plan(&plan, &preds, &slice, &self.schedule, self.config.parameterization, self.decoder(), variance)?;
-        let oracle = match self.mixture() {
-            Some(m) => {
-                let preds = evaluate::oracle_predictions(&m, &self.schedule, self.config.parameterization, &plan);
-                Some(evaluate::score_plan(&plan, &preds, &slice, &self.schedule, self.config.parameterization, self.decoder(), variance)?)
-            }
-            None => None,
-        };
+        let network = self.network_on(&plan, &slice, variance).await?;
+        let oracle = self.oracle_on(&plan, &slice, variance).transpose()?;
         let (_, pool, oracle_pool) = self.refined.as_mut().expect("set above");
         pool.add(&network, offset);
         if let (Some(p), Some(o)) = (oracle_pool.as_mut(), &oracle) {
@@ -290,9 +294,11 @@ impl Trainer {
         let oracle = oracle_pool.as_ref().and_then(|p| p.estimate());
         let report = self.report(network, oracle)?;
         let within = |se: f64| se <= TARGET_STD_ERROR;
-        let precise = within(report.network.std_error) && report.gap.is_none_or(|g| within(g.1)) && report.oracle_gap.is_none_or(|g| within(g.1));
         let covered = self.refined.as_ref().map_or(0, |r| r.1.covered());
-        let precise = precise && covered >= MIN_POINTS.min(n);
+        let precise = covered >= MIN_POINTS.min(n)
+            && within(report.network.std_error)
+            && report.gap.is_none_or(|g| within(g.1))
+            && report.oracle_gap.is_none_or(|g| within(g.1));
         Ok(Refined { report, rounds, precise, done: precise || passes >= MAX_PASSES })
     }
 

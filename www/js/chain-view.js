@@ -8,6 +8,7 @@ import { onLanguageChange, setText, t } from "./i18n.js";
 
 // what the chain view refuses before asking the engine (the same {code, params} as the engine's errors)
 const needs2d = () => pageError("needs_2d", { field: "dataset", value: "digits" });
+const DRAWN = "rgba(150, 150, 160, 0.7)"; // the points you drew, grey beneath the samples
 const needsRing8 = () => pageError("mixture_only", { field: "model", value: "oracle", hint: "pick_ring8" });
 
 export function startChainView(train) {
@@ -163,11 +164,7 @@ export function startChainView(train) {
     const px = (v) => ((v + VIEW) / (2 * VIEW)) * size, py = (v) => size - ((v + VIEW) / (2 * VIEW)) * size;
     ctx.fillStyle = "#fbfbfd"; ctx.fillRect(0, 0, size, size);
     ctx.strokeStyle = "#e2e4ea"; ctx.beginPath(); ctx.moveTo(px(0), 0); ctx.lineTo(px(0), size); ctx.moveTo(0, py(0)); ctx.lineTo(size, py(0)); ctx.stroke();
-    if (dataset === "points") { // the points you drew, beneath the particles meant to imitate them
-      ctx.fillStyle = "rgba(150, 150, 160, 0.7)";
-      const drawnPoints = train.drawn.points();
-      for (let k = 0; k < drawnPoints.length; k += 2) ctx.fillRect(px(drawnPoints[k]) - 1.5, py(drawnPoints[k + 1]) - 1.5, 3, 3);
-    }
+    if (dataset === "points") dots({ ctx, px, py, dpr: 1 }, train.drawn.points(), DRAWN, 1.5); // beneath the particles meant to imitate them
     if (field) {
       ctx.strokeStyle = "#9bb3d6";
       let max = 1e-12;
@@ -253,7 +250,7 @@ export function startChainView(train) {
     const { c, particles, seed } = compared;
     for (const [id, cloud] of [["cmp-ddpm", c.ddpm.state], ["cmp-ddim", c.ddim.state]]) {
       const canvasEl = $(id);
-      if (compared.dataset === "points") { const pc = prepareCanvas(canvasEl); dots(pc, train.drawn.points(), "rgba(150, 150, 160, 0.7)", 1.5); dots(pc, cloud, "rgba(40, 70, 140, 0.5)"); } else drawCloud(canvasEl, cloud);
+      if (compared.dataset === "points") { const pc = prepareCanvas(canvasEl); dots(pc, train.drawn.points(), DRAWN, 1.5); dots(pc, cloud, "rgba(40, 70, 140, 0.5)"); } else drawCloud(canvasEl, cloud);
       chartNote(canvasEl, null);
     }
     const negative = [c.floor, c.ddpm.mmd2, c.ddim.mmd2].some((v) => v < 0);

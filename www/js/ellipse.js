@@ -36,11 +36,12 @@ export function mark({ ctx, px, py, dpr }, [x, y], color, { radius = 4, cross = 
 }
 
 /**
- * Let the reader move a point on `canvas` by dragging or with the arrow keys (0.1 a press, 0.5 with
- * Shift, in the picture's units): `toPoint(clientX, clientY)` maps a pointer to the picture's
- * coordinates, `get()` returns the point, `set(point)` moves it.
+ * Let the reader move a point on `canvas`, which shows the square [−view, view]², by dragging or
+ * with the arrow keys (0.1 a press, 0.5 with Shift, in the picture's units): `get()` returns the
+ * point, `set(point)` moves it.
  */
-export function movable(canvas, { toPoint, get, set, step = 0.1 }) {
+export function movable(canvas, { view, get, set, step = 0.1 }) {
+  const toPoint = (x, y) => { const b = canvas.getBoundingClientRect(); return [((x - b.left) / b.width) * 2 * view - view, view - ((y - b.top) / b.height) * 2 * view]; };
   let dragging = false;
   canvas.addEventListener("pointerdown", (e) => { dragging = true; canvas.setPointerCapture(e.pointerId); set(toPoint(e.clientX, e.clientY)); });
   canvas.addEventListener("pointermove", (e) => { if (dragging) set(toPoint(e.clientX, e.clientY)); });

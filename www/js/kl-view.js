@@ -49,7 +49,7 @@ export function startKlView(engine) {
   const canvas = document.getElementById("kl-canvas");
   let shown = null;
   movable(canvas, {
-    toPoint: (x, y) => { const b = canvas.getBoundingClientRect(); return [((x - b.left) / b.width) * 2 * VIEW - VIEW, VIEW - ((y - b.top) / b.height) * 2 * VIEW]; },
+    view: VIEW,
     get: () => [Number(inputs[5].value) || 0, Number(inputs[6].value) || 0],
     set: ([a, b]) => { inputs[5].value = a.toFixed(2); inputs[6].value = b.toFixed(2); render(); },
   });

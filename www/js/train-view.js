@@ -11,8 +11,8 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   const section = $("training");
   const err = $("train-error"), progress = $("train-progress"), heldOutText = $("train-heldout");
   const btnStart = $("train-start"), btnPause = $("train-pause"), btnReset = $("train-reset"), btnExport = $("train-export");
-  // losses: {step (the model's total step count), value}; resumeSteps: what a run restored paused has still to go
   let loading = Promise.resolve(); // a pretrained network being loaded: Train and Import wait for it
+  // losses: {step (the model's total step count), value}; resumeSteps: what a run restored paused has still to go
   let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null, unit = "", resumeSteps = 0;
 
   const client = new TrainerClient(onEvent);
@@ -194,7 +194,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
       if (entropy != null) section.dataset.entropy = String(entropy); else delete section.dataset.entropy;
       dispatchEvent(new CustomEvent("heldout-dl", { detail: { ...m, dataset: $("train-dataset").value } })); // chapter 3's breakdown
       if (m.gapPerDim != null) section.dataset.gap = String(m.gapPerDim);
-      if (m.remaining > 0 && state === "training") persist(); // a reload mid-run can resume from here
+      if (state === "training" && client.remaining() > 0) persist(); // a reload mid-run can resume from here
       draw();
     } else if (m.type === "fallback") {
       // the GPU failed: training goes on in a fresh CPU worker from the last snapshot of the weights

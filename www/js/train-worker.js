@@ -98,7 +98,7 @@ async function train({ steps, evalEvery = 200, job: id }) {
     if (r.stopped) { post({ type: "stopped", job: id, message: r.stopped }); break; }
     if (sinceEval >= evalEvery || done >= steps) {
       sinceEval = 0;
-      post({ ...(await heldOut()), job: id, remaining: steps - done });
+      post({ ...(await heldOut()), job: id });
     }
     if (performance.now() - lastSnapshot > 1000) { await snapshot(); lastSnapshot = performance.now(); }
     await tick();

@@ -38,7 +38,7 @@ export function startVaeView() {
     mark(c, m, "#ea580c", { radius: 4 });
   }
   movable(canvas, {
-    toPoint: (x, y) => { const b = canvas.getBoundingClientRect(); return [((x - b.left) / b.width) * 2 * VIEW - VIEW, VIEW - ((y - b.top) / b.height) * 2 * VIEW]; },
+    view: VIEW,
     get: () => [Number(mu1.value) || 0, Number(mu2.value) || 0],
     set: ([a, b]) => { mu1.value = a.toFixed(2); mu2.value = b.toFixed(2); render(); },
   });
