@@ -2,6 +2,7 @@
 //! in the browser. The modules follow the seeds; the layers only ever import downwards:
 //! `numerics` ← `vae`, `diffusion`, `score`, `data` ← `engine` (burn lives only here) ← `web`.
 
+pub mod derivation; // the seeds' derivations line by line, every step checked at the reader's point
 pub mod data; // seeded 2-D data sets and the 8×8 digits
 pub mod diffusion; // seed 002 §1.3–1.5: schedule, forward, posterior, ELBO, parameterizations, oracle, samplers
 pub mod engine;

@@ -54,7 +54,9 @@ pub struct Encoder {
 pub struct ElboSplit {
     /// log p(x), from N(x; b, WWᵀ + s²I)
     pub log_evidence: f64,
-    /// E_q[log p(x, z) − log q(z|x)] (1.16) = reconstruction − prior_kl (1.20)
+    /// E_q[log p(x, z) − log q(z|x)] (1.16), as written: E_q[log p(x|z)] + E_q[log p(z)] + H(q), with
+    /// the Gaussian cross-entropy and entropy (not through the KL of (1.23)); (1.20) says it equals
+    /// reconstruction − prior_kl, and [`ElboSplit::split_residual`] checks that
     pub elbo: f64,
     /// E_q[log p_θ(x|z)], the reconstruction term of (1.20)
     pub reconstruction: f64,
@@ -64,6 +66,14 @@ pub struct ElboSplit {
     pub posterior_kl: f64,
     /// log p(x) − (ELBO + KL(q ‖ p(z|x))): zero up to rounding if (1.15) holds
     pub identity_residual: f64,
+}
+
+impl ElboSplit {
+    /// reconstruction − KL(q ‖ p(z)) − ELBO: zero up to rounding if (1.20) holds (the KL by (1.23),
+    /// the ELBO from the cross-entropy and the entropy: two formulas, one claim).
+    pub fn split_residual(&self) -> f64 {
+        self.reconstruction - self.prior_kl - self.elbo
+    }
 }
 
 /// Monte Carlo estimates of the same quantities from n draws z = μ + σ ⊙ ε (1.25).
@@ -229,7 +239,10 @@ pub fn elbo_split(model: &LinearGaussian, x: &[f64], q: &Encoder) -> Result<Elbo
     let ln_det_q: f64 = q.std.iter().map(|s| 2.0 * s.ln()).sum();
     let posterior_kl = 0.5 * (tr + quad - k as f64 - ln_det_q - chol.log_det());
     let log_evidence = model.log_evidence(x)?;
-    let elbo = reconstruction - prior_kl;
+    // E_q[log N(z; 0, I)] = −½ Σ (ln 2π + μ² + σ²); H(q) = ½ Σ (ln 2π + 1 + ln σ²)
+    let cross: f64 = (0..k).map(|j| -0.5 * (LN_2PI + q.mean[j].powi(2) + q.std[j].powi(2))).sum();
+    let entropy: f64 = (0..k).map(|j| 0.5 * (LN_2PI + 1.0 + (q.std[j] * q.std[j]).ln())).sum();
+    let elbo = reconstruction + cross + entropy;
     Ok(ElboSplit { log_evidence, elbo, reconstruction, prior_kl, posterior_kl, identity_residual: log_evidence - (elbo + posterior_kl) })
 }
 
@@ -382,6 +395,7 @@ mod tests {
         ] {
             let e = elbo_split(&m, &x, &q).unwrap();
             assert!(e.identity_residual.abs() < 1e-12, "{e:?}");
+            assert!(e.split_residual().abs() < 1e-12, "(1.20): {e:?}");
             assert!(e.posterior_kl >= 0.0 && e.elbo <= e.log_evidence);
         }
         // with a one-dimensional latent the posterior is itself diagonal: KL = 0, ELBO = log p(x)
@@ -389,6 +403,17 @@ mod tests {
         let q = m1.best_diagonal_encoder(&[0.2, 0.1]).unwrap();
         let e = elbo_split(&m1, &[0.2, 0.1], &q).unwrap();
         assert!(e.posterior_kl.abs() < 1e-12 && (e.elbo - e.log_evidence).abs() < 1e-12, "{e:?}");
+    }
+
+    #[test]
+    fn the_split_check_can_fail_a_prior_kl_of_another_encoder_breaks_it() {
+        // (1.20) compares the ELBO from the cross-entropy and entropy with recon − KL by (1.23): hand it
+        // the KL of a different encoder (a plausible bug: σ where σ² belongs) and the residual shows it
+        let (m, x) = (model(), [0.9, -0.4, 1.3]);
+        let q = Encoder { mean: vec![0.3, -0.2], std: vec![0.5, 2.0] };
+        let mut e = elbo_split(&m, &x, &q).unwrap();
+        e.prior_kl = (0..2).map(|j| normal_kl(q.mean[j], q.std[j], 0.0, 1.0)).sum();
+        assert!(e.split_residual().abs() > 0.1, "{e:?}");
     }
 
     #[test]

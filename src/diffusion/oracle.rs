@@ -135,10 +135,12 @@ impl GaussianMixture {
         self.mix(x, alpha_bar, |m, d, var, s| m + a * s * d / var)
     }
 
-    /// The exact E[ε | x_t] = Σ_k r_k(x) · √(1 − ᾱ) (x − √ᾱ m_k) / (ᾱ S_k + 1 − ᾱ), ᾱ < 1.
+    /// The exact E[ε | x_t] = (x_t − √ᾱ E[x_0 | x_t]) / √(1 − ᾱ), ᾱ < 1: from the posterior mean of x_0
+    /// (x_t = √ᾱ x_0 + √(1 − ᾱ) ε, averaged given x_t), not from the score's sum, so that comparing
+    /// −E[ε|x_t]/√(1 − ᾱ) with ∇log q(x_t) (1.143) tests something.
     pub fn posterior_mean_eps(&self, x: &[f64], alpha_bar: f64) -> Vec<f64> {
-        let b = (1.0 - alpha_bar).sqrt();
-        self.mix(x, alpha_bar, |_, d, var, _| b * d / var)
+        let (a, b) = (alpha_bar.sqrt(), (1.0 - alpha_bar).sqrt());
+        x.iter().zip(self.posterior_mean_x0(x, alpha_bar)).map(|(x, m)| (x - a * m) / b).collect()
     }
 
     /// The exact noise-conditional score of NCSN, ∇ log q_σ(x̃) with q_σ = q(x_0) ∗ N(0, σ²I)

@@ -222,6 +222,19 @@ impl Chain {
         }
     }
 
+    /// The (σ, step size) of each Langevin level as the plan runs them (one entry per level, in order).
+    pub fn levels(&self) -> Vec<(f64, f64)> {
+        let mut out: Vec<(usize, f64, f64)> = Vec::new();
+        for p in &self.plan {
+            if let StepPlan::Langevin { level, sigma, step_size } = p {
+                if out.last().map_or(true, |l| l.0 != *level) {
+                    out.push((*level, *sigma, *step_size));
+                }
+            }
+        }
+        out.into_iter().map(|(_, s, a)| (s, a)).collect()
+    }
+
     /// The step size of every Langevin step, the σ ladder (annealed), or nothing.
     pub fn sigmas(&self) -> Vec<f64> {
         match &self.config.sampler {

@@ -179,6 +179,8 @@ pub struct LangevinRun {
     pub mode_fractions: Vec<f64>,
     pub mode_weight_error: f64,
     pub mmd2: f64,
+    /// (σ, step size) of each level as the chain ran them (annealed; plain Langevin: one level, σ = 0)
+    pub levels: Vec<(f64, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -233,7 +235,7 @@ pub async fn langevin_compare(setup: &LangevinSetup) -> Result<LangevinCompariso
         }
         let state = chain.state().to_vec();
         let q = mixture_quality(&m, &state)?;
-        runs.push(LangevinRun { mmd2: quality::mmd2_at_most(&state, &refs, 2, quality::MMD_MAX_POINTS)?.0, state, at, share, length: chain.len(), mode_fractions: q.mode_fractions, mode_weight_error: q.mode_weight_error });
+        runs.push(LangevinRun { levels: chain.levels(), mmd2: quality::mmd2_at_most(&state, &refs, 2, quality::MMD_MAX_POINTS)?.0, state, at, share, length: chain.len(), mode_fractions: q.mode_fractions, mode_weight_error: q.mode_weight_error });
     }
     let annealed = runs.pop().expect("two runs");
     let plain = runs.pop().expect("two runs");

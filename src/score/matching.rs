@@ -172,11 +172,50 @@ pub struct EnergyScore {
     pub score: Vec<f64>,
 }
 
-/// Take the energy f(x) = −log p(x) of the mixture, and for each log C the model
+/// The energy view at one point: the rows (one per log C), the analytic score, and the normaliser
+/// of e^{−f} found by quadrature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyView {
+    pub rows: Vec<EnergyScore>,
+    /// the mixture's analytic score ∇log p(x) (its own sum, not a difference of log p)
+    pub exact_score: Vec<f64>,
+    /// log Z = log ∫ e^{−f(x)} dx by 2-D Simpson quadrature
+    pub log_z: f64,
+    /// −f(x) − log Z: the energy normalised by the quadrature's Z
+    pub log_density: f64,
+    /// the mixture's own log-density, normalised in closed form
+    pub exact_log_density: f64,
+}
+
+/// The energy f(x) = −log Σ_k π_k exp(−½ Σ_i (x_i − m_ki)²/S_ki): the mixture without its Gaussian
+/// normalisers, so e^{−f} integrates to an unknown constant Z (2.12).
+pub fn unnormalised_energy(p: &GaussianMixture, y: &[f64]) -> f64 {
+    let terms: Vec<f64> = (0..p.components()).map(|k| p.weights[k].ln() - 0.5 * y.iter().enumerate().map(|(i, v)| (v - p.means[k][i]).powi(2) / p.variances[k][i]).sum::<f64>()).collect();
+    -crate::diffusion::oracle::log_sum_exp(&terms)
+}
+
+/// log ∫ e^{−f} over the plane by nested Simpson quadrature (2-D mixtures), on a box 10 standard
+/// deviations past every mean, with a step of a tenth of the narrowest standard deviation.
+pub fn log_normalizer_by_quadrature(p: &GaussianMixture, f: impl Fn(&[f64]) -> f64) -> f64 {
+    let sd = p.variances.iter().flatten().cloned().fold(f64::INFINITY, f64::min).sqrt();
+    let wide = p.variances.iter().flatten().cloned().fold(0.0, f64::max).sqrt();
+    let box_of = |i: usize| {
+        let lo = p.means.iter().map(|m| m[i]).fold(f64::INFINITY, f64::min) - 10.0 * wide;
+        let hi = p.means.iter().map(|m| m[i]).fold(f64::NEG_INFINITY, f64::max) + 10.0 * wide;
+        (lo, hi, (((hi - lo) / (sd / 10.0)).ceil() as usize).clamp(100, 2000))
+    };
+    let ((x_lo, x_hi, nx), (y_lo, y_hi, ny)) = (box_of(0), box_of(1));
+    let inner = |x: f64| crate::numerics::quadrature::log_integral_moments(|y| -f(&[x, y]), y_lo, y_hi, ny).0;
+    crate::numerics::quadrature::log_integral_moments(inner, x_lo, x_hi, nx).0
+}
+
+/// Take the energy f of the mixture without its normalisers, and for each log C the model
 /// p_C(x) = e^{−f(x)}/C: its log-density moves with C, its score (by central differences, step
-/// `h`) does not (2.13). Returns one row per log C and the mixture's analytic score.
-pub fn energy_scores(p: &GaussianMixture, x: &[f64], log_normalizers: &[f64], h: f64) -> Result<(Vec<EnergyScore>, Vec<f64>)> {
+/// `h`) does not (2.13). The true normaliser Z comes from quadrature, so e^{−f}/Z can be compared
+/// with the mixture's own density: the energy is the right one, and its score is the mixture's.
+pub fn energy_scores(p: &GaussianMixture, x: &[f64], log_normalizers: &[f64], h: f64) -> Result<EnergyView> {
     check_same_len("x", x.len(), "the data dimension", p.dim)?;
+    check_same_len("x", x.len(), "the plane of the quadrature", 2)?;
     check_finite("x", x)?;
     check_finite("logNormalizers", log_normalizers)?;
     crate::numerics::error::check_nonempty("logNormalizers", log_normalizers.len())?;
@@ -184,7 +223,7 @@ pub fn energy_scores(p: &GaussianMixture, x: &[f64], log_normalizers: &[f64], h:
     // a central difference needs a step far above rounding and below the data's scale
     crate::numerics::error::check_range("h", h, crate::numerics::error::Interval::closed(1e-8, 1.0))?;
     crate::numerics::budget::check_work("logNormalizers", log_normalizers.len() as f64, log_normalizers.len() as f64 * x.len() as f64 * p.components() as f64 * 40.0, "logNormalizers × dim × components × 40")?;
-    let energy = |y: &[f64]| -p.log_density(y, 1.0);
+    let energy = |y: &[f64]| unnormalised_energy(p, y);
     let rows = log_normalizers
         .iter()
         .map(|&log_c| {
@@ -200,7 +239,8 @@ pub fn energy_scores(p: &GaussianMixture, x: &[f64], log_normalizers: &[f64], h:
             EnergyScore { log_normalizer: log_c, log_density: log_p(x), score }
         })
         .collect();
-    Ok((rows, p.score(x, 1.0)))
+    let log_z = log_normalizer_by_quadrature(p, energy);
+    Ok(EnergyView { rows, exact_score: p.score(x, 1.0), log_z, log_density: -energy(x) - log_z, exact_log_density: p.log_density(x, 1.0) })
 }
 
 #[cfg(test)]
@@ -235,13 +275,27 @@ mod tests {
     #[test]
     fn the_score_does_not_depend_on_the_normalising_constant() {
         let x = [1.3, -0.4];
-        let (rows, exact) = energy_scores(&ring(), &x, &[0.0, 5.0, -20.0], 1e-5).unwrap();
+        let v = energy_scores(&ring(), &x, &[0.0, 5.0, -20.0], 1e-5).unwrap();
+        let (rows, exact) = (&v.rows, &v.exact_score);
         assert!((rows[1].log_density - rows[0].log_density + 5.0).abs() < 1e-12);
-        for r in &rows {
+        // the quadrature's Z normalises e^{−f} into the mixture itself
+        assert!((v.log_density - v.exact_log_density).abs() < 1e-6, "{v:?}");
+        for r in rows {
             for i in 0..2 {
                 assert!((r.score[i] - exact[i]).abs() < 1e-5 * (1.0 + exact[i].abs()), "{r:?} vs {exact:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_energy_check_can_fail_a_wrong_energy_is_not_normalised_into_the_mixture() {
+        // an energy with one mode's variance halved: its quadrature-normalised density is not the mixture's
+        let p = ring();
+        let mut q = p.clone();
+        q.variances[0] = vec![0.02, 0.02];
+        let x = [2.0, 0.05];
+        let log_z = log_normalizer_by_quadrature(&p, |y| unnormalised_energy(&q, y));
+        assert!((-unnormalised_energy(&q, &x) - log_z - p.log_density(&x, 1.0)).abs() > 1e-2, "far beyond the check's 1e-5");
     }
 
     #[test]

@@ -57,8 +57,8 @@ fn sampler(kind: &SamplerKind) -> Obj {
     }
 }
 
-/// The engine's defaults, as the engine uses them: `{schedule, train, heldOut, chain, compare,
-/// langevin, ranges}`.
+/// The engine's defaults, as the engine uses them: `{derivation, schedule, train, heldOut, chain,
+/// compare, langevin, ranges}` (`derivation.theta` per derivation name).
 #[wasm_bindgen(js_name = defaults)]
 pub fn defaults() -> JsValue {
     let t = TrainConfig::toy(Dataset::ring8_default());
@@ -109,7 +109,18 @@ pub fn defaults() -> JsValue {
         .set("particles", range(1.0, MAX_PARTICLES as f64))
         .set("points", range(1.0, crate::data::toy::MAX_POINTS as f64))
         .build();
+    let d = crate::derivation::Inputs::default();
+    let thetas = crate::derivation::NAMES.iter().fold(Obj::new(), |o, n| o.set(n, super::convert::f64s(&crate::derivation::default_theta(n))));
+    let derivation = Obj::new()
+        .set("x0", super::convert::f64s(&d.x0))
+        .set("t", d.t as f64)
+        .set("seed", d.seed as f64)
+        .set("sigma", d.sigma)
+        .set("samples", d.samples as f64)
+        .set("theta", thetas.build())
+        .build();
     Obj::new()
+        .set("derivation", derivation)
         .set("schedule", schedule)
         .set("train", train)
         .set("heldOut", held_out)

@@ -8,6 +8,7 @@ mod handle;
 pub mod backend; // probeWebGpu, probeCpu, initBackend
 pub mod chain; // Chain: the steppable reverse chain; compareSamplers, mmd2
 pub mod defaults; // defaults(), choices(), errorCodes(): one source for every default
+pub mod derivation; // derivation(), derivationNames(): the seeds' derivations line by line
 pub mod forms; // elboForms: consistency (1.45–1.47) vs denoising matching (1.62)
 pub mod gaussian; // gaussianKl, log-densities, decoders
 pub mod mixture; // Mixture (the exact oracle), sampleDataset, validatePoints
@@ -21,6 +22,7 @@ pub mod vae; // vaeElbo, vaeGradients, KL identities
 pub use backend::*;
 pub use chain::*;
 pub use defaults::*;
+pub use derivation::*;
 pub use forms::*;
 pub use gaussian::*;
 pub use mixture::*;

@@ -67,21 +67,26 @@ pub fn score_matching(mixture: &Mixture, config_value: JsValue) -> JsResult<JsVa
         .build())
 }
 
-/// The energy view (2.12–2.13) at x: for each log C in `logNormalizers`, log p(x) = −f(x) − log C
-/// and the score by central differences (step h). Returns `{rows: [{logNormalizer, logDensity,
-/// score}], exactScore}`: the scores agree, whatever C.
+/// The energy view (2.12–2.13) at x, for the mixture's energy f without its normalisers: for each
+/// log C in `logNormalizers`, log p(x) = −f(x) − log C and the score by central differences (step h).
+/// Returns `{rows: [{logNormalizer, logDensity, score}], exactScore, logZ, logDensity,
+/// exactLogDensity}`: the scores agree whatever C; `logZ` is log ∫e^{−f} by quadrature, and
+/// −f(x) − logZ (`logDensity`) is the mixture's own `exactLogDensity`.
 #[wasm_bindgen(js_name = energyScores)]
 pub fn energy_scores(mixture: &Mixture, #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] x: JsValue, #[wasm_bindgen(js_name = logNormalizers, unchecked_param_type = "Float64Array | number[]")] log_normalizers: JsValue, #[wasm_bindgen(unchecked_param_type = "number")] h: JsValue) -> JsResult<JsValue> {
     let x = &arg_numbers(&x, "x")?;
     let log_normalizers = &arg_numbers(&log_normalizers, "logNormalizers")?;
     let h = arg_number(&h, "h")?;
-    let (rows, exact) = matching::energy_scores(&mixture.inner, x, log_normalizers, h)?;
+    let v = matching::energy_scores(&mixture.inner, x, log_normalizers, h)?;
     Ok(Obj::new()
+        .set("logZ", v.log_z)
+        .set("logDensity", v.log_density)
+        .set("exactLogDensity", v.exact_log_density)
         .set(
             "rows",
-            rows.iter().map(|r| Obj::new().set("logNormalizer", r.log_normalizer).set("logDensity", r.log_density).set("score", f64s(&r.score)).build()).collect::<Array>(),
+            v.rows.iter().map(|r| Obj::new().set("logNormalizer", r.log_normalizer).set("logDensity", r.log_density).set("score", f64s(&r.score)).build()).collect::<Array>(),
         )
-        .set("exactScore", f64s(&exact))
+        .set("exactScore", f64s(&v.exact_score))
         .build())
 }
 
@@ -104,6 +109,8 @@ fn langevin_run(r: &LangevinRun) -> JsValue {
         .set("modeFractions", f64s(&r.mode_fractions))
         .set("modeWeightError", r.mode_weight_error)
         .set("mmd2", r.mmd2)
+        .set("sigmas", f64s(&r.levels.iter().map(|l| l.0).collect::<Vec<_>>()))
+        .set("stepSizes", f64s(&r.levels.iter().map(|l| l.1).collect::<Vec<_>>()))
         .build()
 }
 

@@ -134,6 +134,10 @@ export function startChainView(train) {
     playing = false; setText($("chain-play"), "chain.play");
   }
 
+  // how far above the data floor (MMD² of two data samples) Algorithm 2's samples may lie and still pass:
+  // a tenth of the MMD² of N(0, I) noise against the ring (≈ 0.05), so a model that has not learnt the modes fails
+  const FLOOR_MARGIN = 0.005;
+
   async function quality() {
     const r = await send("quality", { dataset, reference: dataset === "points" ? train.sample("points", 1000) : undefined });
     if (!r) return;
@@ -147,6 +151,13 @@ export function startChainView(train) {
       setText(qualityText, "chain.quality_modes", { ...params, shares: q.modeFractions.map((f) => f.toFixed(2)).join(" "),
         weight: q.modeWeights[0].toFixed(3), logq: fmt(q.meanLogDensity) });
     } else setText(qualityText, "chain.quality", params);
+    // Algorithm 2 (1.154): DDPM's ancestral samples should be as close to held-out data as another data sample is
+    const floorEl = $("chain-floor");
+    if ($("chain-sampler").value.split(":")[0] !== "ddpm") { setPending(floorEl, "chain.floor_other"); return; }
+    const excess = q.mmd2 - q.floor;
+    // with the network, the samples also test what trained it: L_simple (1.153) and Algorithm 1
+    floorEl.dataset.items = $("chain-model").value === "oracle" ? "27" : "25 26 27";
+    setCheck(floorEl, excess <= FLOOR_MARGIN, excess <= FLOOR_MARGIN ? "chain.floor_pass" : "chain.floor_fail", { mmd: fmt(q.mmd2), floor: fmt(q.floor), excess: fmt(excess), margin: FLOOR_MARGIN });
   }
 
   async function scoreField() {

@@ -30,6 +30,7 @@ const JOBS = {
   tweedie1d: (config) => dl.tweedie1d(config),
   noising: ({ schedule: s, options }) => dl.noiseDataset(schedule(s), options),
   langevin: (config) => dl.langevinCompare(config),
+  derivation: (config) => dl.derivation(config),
 };
 
 self.onmessage = async ({ data: { id, job, args } }) => {

@@ -65,7 +65,7 @@ export function latest(job, onResult, onError) {
 export function workerView({ job, err, status, read, draw, pending = "common.computing" }) {
   let last = null, refused = false;
   // a refusal leaves no numbers of earlier settings looking current: the section is marked stale (dimmed)
-  const section = () => (status || err).closest("section");
+  const section = () => (status || err).closest(".stepper, section"); // a stepper dims itself only
   const refuse = (e) => { refused = true; showError(err, e); setPending(status, "common.waiting_input"); if (section()) section().dataset.stale = "true"; };
   const run = latest(job, (r) => { last = r; refused = false; clearError(err); if (section()) delete section().dataset.stale; draw(r); }, refuse);
   // a language switch redraws the last result's tables and charts in the new language

@@ -38,6 +38,13 @@ export function startLangevinView() {
       [t("common.mode_error"), 0, r.plain.modeWeightError, r.annealed.modeWeightError],
       [t("lg.row_mmd"), r.floor, r.plain.mmd2, r.annealed.mmd2],
     ]);
+    // the ladder the chain ran (§2.2.6): σ_i/σ_{i+1} the same at every level, (σ_1/σ_L)^{1/(L−1)}, and α_i ∝ σ_i²
+    const s = Array.from(r.annealed.sigmas), a = Array.from(r.annealed.stepSizes), L = s.length;
+    const ratio = (s[0] / s[L - 1]) ** (1 / (L - 1));
+    const ratioErr = Math.max(...s.slice(1).map((v, i) => Math.abs(s[i] / v / ratio - 1)));
+    const stepErr = Math.max(...a.map((v, i) => Math.abs(v / s[i] ** 2 / (a[L - 1] / s[L - 1] ** 2) - 1)));
+    const ladderOk = L >= 2 && ratioErr < 1e-9 && stepErr < 1e-9 && s.every((v, i) => i === 0 || v < s[i - 1]);
+    setCheck($("lg-ladder"), ladderOk, ladderOk ? "lg.ladder_pass" : "lg.ladder_fail", { L, from: fmt(s[0]), to: fmt(s[L - 1]), ratio: fmt(ratio), err: Math.max(ratioErr, stepErr).toExponential(1) });
     const pass = r.annealed.modeWeightError < 0.06;
     setCheck(status, pass, pass ? "lg.pass" : "lg.fail", { annealed: fmt(r.annealed.modeWeightError), plain: fmt(r.plain.modeWeightError) });
     $("langevin").dataset.annealedError = String(r.annealed.modeWeightError);

@@ -15,6 +15,7 @@ import { startScoreMatchingView } from "./score-matching-view.js";
 import { startNoisingView } from "./noising-view.js";
 import { startLangevinView } from "./langevin-view.js";
 import { startElboBreakdownView } from "./elbo-breakdown-view.js";
+import { startSteppers } from "./stepper-view.js";
 
 // an engine error by its code; anything else (a failed load, a bug) as its own text in a keyed frame
 const reason = (err) => (err && err.code ? describeError(err) : String(err && err.message ? err.message : err));
@@ -53,6 +54,7 @@ async function start() {
     ["score-matching", startScoreMatchingView], ["langevin", startLangevinView]]) {
     try { view(engine, train); } catch (err) { showSectionError(id, err); }
   }
+  try { startSteppers(engine); } catch (err) { showSectionError("kl-mse", err); }
   if (train) {
     try {
       const chain = startChainView(train);

@@ -215,10 +215,12 @@ export function pm(e) {
 export function setCheck(el, pass, key, params) {
   bindText(el, () => (pass ? "✓ " : "✗ ") + t(key, params));
   el.dataset.pass = String(pass);
+  el.dataset.status = pass ? "pass" : "fail"; // with data-items: the seed items this check tests (SEED-ITEMS.md)
 }
 
 /** A check whose numbers are being computed (in the worker): no verdict until they arrive; no key empties it. */
 export function setPending(el, key = "common.computing", params) {
   setText(el, key, params);
   delete el.dataset.pass;
+  el.dataset.status = "pending";
 }

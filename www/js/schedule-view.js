@@ -1,5 +1,8 @@
 // Section 2: the schedule's arrays from the engine, drawn over t, with a table at one t.
-import { chartNote, fillTable, fmt, lineChart, readNumber } from "./plot.js";
+import { chartNote, fillTable, fmt, lineChart, readNumber, setCheck, setPending } from "./plot.js";
+
+// (1.35) passes when KL(q(x_T|x_0) ‖ N(0, I)) for x_0 = (2, 0) (on the ring) is below this, in nats per dimension
+const PRIOR_KL_MAX = 1e-3;
 import { clearError, fieldError, pageError, showError } from "./errors.js";
 import * as i18n from "./i18n.js";
 
@@ -16,6 +19,7 @@ export function startScheduleView(engine) {
   function refuse(e) {
     showError(err, e);
     table.replaceChildren();
+    setPending(document.getElementById("schedule-prior"), "common.waiting_input");
     for (const c of charts) chartNote(c, "schedule.stale");
     section.dataset.stale = "true";
   }
@@ -78,6 +82,10 @@ export function startScheduleView(engine) {
     // the third constraint of §1.3.3: q(x_T|x_0) is (nearly) the standard Gaussian p(x_T)
     rows.push([i18n.t("schedule.row_prior"), `${fmt(s.alphaBar(s.T))}, ${fmt(s.priorKl(new Float64Array([2, 0])))}`, "(1.35), §1.3.3"]);
     fillTable(table, rows);
+    // (1.35): p(x_T) = N(0, I) is only true if the schedule destroys the data; the KL per dimension says how nearly
+    const perDim = s.priorKl(new Float64Array([2, 0])) / 2;
+    const priorOk = perDim < PRIOR_KL_MAX;
+    setCheck(document.getElementById("schedule-prior"), priorOk, priorOk ? "schedule.prior_pass" : "schedule.prior_fail", { kl: fmt(perDim), max: PRIOR_KL_MAX, abar: fmt(s.alphaBar(s.T)), T: s.T });
     document.getElementById("schedule").dataset.alphaBarT = String(alphaBar);
     s.free();
   }

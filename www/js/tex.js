@@ -15,6 +15,7 @@ export function renderTex(root = document) {
     katex.render(source, el, { displayMode: el.classList.contains("display"), throwOnError: false, strict: false, output: "htmlAndMathml" });
     if (el.querySelector(".katex-error")) errors++;
   }
-  document.body.dataset.texErrors = String(errors);
+  // the whole page's count; a part rendered again (a derivation's lines) adds its own
+  document.body.dataset.texErrors = String(root === document ? errors : Number(document.body.dataset.texErrors || 0) + errors);
   return errors;
 }

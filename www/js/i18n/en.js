@@ -9,6 +9,8 @@
 // given; params.hint appends hint.<hint> through error.with_hint. A code without an entry renders
 // as error.fallback, a message without a code as error.engine.
 // Entries under data-i18n-html are HTML (the page's own markup); "tex.*" entries are TeX.
+import { en as derivations } from "./derivations/index.js";
+
 const E = (n) => `<span class="eq">(${n})</span>`;
 
 export default {
@@ -93,7 +95,7 @@ export default {
   "vae.row_gap": "gap KL(q ‖ p(z|x))",
   "vae.row_split": "reconstruction − prior matching − ELBO",
   "vae.with_variance": "{estimate} (var {variance})",
-  "vae.pass": "(1.15) and (1.20) hold to {residual} nats; every Monte Carlo estimate is within {z} standard errors of its exact value; the reparameterized gradient is {ratio}× or more less noisy than the score-function one.",
+  "vae.pass": "(1.15), (1.20) (the ELBO as E_q[log p(x,z) − log q(z|x)] against reconstruction − KL by (1.23)) and Jensen's bound ELBO ≤ log p(x) hold to {residual} nats; every Monte Carlo estimate is within {z} standard errors of its exact value; the reparameterized gradient is {ratio}× or more less noisy than the score-function one.",
   "vae.fail": "mismatch: identity residual {residual}, worst Monte Carlo deviation {z} standard errors",
   "tex.vae_1_15": String.raw`\log p(x) = \underbrace{\mathbb{E}_{q_\phi(z|x)}\Big[\log\frac{p(x,z)}{q_\phi(z|x)}\Big]}_{\text{ELBO}} + \underbrace{D_{KL}\big(q_\phi(z|x)\,\|\,p(z|x)\big)}_{\text{gap}} \tag{1.15}`,
   "tex.vae_1_20": String.raw`\text{ELBO} = \underbrace{\mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)]}_{\text{reconstruction}} - \underbrace{D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)}_{\text{prior matching}} \tag{1.20}`,
@@ -205,9 +207,9 @@ export default {
   "tweedie.legend": "● x_t   ◯ E[x₀|x_t]   • Tweedie   → score",
   "tweedie.row_score": "∇log q(x_t), exact",
   "tweedie.row_x0": "E[x₀|x_t], exact posterior mean",
-  "tweedie.row_eps": "E[ε|x_t], exact",
+  "tweedie.row_eps": "E[ε|x_t] = (x_t − √ᾱ_t E[x₀|x_t]) / √(1 − ᾱ_t)",
   "tweedie.mixture": "mixture",
-  "tweedie.pass": "Tweedie (1.125) and (1.143) hold at t = {t}: both differences are at rounding level.",
+  "tweedie.pass": "Tweedie (1.125) and (1.143) hold at t = {t}: the score's x₀ equals the posterior mean to rounding, and −E[ε|x_t]/√(1 − ᾱ_t) (from the posterior mean) equals the finite-difference gradient of log q(x_t) to its accuracy.",
   "tweedie.fail": "mismatch at t = {t}: differences {r1}, {r2}",
   "three.caption": "three ways to say the same thing, at this x<sub>t</sub> and t: x₀, ε or the score",
   "three.row_x0": "x̂₀ (the exact posterior mean)",
@@ -380,9 +382,9 @@ export default {
   "sm.row_residual_denoising": "largest residual from C′",
   "sm.row_min_explicit": "minimiser of (2.14) / (2.15)",
   "sm.row_min_denoising": "minimiser of (2.18) / (2.24)",
-  "sm.pass": "the losses differ by constants: every residual is within {z} standard errors of zero; the score is the same for all three normalising constants (to {scoreError}).",
-  "sm.pass_same_minimisers": "the losses differ by constants: every residual is within {z} standard errors of zero and the minimisers coincide; the score is the same for all three normalising constants (to {scoreError}).",
-  "sm.fail": "residuals {z1}, {z2} standard errors; score error {scoreError}",
+  "sm.pass": "the losses differ by constants: every residual is within {z} standard errors of zero.",
+  "sm.pass_same_minimisers": "the losses differ by constants: every residual is within {z} standard errors of zero and the minimisers coincide.",
+  "sm.fail": "residuals {z1}, {z2} standard errors",
 
   // ---- 8b · Langevin
   "lg.h": "8b · Langevin dynamics and annealed Langevin on an unbalanced mixture",
@@ -529,4 +531,35 @@ export default {
   "vae.canvas_aria": "the latent space: the prior, the true posterior and your encoder q",
   "vae.canvas_caption": "the latent space z: <span class=\"key grey\">◯</span> the prior N(0, I) <span class=\"key blue\">◯</span> the true posterior p(z|x) (correlated) <span class=\"key orange\">◯</span> your encoder q<sub>φ</sub>(z|x) (diagonal); ellipses at 1 and 2 standard deviations — drag (or use the arrows) to move μ; the gap KL(q ‖ p(z|x)) is how badly the orange misses the blue",
   "train.refine_slow": "refinement stopped at {points} points: on this backend one held-out point (1000 network evaluations) takes over 1.5 s — choose the CPU backend and it goes on",
+  // the derivation steppers (i18n/derivations/*.js)
+  ...derivations,
+  "deriv.prev": "◀ previous line",
+  "deriv.next": "next line ▶",
+  "deriv.all": "show every line",
+  "deriv.position": "line {k} of {n} (← / → step through)",
+  "deriv.pass": "every one of the {n} steps holds at your point ({lines} lines, each computed on its own; {slips} printed slip(s) of the seed exposed by the numbers)",
+  "deriv.fail": "{failed} of the {n} steps do not hold at this point (✗ below)",
+  "deriv.rel.equal": "equal (relative difference {r}, allowed {tol})",
+  "deriv.rel.expectation": "equal in expectation ({z} standard errors apart, allowed {tol})",
+  "deriv.rel.constant": "they differ by C = {c}, computed from its own formula, independent of {of} (left over {r})",
+  "deriv.rel.slip": "the printed line is off by {r} (relative): a slip",
+  "deriv.input.x0_0": "x₀ (first coordinate)",
+  "deriv.input.x0_1": "x₀ (second coordinate)",
+  "deriv.input.t": "t",
+  "deriv.input.seed": "seed of the noise",
+  "deriv.input.sigma": "σ",
+  "deriv.input.samples": "Monte Carlo draws",
+  "vae.evidence_pass": "(1.1)–(1.2): at every one of the {n} draws z, log p(x, z) − log p(z|x) is the same number, log p(x) = {value} — the integral of (1.1) in closed form (difference {d}, spread over the draws {spread}).",
+  "vae.evidence_fail": "(1.2) fails: log p(x) = {value} in closed form, but p(x, z)/p(z|x) gives {mc} with spread {spread} over the draws",
+  "tweedie.row_fd": "∇log q(x_t) by finite differences of the density",
+  "tweedie.fd": "central differences",
+  "sm.energy_pass": "(2.12–2.13): the energy f without its normalisers, divided by Z = e^{logZ} found by quadrature (log Z = {logZ}), is the mixture's own density (to {density}); the score −∇f by differences equals the mixture's analytic score (to {score}), whatever constant C divides e^{−f}.",
+  "sm.energy_fail": "(2.13) fails: the normalised energy is off the mixture's density by {density}, or its score by {score} (log Z = {logZ})",
+  "lg.ladder_pass": "the σ ladder the chain ran is geometric: {L} levels from {from} to {to}, every σ_i/σ_{i+1} = {ratio} (to {err}), and every step size α_i = ε σ_i²/σ_L² (§2.2.6).",
+  "lg.ladder_fail": "the σ ladder is not geometric: ratios off {ratio} by {err}",
+  "chain.floor_pass": "Algorithm 2 (1.154) reaches the data: the samples' MMD² to held-out data ({mmd}) is within {margin} of two data samples' ({floor}) — excess {excess}.",
+  "chain.floor_fail": "Algorithm 2's samples are not yet data: MMD² {mmd} exceeds the data floor {floor} by {excess} (allowed {margin}) — train the model longer, or choose the exact oracle",
+  "chain.floor_other": "Algorithm 2 is the DDPM sampler: choose it above to compare its samples with the data floor",
+  "schedule.prior_pass": "(1.35) p(x_T) = N(0, I) holds for this schedule: ᾱ_T = {abar} at T = {T}, and KL(q(x_T | x₀) ‖ N(0, I)) for x₀ = (2, 0) is {kl} nats per dimension (below {max}).",
+  "schedule.prior_fail": "(1.35) fails for this schedule: ᾱ_T = {abar} at T = {T} leaves KL(q(x_T | x₀) ‖ N(0, I)) = {kl} nats per dimension (above {max}) — x_T still remembers x₀",
 };

@@ -1,5 +1,7 @@
 // 中文, by key: the same keys and placeholders as en.js (tests/node/i18n.test.mjs checks both).
 // Terms follow the seed notes: 重建项, 先验匹配项, 去噪匹配项, 一致性项, 分数, 朗之万动力学.
+import { zh as derivations } from "./derivations/index.js";
+
 const E = (n) => `<span class="eq">(${n})</span>`;
 
 export default {
@@ -84,7 +86,7 @@ export default {
   "vae.row_gap": "差距 KL(q ‖ p(z|x))",
   "vae.row_split": "重建项 − 先验匹配项 − ELBO",
   "vae.with_variance": "{estimate}（方差 {variance}）",
-  "vae.pass": "(1.15) 与 (1.20) 在 {residual} nats 内成立；每个蒙特卡洛估计都在其精确值的 {z} 个标准误以内；重参数化梯度的噪声至少比得分函数梯度小 {ratio} 倍。",
+  "vae.pass": "(1.15)、(1.20)（ELBO 按 E_q[log p(x,z) − log q(z|x)] 计算，对照 重构项 − (1.23) 的 KL）以及 Jensen 界 ELBO ≤ log p(x) 在 {residual} nats 内成立；每个蒙特卡洛估计都在其精确值的 {z} 个标准误以内；重参数化梯度的噪声至少比得分函数梯度小 {ratio} 倍。",
   "vae.fail": "不一致：恒等式残差 {residual}，蒙特卡洛最大偏差 {z} 个标准误",
   "tex.vae_1_15": String.raw`\log p(x) = \underbrace{\mathbb{E}_{q_\phi(z|x)}\Big[\log\frac{p(x,z)}{q_\phi(z|x)}\Big]}_{\text{ELBO}} + \underbrace{D_{KL}\big(q_\phi(z|x)\,\|\,p(z|x)\big)}_{\text{差距}} \tag{1.15}`,
   "tex.vae_1_20": String.raw`\text{ELBO} = \underbrace{\mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)]}_{\text{重建项}} - \underbrace{D_{KL}\big(q_\phi(z|x)\,\|\,p(z)\big)}_{\text{先验匹配项}} \tag{1.20}`,
@@ -196,9 +198,9 @@ export default {
   "tweedie.legend": "● x_t   ◯ E[x₀|x_t]   • Tweedie   → 分数",
   "tweedie.row_score": "∇log q(x_t)，精确",
   "tweedie.row_x0": "E[x₀|x_t]，精确后验均值",
-  "tweedie.row_eps": "E[ε|x_t]，精确",
+  "tweedie.row_eps": "E[ε|x_t] = (x_t − √ᾱ_t E[x₀|x_t]) / √(1 − ᾱ_t)",
   "tweedie.mixture": "混合分布的闭式",
-  "tweedie.pass": "Tweedie (1.125) 与 (1.143) 在 t = {t} 处成立：两个差都在舍入误差量级。",
+  "tweedie.pass": "Tweedie (1.125) 与 (1.143) 在 t = {t} 处成立：由分数得到的 x₀ 与后验均值在舍入误差内相等；−E[ε|x_t]/√(1 − ᾱ_t)（由后验均值得到）与 log q(x_t) 的有限差分梯度在其精度内相等。",
   "tweedie.fail": "在 t = {t} 处不一致：差为 {r1}、{r2}",
   "three.caption": "同一件事的三种说法，在这个 x<sub>t</sub> 与 t：x₀、ε 或分数",
   "three.row_x0": "x̂₀（精确后验均值）",
@@ -371,9 +373,9 @@ export default {
   "sm.row_residual_denoising": "与 C′ 的最大残差",
   "sm.row_min_explicit": "(2.14) / (2.15) 的极小点",
   "sm.row_min_denoising": "(2.18) / (2.24) 的极小点",
-  "sm.pass": "各损失只差常数：每个残差都在零的 {z} 个标准误以内；三个归一化常数给出相同的分数（误差 {scoreError}）。",
-  "sm.pass_same_minimisers": "各损失只差常数：每个残差都在零的 {z} 个标准误以内，极小点也重合；三个归一化常数给出相同的分数（误差 {scoreError}）。",
-  "sm.fail": "残差为 {z1}、{z2} 个标准误；分数误差 {scoreError}",
+  "sm.pass": "各损失只差常数：每个残差都在零的 {z} 个标准误以内。",
+  "sm.pass_same_minimisers": "各损失只差常数：每个残差都在零的 {z} 个标准误以内，极小点也重合。",
+  "sm.fail": "残差为 {z1}、{z2} 个标准误",
 
   // ---- 8b · Langevin
   "lg.h": "8b · 不平衡混合分布上的朗之万动力学与退火朗之万",
@@ -520,4 +522,35 @@ export default {
   "vae.canvas_aria": "隐空间：先验、真实后验与你的编码器 q",
   "vae.canvas_caption": "隐空间 z：<span class=\"key grey\">◯</span> 先验 N(0, I) <span class=\"key blue\">◯</span> 真实后验 p(z|x)（相关）<span class=\"key orange\">◯</span> 你的编码器 q<sub>φ</sub>(z|x)（对角）；椭圆为 1 和 2 个标准差——拖动（或用方向键）移动 μ；差距 KL(q ‖ p(z|x)) 就是橙色偏离蓝色的程度",
   "train.refine_slow": "细化在 {points} 个点处停止：在这个后端上，一个留出点（1000 次网络计算）要超过 1.5 秒——改用 CPU 后端即可继续",
+  // the derivation steppers (i18n/derivations/*.js)
+  ...derivations,
+  "deriv.prev": "◀ 上一行",
+  "deriv.next": "下一行 ▶",
+  "deriv.all": "显示全部各行",
+  "deriv.position": "第 {k} 行，共 {n} 行（← / → 逐行）",
+  "deriv.pass": "在你的点上 {n} 步全部成立（{lines} 行，每行单独计算；种子文档的 {slips} 处印刷笔误被数值揭示）",
+  "deriv.fail": "{n} 步中有 {failed} 步在此点不成立（见下方 ✗）",
+  "deriv.rel.equal": "相等（相对差 {r}，允许 {tol}）",
+  "deriv.rel.expectation": "期望相等（相差 {z} 个标准误，允许 {tol}）",
+  "deriv.rel.constant": "两者相差 C = {c}（由它自己的公式算出，与 {of} 无关；余差 {r}）",
+  "deriv.rel.slip": "印出的这一行偏差 {r}（相对）：是笔误",
+  "deriv.input.x0_0": "x₀（第一坐标）",
+  "deriv.input.x0_1": "x₀（第二坐标）",
+  "deriv.input.t": "t",
+  "deriv.input.seed": "噪声种子",
+  "deriv.input.sigma": "σ",
+  "deriv.input.samples": "蒙特卡洛样本数",
+  "vae.evidence_pass": "(1.1)–(1.2)：在全部 {n} 个抽样 z 上，log p(x, z) − log p(z|x) 都是同一个数 log p(x) = {value}——即 (1.1) 积分的闭式解（差 {d}，各抽样间离散 {spread}）。",
+  "vae.evidence_fail": "(1.2) 不成立：闭式 log p(x) = {value}，而 p(x, z)/p(z|x) 给出 {mc}，各抽样间离散 {spread}",
+  "tweedie.row_fd": "∇log q(x_t)，由密度的有限差分得到",
+  "tweedie.fd": "中心差分",
+  "sm.energy_pass": "(2.12–2.13)：去掉归一化因子的能量 f，除以由数值积分求得的 Z（log Z = {logZ}）后，就是混合分布本身的密度（误差 {density}）；由差分得到的分数 −∇f 等于混合分布的解析分数（误差 {score}），与 e^{−f} 除以哪个常数 C 无关。",
+  "sm.energy_fail": "(2.13) 不成立：归一化后的能量与混合密度相差 {density}，或分数相差 {score}（log Z = {logZ}）",
+  "lg.ladder_pass": "链所用的 σ 阶梯是等比的：{L} 级，从 {from} 到 {to}，每个 σ_i/σ_{i+1} = {ratio}（误差 {err}），且每个步长 α_i = ε σ_i²/σ_L²（§2.2.6）。",
+  "lg.ladder_fail": "σ 阶梯不是等比的：比值偏离 {ratio} 达 {err}",
+  "chain.floor_pass": "算法 2（1.154）到达了数据分布：样本与留出数据的 MMD²（{mmd}）与两份数据样本之间的（{floor}）相差不超过 {margin}——超出 {excess}。",
+  "chain.floor_fail": "算法 2 的样本还不像数据：MMD² {mmd} 超出数据下限 {floor} 达 {excess}（允许 {margin}）——把模型训练得更久，或选用精确神谕",
+  "chain.floor_other": "算法 2 就是 DDPM 采样器：在上方选择它，即可将其样本与数据下限比较",
+  "schedule.prior_pass": "(1.35) p(x_T) = N(0, I) 对该调度成立：T = {T} 时 ᾱ_T = {abar}，x₀ = (2, 0) 的 KL(q(x_T | x₀) ‖ N(0, I)) 为每维 {kl} nats（低于 {max}）。",
+  "schedule.prior_fail": "(1.35) 对该调度不成立：T = {T} 时 ᾱ_T = {abar}，KL(q(x_T | x₀) ‖ N(0, I)) = 每维 {kl} nats（高于 {max}）——x_T 仍记得 x₀",
 };

@@ -1,0 +1,57 @@
+// The Markov hierarchical VAE, (1.26)–(1.32), with (1.1–1.2) and (1.9–1.16), on a two-level
+// linear-Gaussian model in 1-D: the stepper's text (src/derivation/hvae.rs has the numbers).
+// Keys: deriv.<name>.title / .intro; .line.<line key> is the line's TeX (KaTeX, display); .step.<step key>
+// the move that leads to the step's second line.
+const line = {
+  "deriv.hvae.line.joint_1_26": String.raw`\log p(x,z_1,z_2)=\log p(z_2)+\log p_\theta(z_1\mid z_2)+\log p_\theta(x\mid z_1),\quad z_{1:2}\sim q_\phi(z_{1:2}\mid x)`,
+  "deriv.hvae.line.joint_gaussian": String.raw`\log\mathcal N\big((x,z_1,z_2);\,0,\,\Sigma\big),\quad \Sigma=\begin{pmatrix}b^2(a^2+s_1^2)+s_0^2 & b(a^2+s_1^2) & ab\\ b(a^2+s_1^2) & a^2+s_1^2 & a\\ ab & a & 1\end{pmatrix}`,
+  "deriv.hvae.line.encoder_1_27": String.raw`\log q_\phi(z_{1:2}\mid x)=\log\mathcal N(z_1;\,c\,x,\,r_1^2)+\log\mathcal N(z_2;\,d\,z_1,\,r_2^2)`,
+  "deriv.hvae.line.encoder_gaussian": String.raw`\log\mathcal N\Big((z_1,z_2);\,(c\,x,\;d\,c\,x),\,\begin{pmatrix}r_1^2 & d\,r_1^2\\ d\,r_1^2 & d^2r_1^2+r_2^2\end{pmatrix}\Big)`,
+  "deriv.hvae.line.log_px": String.raw`\log p(x)=\log\mathcal N\big(x;\,0,\;b^2(a^2+s_1^2)+s_0^2\big)`,
+  "deriv.hvae.line.bayes_1_2": String.raw`\log\frac{p(x,z_{1:2})}{p(z_{1:2}\mid x)},\quad p(z\mid x)=\mathcal N\big(\Sigma_{zx}\Sigma_{xx}^{-1}x,\;\Sigma_{zz}-\Sigma_{zx}\Sigma_{xx}^{-1}\Sigma_{xz}\big)`,
+  "deriv.hvae.line.integral_1_28": String.raw`\log\int p(x,z_{1:2})\,dz_{1:2}=\log\mathbb E_{q_\phi(z_{1:2}\mid x)}\Big[\frac{p(x,z_{1:2})}{q_\phi(z_{1:2}\mid x)}\Big]`,
+  "deriv.hvae.line.elbo_mc": String.raw`\frac1N\sum_{n=1}^N\log\frac{p(x,z^{(n)}_{1:2})}{q_\phi(z^{(n)}_{1:2}\mid x)},\quad z^{(n)}_{1:2}\sim q_\phi(z_{1:2}\mid x)`,
+  "deriv.hvae.line.elbo_1_31": String.raw`\mathbb E_{q_\phi(z_{1:2}\mid x)}\Big[\log\frac{p(x,z_{1:2})}{q_\phi(z_{1:2}\mid x)}\Big]=\mathbb E_{q_\phi}\big[\log p(x,z_{1:2})\big]+\mathcal H\big[q_\phi(z_{1:2}\mid x)\big]`,
+  "deriv.hvae.line.terms_1_32": String.raw`\Big(\mathbb E_{q_\phi}\log p_\theta(x\mid z_1),\;\;\mathbb E_{q_\phi}\log\frac{p_\theta(z_1\mid z_2)}{q_\phi(z_1\mid x)},\;\;-\mathbb E_{q_\phi(z_1\mid x)}D_{\mathrm{KL}}\big(q_\phi(z_2\mid z_1)\,\|\,p(z_2)\big)\Big)`,
+  "deriv.hvae.line.terms_mc": String.raw`\frac1N\sum_{n}\Big(\log p_\theta(x\mid z_1^{(n)}),\;\;\log\frac{p_\theta(z_1^{(n)}\mid z_2^{(n)})}{q_\phi(z_1^{(n)}\mid x)},\;\;\log\frac{p(z_2^{(n)})}{q_\phi(z_2^{(n)}\mid z_1^{(n)})}\Big)`,
+  "deriv.hvae.line.elbo_1_32": String.raw`\mathbb E_{q_\phi}\Big[\log\frac{p(z_2)\,p_\theta(x\mid z_1)\,p_\theta(z_1\mid z_2)}{q_\phi(z_1\mid x)\,q_\phi(z_2\mid z_1)}\Big]\quad\text{(the three terms added)}`,
+  "deriv.hvae.line.kl_posterior": String.raw`D_{\mathrm{KL}}\big(q_\phi(z_{1:2}\mid x)\,\|\,p(z_{1:2}\mid x)\big)=\tfrac12\Big[\operatorname{tr}(\Sigma_p^{-1}\Sigma_q)+(\mu_p-\mu_q)^\top\Sigma_p^{-1}(\mu_p-\mu_q)-2+\log\tfrac{|\Sigma_p|}{|\Sigma_q|}\Big]`,
+  "deriv.hvae.line.evidence_1_15": String.raw`\mathbb E_{q_\phi}\Big[\log\frac{p(x,z_{1:2})}{q_\phi(z_{1:2}\mid x)}\Big]+D_{\mathrm{KL}}\big(q_\phi(z_{1:2}\mid x)\,\|\,p(z_{1:2}\mid x)\big)`,
+  "deriv.hvae.line.jensen_gap_mc": String.raw`\log\mathbb E_{q_\phi}\Big[\frac{p(x,z_{1:2})}{q_\phi(z_{1:2}\mid x)}\Big]-\frac1N\sum_{n}\log\frac{p(x,z^{(n)}_{1:2})}{q_\phi(z^{(n)}_{1:2}\mid x)}`,
+};
+export default {
+  en: {
+    "deriv.hvae.title": "The Markov hierarchical VAE, line by line (1.26)–(1.32)",
+    "deriv.hvae.intro": "A two-level model you can solve exactly: z₂ ~ N(0, 1), z₁ | z₂ ~ N(0.8 z₂, 0.5), x | z₁ ~ N(1.2 z₁, 0.3), with the encoder q(z₁ | x) = N(c x, 0.25), q(z₂ | z₁) = N(d z₁, 0.25). You set x and the gains (c, d); z is drawn from q with the seed. Each line is computed on its own: the 3-D covariance of (x, z₁, z₂), Gaussian conditioning, a 2-D Gaussian integral, Gaussian expectations under q, and Monte Carlo. The encoder's variances are not the posterior's, so q never equals p(z | x) and the Jensen gap stays positive even at the best gains (c, d) ≈ (0.705, 0.702).",
+    ...line,
+    "deriv.input.theta_0.hvae": "gain c of q(z₁ | x) = N(c x, 0.25)",
+    "deriv.input.theta_1.hvae": "gain d of q(z₂ | z₁) = N(d z₁, 0.25)",
+    "deriv.hvae.step.chain_rule": "The Markov chain (1.26) p(z₂) p(z₁ | z₂) p(x | z₁) is the joint Gaussian of (x, z₁, z₂) with the covariance the chain implies: the same density at the drawn z.",
+    "deriv.hvae.step.encoder_chain": "The encoder's chain (1.27) q(z₁ | x) q(z₂ | z₁) is one 2-D Gaussian, with mean (c x, d c x) and the covariance written out.",
+    "deriv.hvae.step.bayes_1_2": "(1.1–1.2): p(x) = p(x, z)/p(z | x) at any z — here at the z drawn from q, with the true posterior from Gaussian conditioning. The same number as the marginal N(0, b²(a² + s₁²) + s₀²).",
+    "deriv.hvae.step.integral_1_28": "(1.28)–(1.30): integrating (1.26) over z₁, z₂ (complete the square in 2-D) gives log p(x). Multiplying and dividing by q changes nothing, so log E_q[p/q] is log p(x) exactly, for any gains: the printed “p(x₀) ≥ E_q[p/q]” of seed 001 is in fact an equality.",
+    "deriv.hvae.step.elbo_monte_carlo": "(1.31) in closed form — Gaussian expectations of the three quadratics of (1.26) under q's mean and covariance, plus q's entropy — and its Monte Carlo estimate agree within the standard errors.",
+    "deriv.hvae.step.terms_monte_carlo": "(1.32) split into its factors: the reconstruction term, the middle term E_q log p(z₁ | z₂)/q(z₁ | x), and the prior-matching term −E KL(q(z₂ | z₁) ‖ p(z₂)), each in closed form along q's chain, match their Monte Carlo estimates.",
+    "deriv.hvae.step.split_1_32": "The log of the product in (1.32) is the sum of the logs: the three terms add up to the ELBO of (1.31).",
+    "deriv.hvae.step.evidence_1_15": "(1.9–1.15): log p(x) = ELBO + KL(q(z | x) ‖ p(z | x)), with the KL of two 2-D Gaussians computed on its own.",
+    "deriv.hvae.step.jensen_gap": "Jensen's inequality (1.30) → (1.31): log E_q[p/q] − E_q log(p/q) is exactly the KL to the true posterior, which is ≥ 0 — the bound, and how loose it is at your gains.",
+    "deriv.hvae.step.slip_001_jensen": "Seed 001 writes L_VLB := E_q[p/q] (the logs missing) and then −log L_VLB = E_q[−log p/q]. Evaluated as printed, −log L_VLB is −log p(x): it differs from E_q[−log p/q] by the KL above, so the printed equality is a slip; the bound holds only as log p(x) ≥ E_q log(p/q).",
+  },
+  zh: {
+    "deriv.hvae.title": "马尔可夫分层 VAE，逐行推导 (1.26)–(1.32)",
+    "deriv.hvae.intro": "一个可以精确求解的两层模型：z₂ ~ N(0, 1)，z₁ | z₂ ~ N(0.8 z₂, 0.5)，x | z₁ ~ N(1.2 z₁, 0.3)；编码器 q(z₁ | x) = N(c x, 0.25)，q(z₂ | z₁) = N(d z₁, 0.25)。你设定 x 和增益 (c, d)；z 用种子从 q 中抽取。每一行都单独计算：(x, z₁, z₂) 的三维协方差、高斯条件化、二维高斯积分、q 下的高斯期望，以及蒙特卡洛。编码器的方差不是后验的方差，所以 q 永远不等于 p(z | x)，即使在最优增益 (c, d) ≈ (0.705, 0.702) 处 Jensen 间隙也保持为正。",
+    ...line,
+    "deriv.input.theta_0.hvae": "q(z₁ | x) = N(c x, 0.25) 的增益 c",
+    "deriv.input.theta_1.hvae": "q(z₂ | z₁) = N(d z₁, 0.25) 的增益 d",
+    "deriv.hvae.step.chain_rule": "马尔可夫链 (1.26) p(z₂) p(z₁ | z₂) p(x | z₁) 就是 (x, z₁, z₂) 的联合高斯，协方差由这条链决定：在抽到的 z 处密度相同。",
+    "deriv.hvae.step.encoder_chain": "编码器的链 (1.27) q(z₁ | x) q(z₂ | z₁) 是一个二维高斯，均值为 (c x, d c x)，协方差如式中写出。",
+    "deriv.hvae.step.bayes_1_2": "(1.1–1.2)：在任意 z 处 p(x) = p(x, z)/p(z | x)——这里取从 q 抽到的 z，真实后验由高斯条件化得到。结果与边缘分布 N(0, b²(a² + s₁²) + s₀²) 给出的数相同。",
+    "deriv.hvae.step.integral_1_28": "(1.28)–(1.30)：把 (1.26) 对 z₁、z₂ 积分（二维配方）得到 log p(x)。乘除 q 不改变任何东西，所以对任何增益 log E_q[p/q] 都恰好是 log p(x)：种子文档 001 印出的“p(x₀) ≥ E_q[p/q]”其实是等式。",
+    "deriv.hvae.step.elbo_monte_carlo": "(1.31) 的闭式——(1.26) 中三个二次式在 q 的均值与协方差下的高斯期望，加上 q 的熵——与它的蒙特卡洛估计在标准误差内一致。",
+    "deriv.hvae.step.terms_monte_carlo": "把 (1.32) 按因子拆开：重建项、中间项 E_q log p(z₁ | z₂)/q(z₁ | x)、先验匹配项 −E KL(q(z₂ | z₁) ‖ p(z₂))，各自沿 q 的链求出闭式，与蒙特卡洛估计一致。",
+    "deriv.hvae.step.split_1_32": "(1.32) 中乘积的对数等于对数之和：三项加起来就是 (1.31) 的 ELBO。",
+    "deriv.hvae.step.evidence_1_15": "(1.9–1.15)：log p(x) = ELBO + KL(q(z | x) ‖ p(z | x))，其中两个二维高斯的 KL 单独计算。",
+    "deriv.hvae.step.jensen_gap": "Jensen 不等式 (1.30) → (1.31)：log E_q[p/q] − E_q log(p/q) 恰好是到真实后验的 KL，它 ≥ 0——这就是下界，以及它在你的增益下有多松。",
+    "deriv.hvae.step.slip_001_jensen": "种子文档 001 写 L_VLB := E_q[p/q]（漏了对数），接着写 −log L_VLB = E_q[−log p/q]。按印出的式子计算，−log L_VLB 就是 −log p(x)：它与 E_q[−log p/q] 相差上面的 KL，所以印出的等式是笔误；下界只以 log p(x) ≥ E_q log(p/q) 的形式成立。",
+  },
+};
