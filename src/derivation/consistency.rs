@@ -112,25 +112,25 @@ impl Chain {
 
     /// log p_θ(x_{t−1} = prev | x_t) = log N(prev; mu, σ_t² I), mu = μ_θ(x_t, t).
     pub fn ln_p(&self, prev: &[f64], mu: &[f64], t: usize) -> f64 {
-        (0..D).map(|i| log_normal(prev[i], mu[i], self.var(t))).sum()
+        ln_gauss(prev, |i| mu[i], self.var(t))
     }
 
     /// log q(x_t = x | x_{t−1} = prev) = log N(x; √α_t prev, (1 − α_t) I) (1.34, corrected)
     pub fn ln_q_step(&self, x: &[f64], prev: &[f64], t: usize) -> f64 {
         let a = self.s.alpha(t);
-        (0..D).map(|i| log_normal(x[i], a.sqrt() * prev[i], 1.0 - a)).sum()
+        ln_gauss(x, |i| a.sqrt() * prev[i], 1.0 - a)
     }
 
     /// log q(x_t = x | x₀) = log N(x; √ᾱ_t x₀, (1 − ᾱ_t) I) (1.73), t ≥ 1
     pub fn ln_q_marginal(&self, x: &[f64], t: usize) -> f64 {
         let ab = self.s.alpha_bar(t);
-        (0..D).map(|i| log_normal(x[i], ab.sqrt() * self.x0[i], 1.0 - ab)).sum()
+        ln_gauss(x, |i| ab.sqrt() * self.x0[i], 1.0 - ab)
     }
 
     /// log q(x_{t−1} = prev | x_t = x, x₀) = log N(prev; μ_q, σ_q² I) (1.87–1.89), t ≥ 2
     pub fn ln_q_posterior(&self, prev: &[f64], x: &[f64], t: usize) -> f64 {
         let m = self.posterior_mean(x, t);
-        (0..D).map(|i| log_normal(prev[i], m[i], self.s.posterior_var(t))).sum()
+        ln_gauss(prev, |i| m[i], self.s.posterior_var(t))
     }
 
     /// μ_q(x_t, x₀) = (√α_t(1 − ᾱ_{t−1}) x_t + √ᾱ_{t−1}(1 − α_t) x₀)/(1 − ᾱ_t) (1.88), as printed
@@ -242,8 +242,16 @@ impl<'a> Chains<'a> {
 
 /// log N(x; 0, I), the prior p(x_T) (1.35).
 pub(super) fn ln_prior(x: &[f64]) -> f64 {
-    x.iter().map(|v| log_normal(*v, 0.0, 1.0)).sum()
+    ln_gauss(x, |_| 0.0, 1.0)
 }
+
+/// log N(x; m, v I) in D dimensions: −½ (D log 2πv + ‖x − m‖²/v).
+fn ln_gauss(x: &[f64], m: impl Fn(usize) -> f64, v: f64) -> f64 {
+    let q: f64 = (0..D).map(|i| (x[i] - m(i)).powi(2)).sum();
+    -0.5 * (D as f64 * (LN_2PI + v.ln()) + q / v)
+}
+
+const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
 /// Composite Simpson's rule for ∫ f over [lo, hi] with n (even) panels.
 pub(super) fn simpson(f: impl Fn(f64) -> f64, lo: f64, hi: f64, n: usize) -> f64 {
@@ -500,7 +508,7 @@ pub fn derive_with(p: &DiffusionPoint, tamper: Option<(usize, &DiffusionPoint)>,
     });
 
     // ---- (1.49): the prior term, per coordinate by Simpson (q(x_{T−1}|x₀) is N(√ᾱ_{T−1}x₀, 1 − ᾱ_{T−1}))
-    let quad_n = 240;
+    let quad_n = 160;
     let prior_double = b.line("prior_1_49_double", "1.49", |q| {
         // ∬ q(x_{T−1}|x₀) q(x_T|x_{T−1}) log p(x_T)/q(x_T|x_{T−1}) dx_T dx_{T−1}
         let c = at(q);
@@ -585,31 +593,120 @@ pub fn derive_with(p: &DiffusionPoint, tamper: Option<(usize, &DiffusionPoint)>,
 mod tests {
     use super::*;
     use crate::derivation::steps::assert_checks_can_fail;
-    use std::time::Instant;
+
+    /// The point moved: x₀ shifted as `broken()` does, and t moved by 400 (τ by 20), so that the
+    /// lines written at one t see another τ (x₀ alone barely moves a term near T: x_T ≈ N(0, I)).
+    pub(crate) fn far(p: &DiffusionPoint) -> DiffusionPoint {
+        let mut b = p.broken();
+        b.t = if p.t > 500 { p.t - 400 } else { p.t + 400 };
+        b
+    }
+
+    pub(crate) const POINTS: [([f64; 2], usize, u64); 4] = [([1.5, -0.4], 100, 1), ([-2.0, 0.1], 1, 7), ([0.3, 2.2], 500, 3), ([-0.7, -1.9], 1000, 11)];
 
     #[test]
-    fn timing() {
-        let p = DiffusionPoint::new(vec![1.5, -0.4], 100, 1, 1).unwrap();
-        let t0 = Instant::now();
-        let c = Chain::new(&p, 4000);
-        eprintln!("chain: {:?}", t0.elapsed());
-        let t0 = Instant::now();
-        let _ = sample_trajectories(&c.s, &p.x0, 4000, 1).unwrap();
-        eprintln!("trajectories: {:?}", t0.elapsed());
-        let t0 = Instant::now();
-        for k in 0..c.n_traj() { let _ = c.mixture.posterior_mean_x0(c.x(10, k), 0.5); }
-        eprintln!("4000 oracle: {:?}", t0.elapsed());
-        let t0 = Instant::now();
-        for k in 0..c.n_traj() { let _ = c.oracle[9].x0_hat(c.x(10, k)); }
-        eprintln!("4000 fast oracle: {:?}", t0.elapsed());
-        let t0 = Instant::now();
-        let d = derive(&p, None);
-        eprintln!("derive: {:?}", t0.elapsed());
-        for l in &d.lines {
-            eprintln!("{:24} {:?} {:?}", l.key, l.value, l.std_error);
+    fn every_step_holds_at_several_points_and_each_line_can_break_one() {
+        for (x0, t, seed) in POINTS {
+            let p = DiffusionPoint::new(x0.to_vec(), t, seed, 1).unwrap();
+            assert_checks_can_fail(&p, &far(&p), derive);
         }
-        for s in &d.steps {
-            eprintln!("{:24} {} {} {} {}", s.key, s.relation.name(), s.residual, s.tolerance, s.holds);
+    }
+
+    #[test]
+    fn the_printed_1_47_and_the_product_of_marginals_are_exposed() {
+        for (x0, t, seed) in POINTS {
+            let p = DiffusionPoint::new(x0.to_vec(), t, seed, 1).unwrap();
+            let d = derive(&p, None);
+            for key in ["slip_1_47", "slip_1_47_term", "slip_1_48_product", "slip_1_48_density", "slip_1_34"] {
+                let s = d.step(key);
+                assert!(s.holds && s.residual > 2.0 * s.tolerance, "{key} at t = {t}: {} vs {}", s.residual, s.tolerance);
+            }
+            // the printed (1.47) lies below the ELBO (it drops the bridge's information and more)
+            assert!(d.line("elbo_1_47_printed").value[0] < d.line("elbo_kl_form").value[0] - 1.0);
+        }
+    }
+
+    #[test]
+    fn without_the_bridge_constant_the_kl_form_fails() {
+        // the corrected (1.47) needs (D/2) ln((1 − α_tα_{t+1})/β_{t+1}); leave it out and the step to (1.46) fails
+        let p = DiffusionPoint::new(vec![1.5, -0.4], 300, 2, 1).unwrap();
+        let c = Chain::new(&p, DEFAULT_SAMPLES);
+        let t = c.tau;
+        let d = derive(&p, None);
+        let (m, se) = c.over_draws(2, |r| {
+            let prev = c.draw_marginal(t - 1, r);
+            let a2 = c.s.alpha(t) * c.s.alpha(t + 1);
+            let next: Vec<f64> = prev.iter().map(|x| a2.sqrt() * x + (1.0 - a2).sqrt() * r.normal()).collect();
+            vec![corrected_term(&c, &prev, &next, &c.model_mean(&next, t + 1), t) - bridge_constant(&c.s, t)]
+        });
+        let l = d.line("term_1_46");
+        let z = (m[0] - l.value[0]).abs() / (se[0].powi(2) + l.std_error.as_ref().unwrap()[0].powi(2)).sqrt();
+        assert!(z > 10.0, "z = {z}");
+        assert!(d.step("bridge").holds);
+        // and a wrong τ fed to the corrected term alone breaks the step
+        let q = far(&p);
+        let k = d.lines.iter().position(|l| l.key == "term_1_47_corrected").unwrap();
+        assert!(!derive(&p, Some((k, &q))).step("bridge").holds);
+    }
+
+    #[test]
+    fn every_line_moves_with_the_point() {
+        let p = DiffusionPoint::new(vec![1.0, -1.0], 200, 2, 1).unwrap();
+        let q = DiffusionPoint::new(vec![1.2, -1.0], 260, 2, 1).unwrap();
+        let (d, e) = (derive(&p, None), derive(&q, None));
+        for (a, b) in d.lines.iter().zip(&e.lines) {
+            assert_ne!(a.value, b.value, "{} does not depend on the point", a.key);
+        }
+        assert_eq!(d.series.len(), 2);
+        assert!(d.series.iter().all(|(_, v)| v.len() == T_SHORT && v.iter().all(|x| x.is_finite())));
+    }
+
+    #[test]
+    fn the_fast_oracle_is_the_mixture_s_posterior_mean() {
+        let p = DiffusionPoint::new(vec![1.5, -0.4], 100, 1, 1).unwrap();
+        let c = Chain::new(&p, 100);
+        for t in [1, 7, 50] {
+            for k in 0..5 {
+                let x = c.x(t, k);
+                let a = c.oracle[t - 1].x0_hat(x);
+                let b = p.mixture.posterior_mean_x0(x, c.s.alpha_bar(t));
+                assert!((a[0] - b[0]).abs() < 1e-12 && (a[1] - b[1]).abs() < 1e-12, "{a:?} {b:?}");
+            }
+        }
+        assert_eq!((short_t(1), short_t(20), short_t(21), short_t(1000)), (1, 1, 2, 50));
+    }
+
+    #[test]
+    fn bad_inputs_name_their_field_and_extremes_stay_finite() {
+        let ok = Inputs::default();
+        for (i, field) in [
+            (Inputs { x0: vec![1.0], ..ok.clone() }, "x0"),
+            (Inputs { x0: vec![0.0, 11.0], ..ok.clone() }, "x0[1]"),
+            (Inputs { x0: vec![f64::NAN, 0.0], ..ok.clone() }, "x0"),
+            (Inputs { t: 0, ..ok.clone() }, "t"),
+            (Inputs { t: 1001, ..ok.clone() }, "t"),
+            (Inputs { samples: 99, ..ok.clone() }, "samples"),
+            (Inputs { samples: 20_001, ..ok.clone() }, "samples"),
+        ] {
+            assert_eq!(evaluate(&i).unwrap_err().field, field);
+        }
+        let d = evaluate(&Inputs { x0: vec![10.0, -10.0], t: 1000, samples: 100, ..ok }).unwrap();
+        assert!(d.lines.iter().all(|l| l.value.iter().all(|v| v.is_finite())));
+    }
+}
+#[cfg(test)]
+mod debug {
+    use super::*;
+    #[test]
+    fn dump() {
+        for (x0, t, seed) in super::tests::POINTS {
+            let p = DiffusionPoint::new(x0.to_vec(), t, seed, 1).unwrap();
+            let q = super::tests::far(&p);
+            let (d, e) = (derive(&p, None), derive(&q, None));
+            eprintln!("== {x0:?} t={t}");
+            for (l, m) in d.lines.iter().zip(&e.lines) {
+                eprintln!("{:22} {:?} {:?} | far {:?}", l.key, l.value, l.std_error, m.value);
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod consistency; // (1.36)–(1.49) the consistency form, the marginalisation lemma
 pub mod ddpm_variance; // DDPM: L_{t−1} = ‖μ̃ − μ_θ‖²/2σ_t² + C for σ_t² = β_t or β̃_t; the true reverse variance
+pub mod decoder; // DDPM's L_0: the discretized decoder's bins by quadrature, their sum 1
 pub mod denoising; // (1.50)–(1.62) the denoising-matching form: Bayes' trick, the telescoping cancellation
 pub mod dsm; // (2.18)–(2.24) denoising score matching
 pub mod hvae; // (1.26)–(1.32) the Markov hierarchical VAE on a two-level linear-Gaussian model
@@ -42,7 +43,7 @@ impl Default for Inputs {
 }
 
 /// The derivations, in the seeds' order.
-pub const NAMES: [&str; 9] = ["hvae", "consistency", "denoising", "posterior", "parameterizations", "tweedie", "ddpm_variance", "integration_by_parts", "dsm"];
+pub const NAMES: [&str; 10] = ["hvae", "consistency", "denoising", "posterior", "parameterizations", "tweedie", "ddpm_variance", "decoder", "integration_by_parts", "dsm"];
 
 /// One derivation by name, at the reader's inputs.
 pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
@@ -54,6 +55,7 @@ pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
         "parameterizations" => parameterizations::evaluate(inputs),
         "tweedie" => tweedie::evaluate(inputs),
         "ddpm_variance" => ddpm_variance::evaluate(inputs),
+        "decoder" => decoder::evaluate(inputs),
         "integration_by_parts" => integration_by_parts::evaluate(inputs),
         "dsm" => dsm::evaluate(inputs),
         other => Err(InputError::one_of("name", other, &NAMES)),
@@ -63,6 +65,7 @@ pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
 /// The model parameters θ a derivation starts from (empty where it has none).
 pub fn default_theta(name: &str) -> Vec<f64> {
     match name {
+        "hvae" => hvae::DEFAULT_THETA.to_vec(),
         _ => vec![],
     }
 }

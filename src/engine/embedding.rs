@@ -21,6 +21,32 @@ pub fn embedding_table(t_max: usize, dim: usize) -> Vec<f32> {
     (1..=t_max).flat_map(|t| timestep_embedding(t, dim)).collect()
 }
 
+/// DDPM's time embedding (item 36) at the reader's t, checked by the property the sinusoids are
+/// chosen for: ⟨emb(t), emb(t + k)⟩ = Σ_i cos(k ω_i) depends on the offset k only (what lets the
+/// network read how far apart two steps are), and ‖emb(t)‖² = E/2. The engine's f32 embedding
+/// (what the network is fed) against the seed's frequencies ω_i = 10000^{−i/(h−1)}.
+pub fn derivation(t: usize, dim: usize, tamper: Option<(usize, &usize)>) -> crate::derivation::Derivation {
+    use crate::derivation::steps::{Builder, Relation};
+    const K: usize = 10;
+    const SHIFT: usize = 137;
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>();
+    let half = dim / 2;
+    let omega = |i: usize| (-(10000f64.ln()) * i as f64 / (half.max(2) - 1) as f64).exp();
+    let mut b = Builder::new("time_embedding", &[36], &t, tamper);
+    let first = b.line("first", "emb", |&t| vec![timestep_embedding(t, dim)[0] as f64, timestep_embedding(t, dim)[half] as f64]);
+    let sincos = b.line("sin_cos", "emb", |&t| vec![(t as f64).sin(), (t as f64).cos()]);
+    let norm = b.line("norm", "emb", |&t| vec![dot(&timestep_embedding(t, dim), &timestep_embedding(t, dim))]);
+    let half_dim = b.line("half_dim", "emb", |_| vec![half as f64]);
+    let at_t = b.line("dot_t", "emb", |&t| vec![dot(&timestep_embedding(t, dim), &timestep_embedding(t + K, dim))]);
+    let at_shift = b.line("dot_shifted", "emb", |&t| vec![dot(&timestep_embedding(t + SHIFT, dim), &timestep_embedding(t + SHIFT + K, dim))]);
+    let cos_sum = b.line("cos_sum", "emb", |_| vec![(0..half).map(|i| (K as f64 * omega(i)).cos()).sum()]);
+    b.step_within("lowest_frequency", first, sincos, Relation::Equal, 1e-6);
+    b.step_within("unit_pairs", norm, half_dim, Relation::Equal, 1e-6);
+    b.step_within("offset_only", at_t, at_shift, Relation::Equal, 1e-5);
+    b.step_within("frequencies", at_t, cos_sum, Relation::Equal, 1e-5);
+    b.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +64,21 @@ mod tests {
         assert_eq!(&table[6 * 8..7 * 8], &e[..]);
         // distinct t give distinct embeddings
         assert_ne!(timestep_embedding(500, 32), timestep_embedding(501, 32));
+    }
+
+    #[test]
+    fn the_embedding_depends_on_the_offset_only_and_a_wrong_frequency_fails() {
+        for t in [1, 50, 999] {
+            let d = derivation(t, 32, None);
+            assert!(d.holds(), "{:?}", d.steps);
+        }
+        // the other lines hold at every t (that is the property), so moving t breaks only the first
+        assert!(!derivation(400, 32, Some((0, &401))).step("lowest_frequency").holds);
+        // frequencies over h instead of h − 1 (a plausible slip): the engine's dot products no longer match
+        let (t, k, half) = (10usize, 10usize, 16usize);
+        let wrong: f64 = (0..half).map(|i| (k as f64 * (-(10000f64.ln()) * i as f64 / half as f64).exp()).cos()).sum();
+        let e = |t| timestep_embedding(t, 32);
+        let dot: f64 = e(t).iter().zip(e(t + k)).map(|(a, b)| *a as f64 * b as f64).sum();
+        assert!((dot - wrong).abs() > 1e-3);
     }
 }

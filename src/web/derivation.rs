@@ -48,7 +48,14 @@ pub fn derivation_at(config_value: &JsValue) -> JsResult<JsValue> {
         theta,
         samples: count("samples", c.samples, d.samples, 100, MAX_SAMPLES)?,
     };
-    let r = derivation::evaluate(&c.name, &inputs)?;
+    // the time embedding is the engine's (the network's input), so it is checked there
+    let r = match c.name.as_str() {
+        "time_embedding" => crate::engine::embedding::derivation(inputs.t, crate::engine::train_config::TrainConfig::toy(crate::data::toy::Dataset::ring8_default()).model.time_dim, None),
+        name => derivation::evaluate(name, &inputs).map_err(|e| match e.rule {
+            Rule::OneOf(_) if e.field == "name" => InputError::one_of("name", name, &names_all()),
+            _ => e,
+        })?,
+    };
     let lines: Array = r
         .lines
         .iter()
@@ -92,8 +99,12 @@ pub fn derivation_at(config_value: &JsValue) -> JsResult<JsValue> {
         .build())
 }
 
-/// The derivations `derivation()` knows, in the seeds' order.
+fn names_all() -> Vec<&'static str> {
+    NAMES.iter().copied().chain(["time_embedding"]).collect()
+}
+
+/// The derivations `derivation()` knows, in the seeds' order (the engine's time embedding last).
 #[wasm_bindgen(js_name = derivationNames)]
 pub fn derivation_names() -> Array {
-    names(&NAMES)
+    names(&names_all())
 }

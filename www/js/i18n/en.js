@@ -104,7 +104,7 @@ export default {
   "schedule.h": "2 · The forward process and its noise schedule",
   "schedule.intro": `The forward process adds Gaussian noise step by step, x<sub>t</sub> = √α<sub>t</sub> x<sub>t−1</sub> + √(1−α<sub>t</sub>) ε ${E("1.63")},
         so that in closed form q(x<sub>t</sub>|x<sub>0</sub>) = N(√ᾱ<sub>t</sub> x<sub>0</sub>, (1−ᾱ<sub>t</sub>) I) with ᾱ<sub>t</sub> = ∏ α<sub>i</sub> ${E("1.72–1.73")}.
-        The reverse step's true variance lies between β̃<sub>t</sub> = σ<sub>q</sub>²(t) ${E("1.89")} and β<sub>t</sub>.
+        The reverse step's true variance Var(x<sub>t−1</sub>|x<sub>t</sub>) is β̃<sub>t</sub> = σ<sub>q</sub>²(t) ${E("1.89")} when x<sub>0</sub> is one fixed point and β<sub>t</sub> when the data are N(0, I); it lies between the two only for data of variance at most 1 per coordinate — the ring of chapter 6 has variance ≈ 2, and there it exceeds β<sub>t</sub> (chapter 4's DDPM stepper shows the numbers).
         This is a Markovian hierarchical VAE under three constraints ${E("§1.3.3")}: every latent x<sub>t</sub> has the data's dimension; the encoder q(x<sub>t</sub>|x<sub>t−1</sub>) is not learned but a fixed linear Gaussian ${E("1.33–1.34")};
         and its parameters are scheduled so that x<sub>T</sub> is a standard Gaussian — the last row of the table below measures how nearly ${E("1.35")}.`,
   "schedule.kind": "schedule",
@@ -182,8 +182,6 @@ export default {
   "breakdown.row_denoising": "denoising matching Σ_{t≥2} E[KL_t]",
   "breakdown.row_sum": "−ELBO = the sum of the three",
   "breakdown.row_engine": "−ELBO as the engine reports it",
-  "breakdown.pass": "the three terms add up to the held-out −ELBO ({value} ± {se} {unit} at step {step}, to {residual}).",
-  "breakdown.fail": "the terms add up to {total}, the engine reports {value}",
 
   // ---- 4 · KL → MSE
   "kl.h": "4 · The posterior, and why the KL becomes a squared error",
@@ -562,4 +560,6 @@ export default {
   "chain.floor_other": "Algorithm 2 is the DDPM sampler: choose it above to compare its samples with the data floor",
   "schedule.prior_pass": "(1.35) p(x_T) = N(0, I) holds for this schedule: ᾱ_T = {abar} at T = {T}, and KL(q(x_T | x₀) ‖ N(0, I)) for x₀ = (2, 0) is {kl} nats per dimension (below {max}).",
   "schedule.prior_fail": "(1.35) fails for this schedule: ᾱ_T = {abar} at T = {T} leaves KL(q(x_T | x₀) ‖ N(0, I)) = {kl} nats per dimension (above {max}) — x_T still remembers x₀",
+  "breakdown.note": "the three terms add up to the held-out −ELBO ({value} ± {se} {unit} at step {step}) — by construction (the engine sums these terms per point), so this is a breakdown, not a check; chapter 3's two forms test (1.62).",
+  "deriv.input.x": "x (the observation)",
 };

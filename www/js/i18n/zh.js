@@ -95,7 +95,7 @@ export default {
   "schedule.h": "2 · 前向过程与噪声调度",
   "schedule.intro": `前向过程一步步加入高斯噪声，x<sub>t</sub> = √α<sub>t</sub> x<sub>t−1</sub> + √(1−α<sub>t</sub>) ε ${E("1.63")}，
     于是有闭式 q(x<sub>t</sub>|x<sub>0</sub>) = N(√ᾱ<sub>t</sub> x<sub>0</sub>, (1−ᾱ<sub>t</sub>) I)，其中 ᾱ<sub>t</sub> = ∏ α<sub>i</sub> ${E("1.72–1.73")}。
-    反向一步的真实方差介于 β̃<sub>t</sub> = σ<sub>q</sub>²(t) ${E("1.89")} 与 β<sub>t</sub> 之间。
+    反向一步的真实方差 Var(x<sub>t−1</sub>|x<sub>t</sub>)：当 x<sub>0</sub> 是一个固定点时为 β̃<sub>t</sub> = σ<sub>q</sub>²(t) ${E("1.89")}，当数据为 N(0, I) 时为 β<sub>t</sub>；只有当数据每个坐标的方差不超过 1 时它才介于两者之间——第 6 章的圆环数据方差约为 2，此时它超过 β<sub>t</sub>（第 4 章的 DDPM 步进器给出数值）。
     这是带三个约束的马尔可夫分层 VAE ${E("§1.3.3")}：每层隐变量 x<sub>t</sub> 与数据维度相同；编码器 q(x<sub>t</sub>|x<sub>t−1</sub>) 不是学出来的，而是固定的线性高斯 ${E("1.33–1.34")}；
     其参数按调度变化，使 x<sub>T</sub> 成为标准高斯——下表最后一行衡量它有多接近 ${E("1.35")}。`,
   "schedule.kind": "调度",
@@ -173,8 +173,6 @@ export default {
   "breakdown.row_denoising": "去噪匹配项 Σ_{t≥2} E[KL_t]",
   "breakdown.row_sum": "−ELBO = 三项之和",
   "breakdown.row_engine": "引擎报告的 −ELBO",
-  "breakdown.pass": "三项之和等于留出 −ELBO（第 {step} 步为 {value} ± {se} {unit}，误差 {residual}）。",
-  "breakdown.fail": "各项之和为 {total}，引擎报告的是 {value}",
 
   // ---- 4 · KL → MSE
   "kl.h": "4 · 后验，以及 KL 为何变成平方误差",
@@ -553,4 +551,6 @@ export default {
   "chain.floor_other": "算法 2 就是 DDPM 采样器：在上方选择它，即可将其样本与数据下限比较",
   "schedule.prior_pass": "(1.35) p(x_T) = N(0, I) 对该调度成立：T = {T} 时 ᾱ_T = {abar}，x₀ = (2, 0) 的 KL(q(x_T | x₀) ‖ N(0, I)) 为每维 {kl} nats（低于 {max}）。",
   "schedule.prior_fail": "(1.35) 对该调度不成立：T = {T} 时 ᾱ_T = {abar}，KL(q(x_T | x₀) ‖ N(0, I)) = 每维 {kl} nats（高于 {max}）——x_T 仍记得 x₀",
+  "breakdown.note": "三项之和即留出 −ELBO（第 {step} 步为 {value} ± {se} {unit}）——这是按构造成立的（引擎逐点对这些项求和），所以这是分解而非检验；第 3 章的两种形式检验 (1.62)。",
+  "deriv.input.x": "x（观测值）",
 };

@@ -1,1 +1,70 @@
-export default { en: {}, zh: {} };
+// Seed 001 (DDPM notes): L_{t−1} for σ_t² = β_t or β̃_t, the weight in front of L_simple, and the true
+// reverse variance behind the two choices: the stepper's text (src/derivation/ddpm_variance.rs has the numbers).
+// Keys: deriv.<name>.title / .intro; .line.<line key> is the line's TeX (KaTeX, display); .step.<step key>
+// the move that leads to the step's second line.
+const V = String.raw`V_s=\bar\alpha_s v+1-\bar\alpha_s`;
+const trueVar = String.raw`\operatorname{Var}(x_{t-1}\mid x_t)=V_{t-1}-\frac{(\sqrt{\alpha_t}\,V_{t-1})^2}{V_t},\;\;${V}`;
+const line = {
+  "deriv.ddpm_variance.line.mu_tilde": String.raw`\tilde\mu_t(x_t,x_0)=\frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}x_0+\frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}x_t`,
+  "deriv.ddpm_variance.line.mu_tilde_conditioning": String.raw`\sqrt{\bar\alpha_{t-1}}\,x_0+\frac{\operatorname{Cov}(x_{t-1},x_t\mid x_0)}{\operatorname{Var}(x_t\mid x_0)}\big(x_t-\sqrt{\bar\alpha_t}\,x_0\big),\quad \frac{\operatorname{Cov}}{\operatorname{Var}}=\frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}`,
+  "deriv.ddpm_variance.line.mu_tilde_printed": String.raw`\frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}\,{\color{#c0392b}x_0}+\frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1-\bar\alpha_t}\,{\color{#c0392b}x_t}\quad\text{(as printed at the end of the proof)}`,
+  "deriv.ddpm_variance.line.beta_tilde": String.raw`\tilde\beta_t=\frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\,\beta_t`,
+  "deriv.ddpm_variance.line.beta_tilde_printed": String.raw`\sigma_t^2=\frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\;{\color{#c0392b}=}\;\beta_t\quad\text{(the table, as printed)}`,
+  "deriv.ddpm_variance.line.beta": String.raw`\beta_t`,
+  "deriv.ddpm_variance.line.mu_theta": String.raw`\mu_\theta(x_t,t)=\frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})\,x_t+\sqrt{\bar\alpha_{t-1}}(1-\alpha_t)\,\hat x_0}{1-\bar\alpha_t},\quad\hat x_0=\mathbb E[x_0\mid x_t]`,
+  "deriv.ddpm_variance.line.mu_theta_eps": String.raw`\frac{1}{\sqrt{\alpha_t}}x_t-\frac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}\sqrt{\alpha_t}}\hat\epsilon,\quad\hat\epsilon=\frac{x_t-\sqrt{\bar\alpha_t}\,\hat x_0}{\sqrt{1-\bar\alpha_t}}`,
+  "deriv.ddpm_variance.line.kl_beta": String.raw`L_{t-1}=\sum_i D_{\mathrm{KL}}\big(\mathcal N(\tilde\mu_{t,i},\tilde\beta_t)\,\|\,\mathcal N(\mu_{\theta,i},\sigma_t^2)\big),\quad\sigma_t^2=\beta_t`,
+  "deriv.ddpm_variance.line.mse_beta": String.raw`\frac{1}{2\sigma_t^2}\big\|\tilde\mu_t(x_t,x_0)-\mu_\theta(x_t,t)\big\|^2,\quad\sigma_t^2=\beta_t`,
+  "deriv.ddpm_variance.line.kl_beta_tilde": String.raw`L_{t-1}=\sum_i D_{\mathrm{KL}}\big(\mathcal N(\tilde\mu_{t,i},\tilde\beta_t)\,\|\,\mathcal N(\mu_{\theta,i},\sigma_t^2)\big),\quad\sigma_t^2=\tilde\beta_t`,
+  "deriv.ddpm_variance.line.mse_beta_tilde": String.raw`\frac{1}{2\sigma_t^2}\big\|\tilde\mu_t(x_t,x_0)-\mu_\theta(x_t,t)\big\|^2,\quad\sigma_t^2=\tilde\beta_t`,
+  "deriv.ddpm_variance.line.weighted_beta": String.raw`\frac{\beta_t^2}{2\sigma_t^2\alpha_t(1-\bar\alpha_t)}\big\|\epsilon-\hat\epsilon\big\|^2,\quad\sigma_t^2=\beta_t`,
+  "deriv.ddpm_variance.line.weighted_beta_tilde": String.raw`\frac{\beta_t^2}{2\sigma_t^2\alpha_t(1-\bar\alpha_t)}\big\|\epsilon-\hat\epsilon\big\|^2,\quad\sigma_t^2=\tilde\beta_t`,
+  "deriv.ddpm_variance.line.true_var_point": String.raw`${trueVar},\;\;v=0\;\;(x_0\text{ one point})`,
+  "deriv.ddpm_variance.line.true_var_unit": String.raw`${trueVar},\;\;v=1\;\;(x_0\sim\mathcal N(0,1))`,
+  "deriv.ddpm_variance.line.true_var_ring": String.raw`${trueVar},\;\;v=\tfrac{R^2}{2}+s^2=2.04\;\;\text{(the ring's variance per coordinate)}`,
+  "deriv.ddpm_variance.line.true_var_ring_closed": String.raw`\beta_t\,\frac{1+\bar\alpha_{t-1}(v-1)}{1+\bar\alpha_t(v-1)},\quad v=2.04`,
+  "deriv.ddpm_variance.line.claimed_between": String.raw`\operatorname{clamp}\big(\operatorname{Var}(x_{t-1}\mid x_t),\,\tilde\beta_t,\,\beta_t\big)\quad\text{(what “}\tilde\beta_t\le\operatorname{Var}\le\beta_t\text{” allows)}`,
+  "deriv.ddpm_variance.line.sample_algorithm_2": String.raw`x_{t-1}=\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}}\hat\epsilon\Big)+\sigma_t z,\quad\sigma_t=\sqrt{\tilde\beta_t}`,
+  "deriv.ddpm_variance.line.engine_step": String.raw`\texttt{ddpm\_step}\big(x_t,\;\hat x_0,\;\sigma_t^2=\tilde\beta_t,\;z\big)`,
+  "deriv.ddpm_variance.line.sample_1_154_printed": String.raw`\frac{1}{\sqrt{\alpha_t}}\Big(x_t-\frac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}}\hat\epsilon\Big)+{\color{#c0392b}\frac{(1-\alpha)(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}}\,z\quad(1.154)`,
+};
+export default {
+  en: {
+    "deriv.ddpm_variance.title": "DDPM's L_{t−1} for σ_t² = β_t or β̃_t, and which variance is optimal (seed 001)",
+    "deriv.ddpm_variance.intro": "At your x₀, t (≥ 2) and ε, with x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε and the exact ring oracle x̂₀ = E[x₀ | x_t] as the model: the denoising KL for the two fixed variances, by the general Gaussian KL and as a squared error plus a constant C computed from its own formula; the weight that turns ‖ε − ε̂‖² into it (the chart shows it over t); and the true reverse variance Var(x_{t−1} | x_t) for Gaussian data N(0, v), which explains the two choices — and shows where the claim that it lies between β̃_t and β_t fails.",
+    ...line,
+    "deriv.ddpm_variance.step.mu_tilde_conditioning": "Condition the Gaussian pair (x_{t−1}, x_t) given x₀ — mean √ᾱ_{t−1} x₀ plus the regression coefficient times x_t's deviation — and collect the x₀ terms: 001's μ̃_t of eq. (6).",
+    "deriv.ddpm_variance.step.slip_mu_tilde_swapped": "At the end of 001's proof the coefficients of x₀ and x_t are swapped: the numbers differ from μ̃_t, so it is a slip (eq. (6) above the proof has them right).",
+    "deriv.ddpm_variance.step.slip_beta_tilde_without_beta": "001's table writes σ_t² = (1 − ᾱ_{t−1})/(1 − ᾱ_t) = β_t: the factor β_t is missing (an '=' where a product belongs). Evaluated as printed it is close to 1, not β̃_t: a slip.",
+    "deriv.ddpm_variance.step.mu_theta_eps_form": "μ_θ from x̂₀ by (1.97)/(1.88) and μ_θ from ε̂ by (1.115), with ε̂ from x̂₀ through (1.105): the same mean.",
+    "deriv.ddpm_variance.step.constant_beta": "001's proof: put tr(Σ_Q⁻¹Σ_P) = d β̃/σ², the mean term, and log|Σ_P|/|Σ_Q| = d log(β̃/σ²) into the Gaussian KL; what does not depend on θ is C = (d/2)(β̃/σ² − 1 − log(β̃/σ²)) > 0 for σ² = β_t.",
+    "deriv.ddpm_variance.step.constant_beta_tilde": "With σ_t² = β̃_t the same formula gives C = 0: the KL is exactly ‖μ̃_t − μ_θ‖²/(2β̃_t).",
+    "deriv.ddpm_variance.step.weight_beta": "Substitute x₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t and μ_θ of the ε form: μ̃_t − μ_θ = β_t/(√α_t √(1 − ᾱ_t)) (ε̂ − ε), so L_{t−1} − C = β_t²/(2σ_t² α_t (1 − ᾱ_t)) ‖ε − ε̂‖².",
+    "deriv.ddpm_variance.step.weight_beta_tilde": "The same weight with σ_t² = β̃_t, where C = 0 (and (1.152) of seed 002).",
+    "deriv.ddpm_variance.step.optimal_point": "For data that is one point (v = 0) the true reverse variance is β̃_t: σ_t² = β̃_t is optimal there.",
+    "deriv.ddpm_variance.step.optimal_unit": "For x₀ ~ N(0, 1) (v = 1) every V_s = 1 and the true reverse variance is 1 − α_t = β_t: σ_t² = β_t is optimal there.",
+    "deriv.ddpm_variance.step.ring_closed_form": "In general V_t − α_t V_{t−1} = 1 − α_t, so Var(x_{t−1} | x_t) = β_t (1 + ᾱ_{t−1}(v − 1))/(1 + ᾱ_t(v − 1)): increasing in v, equal to β̃_t at v = 0 and β_t at v = 1.",
+    "deriv.ddpm_variance.step.slip_between": "β̃_t and β_t bound the true variance only for data variance 0 ≤ v ≤ 1 (the paper's 'coordinatewise unit variance'). The ring has v = 2.04 > 1 and, since ᾱ_{t−1} > ᾱ_t, its variance lies above β_t at every t: clamping it into [β̃_t, β_t] changes it, so 'always between' is false.",
+    "deriv.ddpm_variance.step.engine_sampler": "Algorithm 2, line 4, x_{t−1} = μ_θ + σ_t z with σ_t² = β̃_t, is what the engine's sampler computes from the same x̂₀ and z.",
+    "deriv.ddpm_variance.step.slip_1_154": "Seed 002's (1.154) multiplies z by the variance σ_q²(t) = (1 − α)(1 − ᾱ_{t−1})/(1 − ᾱ_t) where its standard deviation σ_t belongs (its own Algorithm 2 has σ_t z): the printed sample differs, a slip.",
+  },
+  zh: {
+    "deriv.ddpm_variance.title": "DDPM 在 σ_t² = β_t 或 β̃_t 时的 L_{t−1}，以及哪个方差最优（种子文档 001）",
+    "deriv.ddpm_variance.intro": "在你的 x₀、t（≥ 2）和 ε 处，x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε，用圆环数据的精确 oracle x̂₀ = E[x₀ | x_t] 作模型：两种固定方差下的去噪 KL，分别用一般高斯 KL 计算，以及写成平方误差加上一个用自己公式算出的常数 C；把 ‖ε − ε̂‖² 变成它的权重（图中画出它随 t 的变化）；以及高斯数据 N(0, v) 的真实逆向方差 Var(x_{t−1} | x_t)，它解释了这两种选择——也显示出“它总介于 β̃_t 与 β_t 之间”这一说法在哪里不成立。",
+    ...line,
+    "deriv.ddpm_variance.step.mu_tilde_conditioning": "在给定 x₀ 时对高斯对 (x_{t−1}, x_t) 做条件化——均值 √ᾱ_{t−1} x₀ 加上回归系数乘以 x_t 的偏差——合并 x₀ 项，就是 001 式 (6) 的 μ̃_t。",
+    "deriv.ddpm_variance.step.slip_mu_tilde_swapped": "001 证明末尾把 x₀ 与 x_t 的系数写反了：数值与 μ̃_t 不同，所以是笔误（证明前的式 (6) 是对的）。",
+    "deriv.ddpm_variance.step.slip_beta_tilde_without_beta": "001 的表格写 σ_t² = (1 − ᾱ_{t−1})/(1 − ᾱ_t) = β_t：漏了因子 β_t（该是乘号的地方写成了“=”）。按印出的式子计算它接近 1，而不是 β̃_t：笔误。",
+    "deriv.ddpm_variance.step.mu_theta_eps_form": "由 x̂₀ 按 (1.97)/(1.88) 得到的 μ_θ，与由 ε̂ 按 (1.115) 得到的 μ_θ（ε̂ 由 x̂₀ 经 (1.105) 得到）：是同一个均值。",
+    "deriv.ddpm_variance.step.constant_beta": "001 的证明：把 tr(Σ_Q⁻¹Σ_P) = d β̃/σ²、均值项和 log|Σ_P|/|Σ_Q| = d log(β̃/σ²) 代入高斯 KL；与 θ 无关的部分是 C = (d/2)(β̃/σ² − 1 − log(β̃/σ²))，σ² = β_t 时它 > 0。",
+    "deriv.ddpm_variance.step.constant_beta_tilde": "σ_t² = β̃_t 时同一公式给出 C = 0：KL 恰好是 ‖μ̃_t − μ_θ‖²/(2β̃_t)。",
+    "deriv.ddpm_variance.step.weight_beta": "代入 x₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t 和 ε 形式的 μ_θ：μ̃_t − μ_θ = β_t/(√α_t √(1 − ᾱ_t)) (ε̂ − ε)，所以 L_{t−1} − C = β_t²/(2σ_t² α_t (1 − ᾱ_t)) ‖ε − ε̂‖²。",
+    "deriv.ddpm_variance.step.weight_beta_tilde": "σ_t² = β̃_t 时同样的权重，此时 C = 0（也就是种子文档 002 的 (1.152)）。",
+    "deriv.ddpm_variance.step.optimal_point": "数据只是一个点（v = 0）时，真实逆向方差是 β̃_t：此时 σ_t² = β̃_t 最优。",
+    "deriv.ddpm_variance.step.optimal_unit": "x₀ ~ N(0, 1)（v = 1）时每个 V_s = 1，真实逆向方差是 1 − α_t = β_t：此时 σ_t² = β_t 最优。",
+    "deriv.ddpm_variance.step.ring_closed_form": "一般地 V_t − α_t V_{t−1} = 1 − α_t，所以 Var(x_{t−1} | x_t) = β_t (1 + ᾱ_{t−1}(v − 1))/(1 + ᾱ_t(v − 1))：随 v 增大，v = 0 时为 β̃_t，v = 1 时为 β_t。",
+    "deriv.ddpm_variance.step.slip_between": "β̃_t 与 β_t 只在数据方差 0 ≤ v ≤ 1 时界住真实方差（论文说的“逐坐标单位方差”）。圆环数据 v = 2.04 > 1，又因 ᾱ_{t−1} > ᾱ_t，它的方差在每个 t 都高于 β_t：把它截到 [β̃_t, β_t] 会改变它，所以“总在两者之间”是错的。",
+    "deriv.ddpm_variance.step.engine_sampler": "算法 2 第 4 行 x_{t−1} = μ_θ + σ_t z（σ_t² = β̃_t），正是引擎的采样器用同一个 x̂₀ 和 z 算出的结果。",
+    "deriv.ddpm_variance.step.slip_1_154": "种子文档 002 的 (1.154) 在该用标准差 σ_t 的地方用方差 σ_q²(t) = (1 − α)(1 − ᾱ_{t−1})/(1 − ᾱ_t) 乘 z（它自己的算法 2 写的是 σ_t z）：印出的样本不同，是笔误。",
+  },
+};
