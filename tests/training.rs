@@ -185,8 +185,7 @@ fn an_ncsn_trained_by_denoising_score_matching_learns_the_noisy_scores() {
     let device = init_cpu().device;
     let mut c = TrainConfig::toy(Dataset::ring8_default());
     c.parameterization = Prediction::Score;
-    c.ncsn = Some(diffusion_lab::engine::train_config::SigmaLadder { sigma_max: 3.0, sigma_min: 0.1, levels: 8 });
-    c.seed = 4;
+    c.ncsn = Some(diffusion_lab::engine::train_config::SigmaLadder::default()); // the page's (ncsn: {})
     let mut tr = Trainer::new(c, &device).unwrap();
     let m = Dataset::ring8_default().mixture().unwrap();
     let probe = m.sample(200, &mut diffusion_lab::numerics::rng::Rng::new(1));
@@ -206,7 +205,15 @@ fn an_ncsn_trained_by_denoising_score_matching_learns_the_noisy_scores() {
         num / den
     };
     let before = err(&tr);
+    let levels_before = block_on(tr.score_error_by_level(512, 3)).unwrap().unwrap();
     let stats = block_on(tr.run(1500));
+    let levels_after = block_on(tr.score_error_by_level(512, 3)).unwrap().unwrap();
+    eprintln!("per level (σ, relative error) before {levels_before:?}\nafter {levels_after:?}");
+    // the page's verdict (train-view.js, NCSN_MAX_ERROR): lower at every level than before training, and
+    // below 0.25 wherever σ ≥ 0.4 (twice the modes' width: below it the score is steep and learnt last)
+    let verdict = |l: &[(f64, f64)]| l.iter().zip(&levels_before).all(|((s, e), (_, b))| e < b && (*s < 0.4 || *e < 0.25));
+    assert!(verdict(&levels_after), "{levels_after:?}");
+    assert!(!levels_before.iter().any(|(s, e)| *s >= 0.4 && *e < 0.25), "an untrained NCSN fails the verdict: {levels_before:?}");
     assert!(stats.stopped.is_none());
     let after = err(&tr);
     eprintln!("NCSN relative score error: {before:.3} → {after:.3}; DSM loss {:.4} → {:.4}", stats.losses[0], stats.losses[1499]);

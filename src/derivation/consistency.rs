@@ -8,18 +8,20 @@
 //!
 //! - one trajectory x_{1:T} ~ q(·|x₀) from the seed: the log-ratio of (1.37) as written, and its
 //!   regrouping (1.41)–(1.44) term by term;
-//! - n trajectories: the expectation (1.45) by Monte Carlo, and the terms as KLs computed per
-//!   sample. The printed (1.47) takes x_t independent of x_{t+1} given x_{t−1}; the correct KL form
+//! - n/4 trajectories: the expectation (1.45) by Monte Carlo, and the terms as KLs computed per
+//!   sample; n fresh draws of the two or three states each line at the reader's τ needs (1.46).
+//!   The printed (1.47) takes x_t independent of x_{t+1} given x_{t−1}; the correct KL form
 //!   conditions on both neighbours, q(x_t|x_{t−1}, x_{t+1}) (a Gaussian bridge), and adds the
 //!   constant E[log q(x_{t+1}|x_t)/q(x_{t+1}|x_{t−1})] = (D/2) ln((1 − α_tα_{t+1})/β_{t+1});
-//! - the lemma (1.48) and the prior term (1.49) by quadrature, x_T ≈ N(0, I) (1.35).
+//! - the lemma (1.48): its first line writes the chain as ∏_t q(x_t|x₀) — wrong as a density and
+//!   for a term of two states, right for its conclusion about f(x_j) of one state;
+//! - the prior term (1.49) by quadrature, and x_T ≈ N(0, I) (1.35).
 //!
 //! The building blocks ([`Chain`] and the log-densities) are shared with `denoising.rs`.
 
 use super::point::DiffusionPoint;
 use super::steps::{mean_se, Builder, Derivation, Relation, Z_MAX};
 use super::Inputs;
-use crate::diffusion::elbo_forms::{sample_trajectories, Trajectories};
 use crate::diffusion::oracle::GaussianMixture;
 use crate::diffusion::schedule::{BetaSchedule, ModelVariance, NoiseSchedule};
 use crate::numerics::error::{check_count, Result};
@@ -51,7 +53,7 @@ pub(super) fn short_schedule() -> NoiseSchedule {
     NoiseSchedule::new(BetaSchedule::linear_default(T_SHORT), T_SHORT).expect("the linear default is valid at T = 50")
 }
 
-/// The reader's x₀ on the short schedule, n forward trajectories from the seed and the model's
+/// The reader's x₀ on the short schedule, n/4 forward trajectories from the seed and the model's
 /// mean μ_θ(x_t, t) on each of their states: the draws every Monte Carlo line of the two
 /// derivations reads (each line applies its own formula to them).
 pub(super) struct Chain {
@@ -61,11 +63,13 @@ pub(super) struct Chain {
     pub tau: usize,
     pub n: usize,
     pub seed: u64,
-    mixture: GaussianMixture,
     /// the oracle's tables for t = 1..=T (index t − 1)
     oracle: Vec<Oracle>,
-    tr: Trajectories,
-    /// μ_θ(x_t, t) of trajectory k at ((t − 1)·n_traj + k)·D
+    /// how many trajectories
+    n_traj: usize,
+    /// x_t of trajectory k at (k·(T + 1) + t)·D, t = 0..=T
+    xs: Vec<f64>,
+    /// μ_θ(x_t, t) of trajectory k at (k·T + t − 1)·D
     mu: Vec<f64>,
 }
 
@@ -73,12 +77,25 @@ impl Chain {
     /// `n` must be in [`SAMPLES`] (checked by `evaluate`).
     pub fn new(p: &DiffusionPoint, n: usize) -> Self {
         let s = short_schedule();
-        let tr = sample_trajectories(&s, &p.x0, trajectories(n), p.seed).expect("x0 and samples are validated by evaluate");
         let oracle = (1..=T_SHORT).map(|t| Oracle::new(&p.mixture, s.alpha_bar(t))).collect();
-        let mut c = Self { s, x0: p.x0.clone(), tau: short_t(p.t), n, seed: p.seed, mixture: p.mixture.clone(), oracle, tr, mu: vec![] };
-        let mut mu = Vec::with_capacity(T_SHORT * n * D);
-        for t in 1..=T_SHORT {
-            for k in 0..c.tr.n {
+        let n_traj = trajectories(n);
+        // each trajectory from the seed in turn, one step at a time by (1.63): trajectory 0 (the
+        // one of the exact lines) does not depend on n
+        let mut rng = Rng::new(p.seed);
+        let mut xs = Vec::with_capacity(n_traj * (T_SHORT + 1) * D);
+        for _ in 0..n_traj {
+            let mut x = p.x0.clone();
+            xs.extend_from_slice(&x);
+            for t in 1..=T_SHORT {
+                let a = s.alpha(t);
+                x.iter_mut().for_each(|v| *v = a.sqrt() * *v + (1.0 - a).sqrt() * rng.normal());
+                xs.extend_from_slice(&x);
+            }
+        }
+        let mut c = Self { s, x0: p.x0.clone(), tau: short_t(p.t), n, seed: p.seed, oracle, n_traj, xs, mu: vec![] };
+        let mut mu = Vec::with_capacity(n_traj * T_SHORT * D);
+        for k in 0..n_traj {
+            for t in 1..=T_SHORT {
                 mu.extend(c.model_mean(c.x(t, k), t));
             }
         }
@@ -88,12 +105,13 @@ impl Chain {
 
     /// x_t of trajectory k, t in 0..=T (drawn with (1.63) one step at a time).
     pub fn x(&self, t: usize, k: usize) -> &[f64] {
-        &self.tr.at(t)[k * D..(k + 1) * D]
+        let i = (k * (T_SHORT + 1) + t) * D;
+        &self.xs[i..i + D]
     }
 
     /// μ_θ(x_t, t) of trajectory k, t in 1..=T.
     pub fn mu(&self, t: usize, k: usize) -> &[f64] {
-        let i = ((t - 1) * self.tr.n + k) * D;
+        let i = (k * T_SHORT + t - 1) * D;
         &self.mu[i..i + D]
     }
 
@@ -153,12 +171,12 @@ impl Chain {
 
     /// How many trajectories there are (n/4: each has T = 50 steps).
     pub fn n_traj(&self) -> usize {
-        self.tr.n
+        self.n_traj
     }
 
     /// A Monte Carlo line over the trajectories: (mean, standard error) of f(k).
     pub fn over_trajectories(&self, f: impl Fn(usize) -> Vec<f64>) -> (Vec<f64>, Vec<f64>) {
-        mean_se(&(0..self.tr.n).map(f).collect::<Vec<_>>())
+        mean_se(&(0..self.n_traj).map(f).collect::<Vec<_>>())
     }
 
     /// A Monte Carlo line over n fresh draws from the seed's stream `stream`.
@@ -457,36 +475,39 @@ pub fn derive_with(p: &DiffusionPoint, tamper: Option<(usize, &DiffusionPoint)>,
             }),
         )
     });
-    let mut joint_t = (0.0, 0.0);
-    let mut product_t = (0.0, 0.0);
-    // the (1.46) term once more, from the joint (its own stream), for the comparison with (1.48)'s product
-    let term_joint = b.estimate("term_joint_1_48", "1.48", |q| {
+    // ---- (1.48)'s first line writes q(x_{1:T}|x₀) as ∏_t q(x_t|x₀): the factor log q(x_τ|x_{τ−1})
+    // of the consistency term under the chain and under that product (τ ≥ 2: at τ = 1, x₀ is fixed)
+    let tau_p = |c: &Chain| c.tau.max(2);
+    let lnq_joint = b.estimate("lnq_joint_1_48", "1.33, 1.46", |q| {
         let c = at(q);
-        let t = tau_c(c);
-        keep(
-            &mut joint_t,
-            c.over_draws(3, |r| {
-                let prev = c.draw_marginal(t - 1, r);
-                let x = c.draw_step(&prev, t, r);
-                let next = c.draw_step(&x, t + 1, r);
-                vec![c.ln_p(&x, &c.model_mean(&next, t + 1), t + 1) - c.ln_q_step(&x, &prev, t)]
-            }),
-        )
+        let t = tau_p(c);
+        c.over_trajectories(|k| vec![c.ln_q_step(c.x(t, k), c.x(t - 1, k), t)])
     });
-    let term_product = b.estimate("term_product_1_48", "1.48", |q| {
-        // the lemma's first line: q(x_{1:T}|x₀) as ∏ q(x_t|x₀), each state drawn on its own from (1.72)
+    let lnq_exact = b.line("lnq_entropy", "1.34", |q| {
+        // x_τ − √α_τ x_{τ−1} = √β_τ ε under the chain: E[log q(x_τ|x_{τ−1})] = −(D/2)(ln 2πβ_τ + 1)
         let c = at(q);
-        let t = tau_c(c);
+        let t = tau_p(c);
+        vec![-0.5 * D as f64 * (LN_2PI + c.s.beta(t).ln() + 1.0)]
+    });
+    let mut product_v = (0.0, 0.0);
+    let lnq_product = b.estimate("lnq_product_1_48", "1.48", |q| {
+        // x_{τ−1} and x_τ drawn on their own from (1.72), as ∏ q(x_t|x₀) would have them
+        let c = at(q);
+        let t = tau_p(c);
         keep(
-            &mut product_t,
+            &mut product_v,
             c.over_draws(4, |r| {
                 let prev = c.draw_marginal(t - 1, r);
                 let x = c.draw_marginal(t, r);
-                let next = c.draw_marginal(t + 1, r);
-                vec![c.ln_p(&x, &c.model_mean(&next, t + 1), t + 1) - c.ln_q_step(&x, &prev, t)]
+                vec![c.ln_q_step(&x, &prev, t)]
             }),
         )
     });
+    let mut exact_v = (0.0, 0.0);
+    {
+        let c = at(p);
+        exact_v.0 = -0.5 * D as f64 * (LN_2PI + c.s.beta(tau_p(c)).ln() + 1.0);
+    }
 
     // ---- (1.48): the lemma on the reconstruction term, and its product density
     let density48 = b.line("density_1_48", "1.48", |q| {
@@ -569,8 +590,8 @@ pub fn derive_with(p: &DiffusionPoint, tamper: Option<(usize, &DiffusionPoint)>,
     b.step("marginals_1_46", term45, term46, Relation::Expectation);
     b.step("bridge", term46, term_bridge, Relation::Expectation);
     slip_between(&mut b, "slip_1_47_term", (term_bridge, corrected_t.0, corrected_t.1), (term_printed, printed_t.0, printed_t.1));
-    slip_between(&mut b, "slip_1_48_product", (term_joint, joint_t.0, joint_t.1), (term_product, product_t.0, product_t.1));
-    b.step("joint_again", term46, term_joint, Relation::Expectation);
+    b.step("joint_entropy", lnq_joint, lnq_exact, Relation::Expectation);
+    slip_between(&mut b, "slip_1_48_product", (lnq_exact, exact_v.0, exact_v.1), (lnq_product, product_v.0, product_v.1));
     b.step("slip_1_48_density", chain, density48, Relation::Slip);
     b.step("lemma_1_48", recon45, recon48, Relation::Expectation);
     b.step_within("inner_kl_1_49", prior_double, prior_kl, Relation::Equal, 1e-8);
@@ -590,15 +611,20 @@ pub fn derive_with(p: &DiffusionPoint, tamper: Option<(usize, &DiffusionPoint)>,
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::derivation::steps::assert_checks_can_fail;
 
-    /// The point moved: x₀ shifted as `broken()` does, and t moved by 400 (τ by 20), so that the
-    /// lines written at one t see another τ (x₀ alone barely moves a term near T: x_T ≈ N(0, I)).
+    /// The point moved: x₀ to x₀/2 + 0.3 (off the ring, where the likelihood changes), and t to 60 (τ = 3) from above 200, else by +400 (τ + 20):
+    /// a line written at one τ must see another τ where the terms differ — near T every consistency
+    /// term is ≈ 0 (x_t ≈ N(0, I) whatever x₀), so τ = 45 and τ = 49 look alike to Monte Carlo;
+    /// and another seed: the encoder's log-densities on a trajectory (1.33, 1.50, 1.57) see only
+    /// its noise, x_t − √ᾱ_t x₀, which the same seed keeps whatever x₀.
     pub(crate) fn far(p: &DiffusionPoint) -> DiffusionPoint {
         let mut b = p.broken();
-        b.t = if p.t > 500 { p.t - 400 } else { p.t + 400 };
+        b.x0 = p.x0.iter().map(|x| 0.5 * x + 0.3).collect();
+        b.t = if p.t > 200 { 60 } else { p.t + 400 };
+        b.seed = p.seed + 1000;
         b
     }
 
@@ -652,7 +678,7 @@ mod tests {
     #[test]
     fn every_line_moves_with_the_point() {
         let p = DiffusionPoint::new(vec![1.0, -1.0], 200, 2, 1).unwrap();
-        let q = DiffusionPoint::new(vec![1.2, -1.0], 260, 2, 1).unwrap();
+        let q = DiffusionPoint::new(vec![1.2, -1.0], 260, 3, 1).unwrap();
         let (d, e) = (derive(&p, None), derive(&q, None));
         for (a, b) in d.lines.iter().zip(&e.lines) {
             assert_ne!(a.value, b.value, "{} does not depend on the point", a.key);
@@ -682,7 +708,7 @@ mod tests {
         for (i, field) in [
             (Inputs { x0: vec![1.0], ..ok.clone() }, "x0"),
             (Inputs { x0: vec![0.0, 11.0], ..ok.clone() }, "x0[1]"),
-            (Inputs { x0: vec![f64::NAN, 0.0], ..ok.clone() }, "x0"),
+            (Inputs { x0: vec![f64::NAN, 0.0], ..ok.clone() }, "x0[0]"),
             (Inputs { t: 0, ..ok.clone() }, "t"),
             (Inputs { t: 1001, ..ok.clone() }, "t"),
             (Inputs { samples: 99, ..ok.clone() }, "samples"),
@@ -692,21 +718,5 @@ mod tests {
         }
         let d = evaluate(&Inputs { x0: vec![10.0, -10.0], t: 1000, samples: 100, ..ok }).unwrap();
         assert!(d.lines.iter().all(|l| l.value.iter().all(|v| v.is_finite())));
-    }
-}
-#[cfg(test)]
-mod debug {
-    use super::*;
-    #[test]
-    fn dump() {
-        for (x0, t, seed) in super::tests::POINTS {
-            let p = DiffusionPoint::new(x0.to_vec(), t, seed, 1).unwrap();
-            let q = super::tests::far(&p);
-            let (d, e) = (derive(&p, None), derive(&q, None));
-            eprintln!("== {x0:?} t={t}");
-            for (l, m) in d.lines.iter().zip(&e.lines) {
-                eprintln!("{:22} {:?} {:?} | far {:?}", l.key, l.value, l.std_error, m.value);
-            }
-        }
     }
 }

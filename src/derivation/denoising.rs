@@ -198,5 +198,73 @@ pub fn derive_with(p: &DiffusionPoint, tamper: Option<(usize, &DiffusionPoint)>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::derivation::consistency::tests::{far, POINTS};
     use crate::derivation::steps::assert_checks_can_fail;
+
+    #[test]
+    fn every_step_holds_at_several_points_and_each_line_can_break_one() {
+        for (x0, t, seed) in POINTS {
+            let p = DiffusionPoint::new(x0.to_vec(), t, seed, 1).unwrap();
+            assert_checks_can_fail(&p, &far(&p), derive);
+        }
+    }
+
+    #[test]
+    fn a_wrong_bayes_factor_or_swapped_posterior_coefficients_fail() {
+        let p = DiffusionPoint::new(vec![1.5, -0.4], 300, 2, 1).unwrap();
+        let c = Chain::new(&p, DEFAULT_SAMPLES);
+        let tm = T_SHORT;
+        // (1.50) with q(x_{t−1}|x₀) and q(x_t|x₀) swapped in the ratio: not Bayes' rule
+        let swapped: f64 = (2..=tm).map(|t| c.ln_q_posterior(c.x(t - 1, 0), c.x(t, 0), t) - c.ln_q_marginal(c.x(t, 0), t) + c.ln_q_marginal(c.x(t - 1, 0), t - 1)).sum();
+        let d = derive(&p, None);
+        let lhs = d.line("bayes_lhs_1_50").value[0];
+        assert!((swapped - lhs).abs() > 1.0, "{swapped} vs {lhs}");
+        assert!(d.step("bayes").holds);
+        // the reader's term with μ_q's coefficients of x₀ and x_t swapped (1.88): the KL form no longer matches
+        let t = c.tau;
+        let (a, ab, ap) = (c.s.alpha(t), c.s.alpha_bar(t), c.s.alpha_bar(t - 1));
+        let (m, se) = c.over_draws(11, |r| {
+            let prev = c.draw_marginal(t - 1, r);
+            let x = c.draw_step(&prev, t, r);
+            let mq: Vec<f64> = (0..2).map(|i| (a.sqrt() * (1.0 - ap) * c.x0[i] + ap.sqrt() * (1.0 - a) * x[i]) / (1.0 - ab)).collect();
+            let mu = c.model_mean(&x, t);
+            vec![c.ln_p(&prev, &mu, t) - (0..2).map(|i| log_normal(prev[i], mq[i], c.s.posterior_var(t))).sum::<f64>()]
+        });
+        let l = d.line("term_1_62");
+        let z = (m[0] - l.value[0]).abs() / (se[0].powi(2) + l.std_error.as_ref().unwrap()[0].powi(2)).sqrt();
+        assert!(z > 10.0, "z = {z}");
+        // and the whole (1.62) fed another x₀ fails against (1.61)
+        let k = d.lines.iter().position(|l| l.key == "elbo_1_62").unwrap();
+        assert!(!derive(&p, Some((k, &far(&p)))).step("kl_terms").holds);
+    }
+
+    #[test]
+    fn every_line_moves_with_the_point() {
+        let p = DiffusionPoint::new(vec![1.0, -1.0], 200, 2, 1).unwrap();
+        let q = DiffusionPoint::new(vec![1.2, -1.0], 260, 3, 1).unwrap();
+        let (d, e) = (derive(&p, None), derive(&q, None));
+        for (a, b) in d.lines.iter().zip(&e.lines) {
+            assert_ne!(a.value, b.value, "{} does not depend on the point", a.key);
+        }
+        let (_, terms) = &d.series[0];
+        assert!(terms.len() == T_SHORT && terms[1..].iter().all(|v| *v <= 0.0 && v.is_finite()));
+    }
+
+    #[test]
+    fn bad_inputs_name_their_field_and_extremes_stay_finite() {
+        let ok = Inputs::default();
+        for (i, field) in [
+            (Inputs { x0: vec![1.0, 2.0, 3.0], ..ok.clone() }, "x0"),
+            (Inputs { x0: vec![-10.5, 0.0], ..ok.clone() }, "x0[0]"),
+            (Inputs { t: 0, ..ok.clone() }, "t"),
+            (Inputs { t: 5000, ..ok.clone() }, "t"),
+            (Inputs { samples: 1, ..ok.clone() }, "samples"),
+        ] {
+            assert_eq!(evaluate(&i).unwrap_err().field, field);
+        }
+        for t in [1, 1000] {
+            let d = evaluate(&Inputs { x0: vec![-10.0, 10.0], t, samples: 100, ..ok.clone() }).unwrap();
+            assert!(d.lines.iter().all(|l| l.value.iter().all(|v| v.is_finite())), "t = {t}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! (2.16)–(2.25): denoising score matching. The data x is the ring of 8 Gaussians, x̃ = x + σε
 //! (2.17), q_σ = the ring convolved with N(0, σ²I) (2.16) — exactly a mixture with variances
-//! S + σ², whose score the oracle gives (`score_sigma`); the model is s_θ(x̃) = −(x̃ − m)/v.
+//! S + σ², whose score is the oracle's `score_sigma` (evaluated by [`Mix`]); the model is
+//! s_θ(x̃) = −(x̃ − m)/v.
 //!
 //! The explicit objective on q_σ (2.18–2.19) and the denoising one (2.20) are estimated on the same
 //! draws A (common random numbers). Per draw their difference minus
@@ -13,7 +14,7 @@
 //! (2.21) as printed (Σ⁻¹ written diag(σ²)) and the third line of (2.19) as printed (q_σ moved
 //! inside the norm) are evaluated as printed.
 
-use super::integration_by_parts::{data_draws, dot, fisher_information, mc, model_score, sq, theta2, ScorePoint};
+use super::integration_by_parts::{data_draws, dot, fisher_information, mc, model_score, sq, theta2, Mix, ScorePoint};
 use super::steps::{Builder, Derivation, Relation, Z_MAX};
 use super::Inputs;
 use crate::diffusion::oracle::GaussianMixture;
@@ -50,8 +51,7 @@ fn widened(m: &GaussianMixture, sigma: f64) -> GaussianMixture {
 }
 
 /// The draws every line reads: A (x, x̃ = x + σε, the exact ∇log q_σ(x̃), q_σ(x̃)), B (x, ε), one
-/// draw (x*, ε*) for the gradient lines, and data draws d with standard normals u for the
-/// convolution (2.16).
+/// draw (x*, ε*) for the gradient lines, and standard normals z and u for the convolution (2.16).
 struct Work {
     a_x: Vec<[f64; 2]>,
     a_xt: Vec<[f64; 2]>,
@@ -61,7 +61,7 @@ struct Work {
     b_eps: Vec<[f64; 2]>,
     star_x: [f64; 2],
     star_eps: [f64; 2],
-    d: Vec<[f64; 2]>,
+    z: Vec<[f64; 2]>,
     u: Vec<[f64; 2]>,
 }
 
@@ -78,19 +78,34 @@ fn work(p: &ScorePoint) -> Work {
     let b_eps = normals2(&mut rng, n);
     let star_x = data_draws(&p.mixture, 1, &mut rng)[0];
     let star_eps = [rng.normal(), rng.normal()];
-    let d = data_draws(&p.mixture, n, &mut rng);
+    let z = normals2(&mut rng, n);
     let u = normals2(&mut rng, n);
     let a_xt: Vec<[f64; 2]> = a_x.iter().zip(&a_eps).map(|(x, e)| [x[0] + s * e[0], x[1] + s * e[1]]).collect(); // (2.17)
-    let q = widened(&p.mixture, s);
-    let a_score = a_xt
+    let q = Mix::new(&p.mixture, s); // q_σ: the exact ∇log q_σ (the oracle's score_sigma) and density
+    let (a_score, a_density) = a_xt
         .iter()
         .map(|y| {
-            let g = p.mixture.score_sigma(y, s);
-            [g[0], g[1]]
+            let (l, g) = q.eval(y);
+            (g, l.exp())
         })
-        .collect();
-    let a_density = a_xt.iter().map(|y| q.density(y, 1.0)).collect();
-    Work { a_x, a_xt, a_score, a_density, b_x, b_eps, star_x, star_eps, d, u }
+        .unzip();
+    Work { a_x, a_xt, a_score, a_density, b_x, b_eps, star_x, star_eps, z, u }
+}
+
+/// ∫ N(y; x, σ²I) p(x) dx = Σ_k π_k E_{x ~ N(m_k, S_k)}[N(y; x, σ²I)] by Monte Carlo, the draws z
+/// shared out equally among the components; (mean, standard error from the within-component variances).
+fn stratified_convolution(m: &GaussianMixture, y: &[f64; 2], sigma: f64, z: &[[f64; 2]]) -> (Vec<f64>, Vec<f64>) {
+    let k = m.components();
+    let per = (z.len() / k).max(2);
+    let (mut mean, mut var) = (0.0, 0.0);
+    for c in 0..k {
+        let (mu, sd) = (&m.means[c], [m.variances[c][0].sqrt(), m.variances[c][1].sqrt()]);
+        let vals: Vec<f64> = z.iter().cycle().skip(c * per).take(per).map(|u| (log_normal(y[0], mu[0] + sd[0] * u[0], sigma * sigma) + log_normal(y[1], mu[1] + sd[1] * u[1], sigma * sigma)).exp()).collect();
+        let (mc_mean, mc_se) = mc(vals.into_iter());
+        mean += m.weights[c] * mc_mean[0];
+        var += (m.weights[c] * mc_se[0]).powi(2);
+    }
+    (vec![mean], vec![var.sqrt()])
 }
 
 /// ½ E_{q_σ}‖s_θ(x̃) − ∇log q_σ(x̃)‖² over the draws A (2.18–2.19).
@@ -210,16 +225,17 @@ fn build(p: &ScorePoint, tamper: Option<(usize, &ScorePoint)>, faults: Faults) -
         })
     });
     let l_density_mc = b.estimate("density_2_16", "2.16", |q| {
-        // q_σ(x̃*) = ∫ N(x̃*; x, σ²I) p(x) dx: as written, E_{x ~ p}[N(x̃*; x, σ²I)], when the kernel
-        // is at least as wide as the data's components; for a narrower kernel the same integral by
-        // the kernel's symmetry, E_{u ~ N(0, I)}[p(x̃* + σu)] (either way a few draws would dominate)
+        // q_σ(x̃*) = ∫ N(x̃*; x, σ²I) p(x) dx: as written, E_{x ~ p}[N(x̃*; x, σ²I)] (stratified: an
+        // equal share of the draws from each of the ring's components) when the kernel is at least
+        // as wide as the components; for a narrower kernel the same integral by the kernel's
+        // symmetry, E_{u ~ N(0, I)}[p(x̃* + σu)] (the first form would rest on a few draws near x̃*)
         with(q, &|w, q| {
             let y = [w.star_x[0] + q.sigma * w.star_eps[0], w.star_x[1] + q.sigma * w.star_eps[1]];
             if q.sigma * q.sigma >= q.mixture.variances[0][0] {
-                let s2 = q.sigma * q.sigma;
-                mc(w.d.iter().map(|x| (log_normal(y[0], x[0], s2) + log_normal(y[1], x[1], s2)).exp()))
+                stratified_convolution(&q.mixture, &y, q.sigma, &w.z)
             } else {
-                mc(w.u.iter().map(|u| q.mixture.density(&[y[0] + q.sigma * u[0], y[1] + q.sigma * u[1]], 1.0)))
+                let p = Mix::new(&q.mixture, 0.0);
+                mc(w.u.iter().map(|u| p.density(&[y[0] + q.sigma * u[0], y[1] + q.sigma * u[1]])))
             }
         })
     });
@@ -318,38 +334,5 @@ mod tests {
         let t = std::time::Instant::now();
         let _ = evaluate(&Inputs::default()).unwrap();
         eprintln!("dsm: {:?}", t.elapsed());
-    }
-}
-#[cfg(test)]
-mod scratch {
-    use super::*;
-    use crate::derivation::integration_by_parts::DEFAULT_THETA;
-    #[test]
-    fn scratch_print() {
-        for (theta, sigma, seed) in [(DEFAULT_THETA, 0.5, 1), ([-1.5, 2.0, 0.3], 0.05, 7), ([2.5, -1.5, 8.0], 3.0, 3), ([0.0, 0.0, 0.05], 0.01, 11), ([1.0, 1.0, 1.0], 10.0, 5)] {
-            let p = ScorePoint::new(theta, sigma, seed, 4000);
-        let t = std::time::Instant::now();
-        let p = ScorePoint::new(theta, sigma, seed, 4000);
-        let w = work(&p);
-        eprintln!("work {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let _ = fisher_information(&p.mixture, sigma);
-        eprintln!("quad {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let _ = derive(&p, None);
-        eprintln!("derive {:?}", t.elapsed());
-        let y = [w.star_x[0] + sigma * w.star_eps[0], w.star_x[1] + sigma * w.star_eps[1]];
-        let s2 = sigma * sigma;
-        let a = mc(w.d.iter().map(|x| (log_normal(y[0], x[0], s2) + log_normal(y[1], x[1], s2)).exp()));
-        let b = mc(w.u.iter().map(|u| p.mixture.density(&[y[0] + sigma * u[0], y[1] + sigma * u[1]], 1.0)));
-        eprintln!("kernel form {a:?} data form {b:?}");
-            for k in [usize::MAX, 11] {
-                let br = p.broken();
-                let d = derive(&p, if k == usize::MAX { None } else { Some((k, &br)) });
-                eprintln!("θ={theta:?} σ={sigma} tamper {k}");
-                for l in &d.lines { eprintln!("  {} {:?} {:?}", l.key, l.value, l.std_error); }
-                for s in &d.steps { eprintln!("  step {} {} res {:.3e} tol {:.3e} {}", s.key, s.relation.name(), s.residual, s.tolerance, s.holds); }
-            }
-        }
     }
 }

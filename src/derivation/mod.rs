@@ -66,12 +66,7 @@ pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
 pub fn default_theta(name: &str) -> Vec<f64> {
     match name {
         "hvae" => hvae::DEFAULT_THETA.to_vec(),
+        "integration_by_parts" | "dsm" => integration_by_parts::DEFAULT_THETA.to_vec(),
         _ => vec![],
     }
-}
-
-/// A derivation still being written (removed when every file has its lines).
-#[allow(dead_code)]
-pub(crate) fn unwritten(name: &str) -> Result<Derivation> {
-    Err(InputError::one_of("name", name, &["posterior"]))
 }

@@ -67,9 +67,10 @@ pub struct Derivation {
 }
 
 impl Derivation {
-    /// Every step's claim holds (slips exposed).
+    /// Every step the seed gets right holds. A printed slip is shown, not judged: at some points the
+    /// printed and the corrected line coincide (e.g. Σ⁻¹ = diag(σ²) at σ = 1), and that is no failure.
     pub fn holds(&self) -> bool {
-        self.steps.iter().all(|s| s.holds)
+        self.steps.iter().all(|s| s.holds || s.relation == Relation::Slip)
     }
     /// The step by key (tests).
     pub fn step(&self, key: &str) -> &Step {

@@ -174,6 +174,32 @@ impl Trainer {
         }
     }
 
+    /// An NCSN's error per noise level against the exact noise-conditional score of its data
+    /// (item 47; ring8 only): at each σ_i of the ladder, x̃ = x + σ_i ε for `points` held-out x, and
+    /// E‖s_θ(x̃, σ_i) − ∇log q_σ_i(x̃)‖² / E‖∇log q_σ_i(x̃)‖² (each level's own scale, so levels compare).
+    /// None for a diffusion model or data without an exact mixture.
+    pub async fn score_error_by_level(&self, points: usize, seed: u64) -> Option<std::result::Result<Vec<(f64, f64)>, EngineFailure>> {
+        let (ladder, mixture) = (self.config.ncsn.as_ref()?, self.mixture()?);
+        let d = self.config.data_dim();
+        let n = points.min(self.heldout.len() / d).max(1);
+        let x = &self.heldout[..n * d];
+        let (p, oracle) = (self.predictor(), crate::engine::predictor::Predictor::Oracle(mixture));
+        let mut rng = Rng::new(seed);
+        let mut out = Vec::new();
+        for sigma in ladder.sigmas() {
+            let noisy: Vec<f64> = x.iter().zip(rng.normals(x.len())).map(|(x, z)| x + sigma * z).collect();
+            let a = match p.score_sigma(&self.schedule, &noisy, d, sigma).await {
+                Ok(a) => a,
+                Err(e) => return Some(Err(e)),
+            };
+            let b = oracle.score_sigma(&self.schedule, &noisy, d, sigma).await.expect("the exact oracle never fails");
+            let num: f64 = a.iter().zip(&b).map(|(a, b)| (a - b) * (a - b)).sum();
+            let den: f64 = b.iter().map(|b| b * b).sum();
+            out.push((sigma, num / den));
+        }
+        Some(Ok(out))
+    }
+
     /// What the network is conditioned on: the β_t of the diffusion chain, or the NCSN's σ ladder.
     pub fn noise_levels(&self) -> Vec<f64> {
         match &self.config.ncsn {

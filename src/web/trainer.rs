@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::backend::{backend_info, webgpu};
 use super::chain::{comparison_object, Chain};
-use super::convert::{arg_bytes, arg_number, config, count, f64s, from_tree, integer, seed, Js, JsResult, Obj};
+use super::convert::{arg_bytes, arg_number, config, count, f64s, finite_all, from_tree, integer, seed, Js, JsResult, Obj};
 use super::handle::Handle;
 use super::schedule::{prediction, variance};
 use super::forms::{forms, FormsOptions};
@@ -121,6 +121,13 @@ impl TrainFields {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TrainerOptions {
     backend: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LevelErrorOptions {
+    points: Option<f64>,
+    seed: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -300,6 +307,33 @@ impl Trainer {
                 o = o.set("rounds", rounds as f64).set("precise", precise).set("refined", done).set("targetStdError", crate::engine::held_out_pool::TARGET_STD_ERROR);
             }
             Ok(o.build())
+        })
+    }
+
+    /// An NCSN's error per noise level against the exact noise-conditional score (ring8): options
+    /// `{points: 512, seed: 3}`; returns `{sigmas, relativeError}` (E‖s_θ − ∇log q_σ‖² / E‖∇log q_σ‖²
+    /// at each σ of the ladder, on held-out points noised by σ).
+    #[wasm_bindgen(js_name = scoreErrorByLevel)]
+    pub fn score_error_by_level(&self, options: JsValue) -> js_sys::Promise {
+        let state = self.state.clone();
+        let read = config::<LevelErrorOptions>(&options);
+        promise(async move {
+            let o = read?;
+            let points = count("points", o.points, 512, 1, 100_000)?;
+            let seed = seed(o.seed, 3)?;
+            let st = state.get()?;
+            let c = &st.core;
+            if c.config.ncsn.is_none() {
+                return Err(InputError::new("ncsn", Rule::OneOf(vec!["{sigmaMax, sigmaMin, levels}".into()]), Some("none: a diffusion model".into())).into());
+            }
+            let levels = match c.score_error_by_level(points, seed).await {
+                None => return Err(InputError::one_of("dataset", c.dataset_name(), &["ring8"]).into()),
+                Some(r) => r?,
+            };
+            Ok(Obj::new()
+                .set("sigmas", f64s(&levels.iter().map(|l| l.0).collect::<Vec<_>>()))
+                .set("relativeError", finite_all("relativeError", &levels.iter().map(|l| l.1).collect::<Vec<_>>())?)
+                .build())
         })
     }
 

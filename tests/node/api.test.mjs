@@ -272,3 +272,35 @@ test("the held-out estimate refined: slices pooled per point, a new step starts 
     tr.free();
   }
 });
+
+test("derivation(): every derivation's steps hold, its keys have text in both languages, bad inputs are named", async () => {
+  const { default: en } = await import("../../www/js/i18n/en.js");
+  const { default: zh } = await import("../../www/js/i18n/zh.js");
+  const names = Array.from(dl.derivationNames());
+  assert.ok(names.length >= 11 && names.includes("posterior") && names.includes("time_embedding"), names.join(" "));
+  const d = dl.defaults().derivation;
+  for (const name of names) {
+    const r = dl.derivation({ name });
+    assert.equal(r.name, name);
+    assert.ok(r.holds, `${name}: ${r.steps.filter((s) => !s.holds).map((s) => s.key).join(", ")}`);
+    assert.ok(r.items.length >= 1 && r.items.every((i) => i >= 1 && i <= 49), `${name} items ${r.items}`);
+    for (const key of [`deriv.${name}.title`, `deriv.${name}.intro`, ...r.lines.map((l) => `deriv.${name}.line.${l.key}`), ...r.steps.map((s) => `deriv.${name}.step.${s.key}`)]) {
+      assert.ok(Object.hasOwn(en, key) && Object.hasOwn(zh, key), `${key} in both catalogues`);
+    }
+    for (const s of r.steps) assert.ok(s.from < r.lines.length && s.to < r.lines.length && ["equal", "expectation", "constant", "slip"].includes(s.relation));
+    // the theta the page starts from is the one the derivation uses when none is given
+    if (d.theta[name]?.length) assert.deepEqual(dl.derivation({ name, theta: Array.from(d.theta[name]) }).lines.map((l) => Array.from(l.value)), r.lines.map((l) => Array.from(l.value)));
+  }
+  // a moved point moves the numbers, and the steps still hold
+  const a = dl.derivation({ name: "posterior", x0: [1.5, -0.4], t: 100 }), b = dl.derivation({ name: "posterior", x0: [1.8, -0.4], t: 107 });
+  assert.ok(b.holds && a.lines.every((l, i) => Array.from(l.value).join() !== Array.from(b.lines[i].value).join()));
+  const refuse = (config, field, code) => assert.throws(() => dl.derivation(config), (e) => e.params?.field === field && e.code === code, JSON.stringify(config));
+  refuse({ name: "nonsense" }, "name", "unknown_choice");
+  refuse({ name: "posterior", x0: [1] }, "x0", "length");
+  refuse({ name: "posterior", x0: [1, 99] }, "x0[1]", "range");
+  refuse({ name: "posterior", t: 1 }, "t", "integer_range");
+  refuse({ name: "posterior", t: 1001 }, "t", "integer_range");
+  refuse({ name: "hvae", samples: 1e9 }, "samples", "integer_range");
+  refuse({ name: "posterior", colour: 1 }, "colour", "unknown_field");
+  refuse({ name: "posterior", x0: [NaN, 0] }, "x0[0]", "not_finite");
+});

@@ -16,6 +16,7 @@ import { startNoisingView } from "./noising-view.js";
 import { startLangevinView } from "./langevin-view.js";
 import { startElboBreakdownView } from "./elbo-breakdown-view.js";
 import { startSteppers } from "./stepper-view.js";
+import { startNcsnView } from "./ncsn-view.js";
 
 // an engine error by its code; anything else (a failed load, a bug) as its own text in a keyed frame
 const reason = (err) => (err && err.code ? describeError(err) : String(err && err.message ? err.message : err));
@@ -57,6 +58,7 @@ async function start() {
   try { startSteppers(engine); } catch (err) { showSectionError("kl-mse", err); }
   if (train) {
     try {
+      try { startNcsnView(train); } catch (err) { showSectionError("training", err); }
       const chain = startChainView(train);
       train.restored.then(() => { chain.create(); writeUrlState(); }); // the pretrained (or your) model's chain, ready to step
     } catch (err) {

@@ -102,9 +102,10 @@ function start(root, defaults) {
       equal: () => t("deriv.rel.equal", { r: s.residual.toExponential(1), tol: s.tolerance.toExponential(0) }),
       expectation: () => t("deriv.rel.expectation", { z: fmt(s.residual), tol: fmt(s.tolerance) }),
       constant: () => t("deriv.rel.constant", { c: formatValue(s.constant), of: s.of, r: s.residual.toExponential(1) }),
-      slip: () => t("deriv.rel.slip", { r: fmt(s.residual) }),
+      slip: () => t(s.holds ? "deriv.rel.slip" : "deriv.rel.slip_hidden", { r: fmt(s.residual) }),
     }[s.relation]();
-    return `${s.holds ? "✓" : "✗"} ${t(`deriv.${name}.step.${s.key}`)} — ${detail}`;
+    const mark = s.relation === "slip" ? (s.holds ? "✎" : "·") : s.holds ? "✓" : "✗";
+    return `${mark} ${t(`deriv.${name}.step.${s.key}`)} — ${detail}`;
   }
 
   function draw(r) {
@@ -146,8 +147,8 @@ function start(root, defaults) {
         return item;
       }));
     });
-    const slips = r.steps.filter((s) => s.relation === "slip").length;
-    const failed = r.steps.filter((s) => !s.holds).length;
+    const slips = r.steps.filter((s) => s.relation === "slip" && s.holds).length;
+    const failed = r.steps.filter((s) => !s.holds && s.relation !== "slip").length;
     status.dataset.items = Array.from(r.items).join(" ");
     if (r.holds) setCheck(status, true, "deriv.pass", { n: r.steps.length, slips, lines: r.lines.length });
     else setCheck(status, false, "deriv.fail", { failed, n: r.steps.length });

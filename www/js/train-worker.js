@@ -148,6 +148,31 @@ async function chainCommand(m) {
   }
 }
 
+// The NCSN of chapter 6 (item 47): its own trainer on the CPU, beside the reader's model; one run
+// at a time (a new one replaces it). It reports its progress and, before and after, the engine's
+// per-level error against the exact noise-conditional score.
+let ncsn = null, ncsnRun = 0;
+async function ncsnTrain({ config, steps }) {
+  const run = ++ncsnRun;
+  const fresh = await dl.Trainer.create(config, { backend: "cpu" });
+  ncsn?.free();
+  ncsn = fresh;
+  const before = await ncsn.scoreErrorByLevel({});
+  post({ type: "ncsn-progress", done: 0, steps, before });
+  let done = 0, chunk = 5, last = null;
+  while (done < steps) {
+    if (run !== ncsnRun) return null; // replaced by a newer run
+    const c0 = performance.now();
+    const r = await exclusive(() => ncsn.run(Math.min(chunk, steps - done)));
+    chunk = Math.max(1, Math.min(100, Math.round((chunk * 150) / Math.max(performance.now() - c0, 1))));
+    done += r.steps; last = r.losses[r.losses.length - 1];
+    if (r.stopped) throw Object.assign(new Error(r.stopped), { code: "device" });
+    post({ type: "ncsn-progress", done, steps, loss: last });
+    await tick();
+  }
+  return { before, after: await ncsn.scoreErrorByLevel({}), loss: last, steps };
+}
+
 onmessage = async ({ data: m }) => {
   if (m.cmd && m.cmd.startsWith("chain-")) {
     lastChainRequest = performance.now();
@@ -200,7 +225,8 @@ onmessage = async ({ data: m }) => {
         post({ type: "elbo-forms", id: m.id, result: await exclusive(() => trainer.elboForms(m.options)) });
         break;
       case "load": post({ type: "loaded", header: await exclusive(() => trainer.load(new Uint8Array(m.bytes))), id: m.id }); break;
-      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load"] } });
+      case "ncsn-train": { const r = await ncsnTrain(m); post({ type: "ncsn", id: m.id, ...(r || { replaced: true }) }); break; }
+      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train"] } });
     }
   } catch (e) {
     if (m.cmd === "train") running = false;

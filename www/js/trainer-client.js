@@ -38,6 +38,7 @@ export class TrainerClient {
       if (data.type === "error") p.reject(received(data)); else p.resolve(data);
       return;
     }
+    if (data.type === "ncsn-progress") { this.onNcsnProgress?.(data); return; }
     if (data.type === "snapshot") { this.snapshot = { bytes: data.bytes, step: data.step }; return; }
     if (data.type === "device-lost") { this.failed(received(data), "train"); return; }
     if (data.type === "error") { this.failed(received(data), data.cmd); return; }
@@ -106,6 +107,11 @@ export class TrainerClient {
   // the reverse chain, hosted by the same worker (it uses the trainer's network)
   chain(cmd, fields = {}) { return this.request("chain-" + cmd, fields); }
   async save() { return (await this.request("save")).bytes; }
+  /** Train chapter 6's NCSN (its own trainer, on the CPU) for `steps`; `onProgress` gets {done, steps, loss?, before?}. */
+  async ncsn(config, steps, onProgress) {
+    this.onNcsnProgress = onProgress;
+    return this.request("ncsn-train", { config, steps });
+  }
   async elboForms(options) { return (await this.request("elbo-forms", { options })).result; }
   async load(bytes) {
     const copy = bytes.slice();
