@@ -4,7 +4,7 @@
 //! density over the bin, and the 256 probabilities against 1.
 //!
 //! The reader's x₀ is mapped to a level (x₀/3, clamped to [−1, 1], rounded to the grid k/127.5 − 1);
-//! the decoder's mean is a few bins off (the level + 0.02 z) with σ² = β₁ of the linear schedule.
+//! the decoder's mean is a few bins off (0.97 × the level + 0.02 z) with σ² = β₁ of the linear schedule.
 
 use super::point::DiffusionPoint;
 use super::steps::{Builder, Derivation, Relation};
@@ -26,7 +26,7 @@ struct At {
 
 fn at(p: &DiffusionPoint) -> At {
     let x: Vec<f64> = p.x0.iter().map(|v| level(*v)).collect();
-    let mean = x.iter().zip(&p.z).map(|(x, z)| x + 0.02 * z).collect();
+    let mean = x.iter().zip(&p.z).map(|(x, z)| 0.97 * x + 0.02 * z).collect(); // shrunk a little, as a denoiser's mean is
     At { x, mean, var: p.schedule.beta(1) }
 }
 
