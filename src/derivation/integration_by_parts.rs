@@ -295,7 +295,7 @@ fn build(p: &ScorePoint, tamper: Option<(usize, &ScorePoint)>, faults: Faults) -
             f(&work(q), q)
         }
     };
-    let mut b = Builder::new("integration_by_parts", ITEMS, p, tamper);
+    let mut b = Builder::new("by_parts", ITEMS, p, tamper);
 
     let mut v = [0.0; 4]; // the values of explicit, implicit, explicit_theta2, implicit_theta2
     let l_explicit = b.estimate("explicit", "2.14", |q| {

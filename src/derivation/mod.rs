@@ -43,7 +43,7 @@ impl Default for Inputs {
 }
 
 /// The derivations, in the seeds' order.
-pub const NAMES: [&str; 10] = ["hvae", "consistency", "denoising", "posterior", "parameterizations", "tweedie", "ddpm_variance", "decoder", "integration_by_parts", "dsm"];
+pub const NAMES: [&str; 10] = ["hvae", "consistency", "denoising", "posterior", "parameterizations", "tweedie", "ddpm_variance", "decoder", "by_parts", "dsm"];
 
 /// One derivation by name, at the reader's inputs.
 pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
@@ -56,7 +56,7 @@ pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
         "tweedie" => tweedie::evaluate(inputs),
         "ddpm_variance" => ddpm_variance::evaluate(inputs),
         "decoder" => decoder::evaluate(inputs),
-        "integration_by_parts" => integration_by_parts::evaluate(inputs),
+        "by_parts" => integration_by_parts::evaluate(inputs),
         "dsm" => dsm::evaluate(inputs),
         other => Err(InputError::one_of("name", other, &NAMES)),
     }
@@ -66,7 +66,7 @@ pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
 pub fn default_theta(name: &str) -> Vec<f64> {
     match name {
         "hvae" => hvae::DEFAULT_THETA.to_vec(),
-        "integration_by_parts" | "dsm" => integration_by_parts::DEFAULT_THETA.to_vec(),
+        "by_parts" | "dsm" => integration_by_parts::DEFAULT_THETA.to_vec(),
         _ => vec![],
     }
 }

@@ -32,7 +32,7 @@ pub fn derivation(t: usize, dim: usize, tamper: Option<(usize, &usize)>) -> crat
     let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>();
     let half = dim / 2;
     let omega = |i: usize| (-(10000f64.ln()) * i as f64 / (half.max(2) - 1) as f64).exp();
-    let mut b = Builder::new("time_embedding", &[36], &t, tamper);
+    let mut b = Builder::new("embedding", &[36], &t, tamper);
     let first = b.line("first", "DDPM §3.2", |&t| vec![timestep_embedding(t, dim)[0] as f64, timestep_embedding(t, dim)[half] as f64]);
     let sincos = b.line("sin_cos", "DDPM §3.2", |&t| vec![(t as f64).sin(), (t as f64).cos()]);
     let norm = b.line("norm", "DDPM §3.2", |&t| vec![dot(&timestep_embedding(t, dim), &timestep_embedding(t, dim))]);

@@ -50,7 +50,7 @@ pub fn derivation_at(config_value: &JsValue) -> JsResult<JsValue> {
     };
     // the time embedding is the engine's (the network's input), so it is checked there
     let r = match c.name.as_str() {
-        "time_embedding" => crate::engine::embedding::derivation(inputs.t, crate::engine::train_config::TrainConfig::toy(crate::data::toy::Dataset::ring8_default()).model.time_dim, None),
+        "embedding" => crate::engine::embedding::derivation(inputs.t, crate::engine::train_config::TrainConfig::toy(crate::data::toy::Dataset::ring8_default()).model.time_dim, None),
         name => derivation::evaluate(name, &inputs).map_err(|e| match e.rule {
             Rule::OneOf(_) if e.field == "name" => InputError::one_of("name", name, &names_all()),
             _ => e,
@@ -100,7 +100,7 @@ pub fn derivation_at(config_value: &JsValue) -> JsResult<JsValue> {
 }
 
 fn names_all() -> Vec<&'static str> {
-    NAMES.iter().copied().chain(["time_embedding"]).collect()
+    NAMES.iter().copied().chain(["embedding"]).collect()
 }
 
 /// The derivations `derivation()` knows, in the seeds' order (the engine's time embedding last).

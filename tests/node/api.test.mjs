@@ -277,7 +277,7 @@ test("derivation(): every derivation's steps hold, its keys have text in both la
   const { default: en } = await import("../../www/js/i18n/en.js");
   const { default: zh } = await import("../../www/js/i18n/zh.js");
   const names = Array.from(dl.derivationNames());
-  assert.ok(names.length >= 11 && names.includes("posterior") && names.includes("time_embedding"), names.join(" "));
+  assert.ok(names.length >= 11 && names.includes("posterior") && names.includes("embedding"), names.join(" "));
   const d = dl.defaults().derivation;
   for (const name of names) {
     const r = dl.derivation({ name });

@@ -8,9 +8,9 @@ import parameterizations from "./parameterizations.js";
 import tweedie from "./tweedie.js";
 import ddpmVariance from "./ddpm_variance.js";
 import decoder from "./decoder.js";
-import integrationByParts from "./integration_by_parts.js";
+import integrationByParts from "./by_parts.js";
 import dsm from "./dsm.js";
-import timeEmbedding from "./time_embedding.js";
+import timeEmbedding from "./embedding.js";
 
 const all = [hvae, consistency, denoising, posterior, parameterizations, tweedie, ddpmVariance, decoder, integrationByParts, dsm, timeEmbedding];
 export const en = Object.assign({}, ...all.map((d) => d.en));
