@@ -287,6 +287,9 @@ test("derivation(): every derivation's steps hold, its keys have text in both la
     for (const key of [`deriv.${name}.title`, `deriv.${name}.intro`, ...r.lines.map((l) => `deriv.${name}.line.${l.key}`), ...r.steps.map((s) => `deriv.${name}.step.${s.key}`)]) {
       assert.ok(Object.hasOwn(en, key) && Object.hasOwn(zh, key), `${key} in both catalogues`);
     }
+    for (const k of Object.keys(r.series).filter((k) => k !== "t")) {
+      for (const key of [`deriv.${name}.series.${k}`, `deriv.${name}.chart`]) assert.ok(Object.hasOwn(en, key) && Object.hasOwn(zh, key), `${key} in both catalogues`);
+    }
     for (const s of r.steps) assert.ok(s.from < r.lines.length && s.to < r.lines.length && ["equal", "expectation", "constant", "slip"].includes(s.relation));
     // the theta the page starts from is the one the derivation uses when none is given
     if (d.theta[name]?.length) assert.deepEqual(dl.derivation({ name, theta: Array.from(d.theta[name]) }).lines.map((l) => Array.from(l.value)), r.lines.map((l) => Array.from(l.value)));

@@ -75,6 +75,8 @@ test("the stepper reveals one line at a time, by buttons and by ← / →", asyn
   await root.locator("#deriv-posterior-t").focus();
   await page.keyboard.press("ArrowRight");
   assert.equal(await shown(), s0 + 1);
+  // DDPM's weight over t is charted (both σ² choices), and the denoising terms by τ
+  for (const name of ["ddpm_variance", "denoising"]) assert.ok(Number(await page.locator(`#chart-deriv-${name}`).getAttribute("data-points")) >= 50, name);
   await root.locator(".deriv-all").click();
   await root.screenshot({ path: artifact("derivation-posterior.png") });
   await page.locator("#deriv-parameterizations").screenshot({ path: artifact("derivation-parameterizations.png") });

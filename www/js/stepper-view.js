@@ -7,7 +7,7 @@
 // is all index.html holds; the controls, lines and verdict are made here. The numbers come from the
 // compute worker; the text from the catalogues (i18n/derivations/<name>.js).
 import { workerView } from "./compute.js";
-import { fmt, readNumber, setCheck } from "./plot.js";
+import { fmt, lineChart, readNumber, setCheck } from "./plot.js";
 import { bindText, setText, t } from "./i18n.js";
 import { renderTex } from "./tex.js";
 
@@ -71,7 +71,13 @@ function start(root, defaults) {
   status.setAttribute("role", "status");
   const err = el("p", { className: "error", id: `${prefix}-error`, hidden: true });
   err.setAttribute("role", "alert");
-  root.append(controls, nav, list, status, err);
+  // a derivation with series (a weight over t, a term per t) gets a chart of them under its lines
+  const figure = el("figure", { className: "deriv-chart", hidden: true });
+  const chart = el("div", { className: "chart", id: `chart-deriv-${name}` });
+  chart.setAttribute("role", "img");
+  const caption = el("figcaption");
+  figure.append(chart, caption);
+  root.append(controls, nav, list, figure, status, err);
 
   let shown = 0, last = null;
   const lineEls = [];
@@ -147,12 +153,25 @@ function start(root, defaults) {
         return item;
       }));
     });
+    drawSeries(r.series);
     const slips = r.steps.filter((s) => s.relation === "slip" && s.holds).length;
     const failed = r.steps.filter((s) => !s.holds && s.relation !== "slip").length;
     status.dataset.items = Array.from(r.items).join(" ");
     if (r.holds) setCheck(status, true, "deriv.pass", { n: r.steps.length, slips, lines: r.lines.length });
     else setCheck(status, false, "deriv.fail", { failed, n: r.steps.length });
     reveal();
+  }
+
+  function drawSeries(series) {
+    const keys = Object.keys(series || {}).filter((k) => k !== "t");
+    figure.hidden = keys.length === 0;
+    if (!keys.length) return;
+    const n = series[keys[0]].length;
+    const x = series.t ? Array.from(series.t) : Array.from({ length: n }, (_, i) => i + 1);
+    const positive = keys.every((k) => Array.from(series[k]).every((v) => v > 0));
+    lineChart(chart, keys.map((k, i) => ({ label: t(`deriv.${name}.series.${k}`), x, y: Array.from(series[k]), dashed: i > 0 })), { logY: positive, xLabel: series.t ? "t" : "τ" }); // τ: a short schedule's steps
+    setText(caption, `deriv.${name}.chart`);
+    chart.setAttribute("aria-label", t(`deriv.${name}.chart`));
   }
 
   const view = workerView({

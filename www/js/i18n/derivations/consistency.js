@@ -29,6 +29,9 @@ const line = {
 };
 export default {
   en: {
+    "deriv.consistency.series.consistency_terms": "the terms of (1.45)–(1.46) by τ",
+    "deriv.consistency.series.printed_1_47_terms": "(1.47) as printed",
+    "deriv.consistency.chart": "each consistency term by τ on the T = 50 schedule (τ = T: the prior term), averaged over the trajectories, beside (1.47) as printed: the slip costs at every τ",
     "deriv.consistency.title": "The ELBO's consistency form, line by line (1.33)–(1.49)",
     "deriv.consistency.intro": "On a short linear schedule (T = 50, β from 0.002 to 0.4) so that thousands of whole trajectories fit in a few milliseconds: your t is read as τ = ⌈t·50/1000⌉ (t = 100 → τ = 5) wherever a line is written at one t (a consistency term needs τ ≤ 49, so τ = 50 reads 49; the lemma's two-state factor needs τ ≥ 2). The model is the exact oracle of the 8-Gaussian ring (μ_θ from x̂₀ = E[x₀|x_t], σ_t² = β̃_t), p(x_T) = N(0, I). The exact lines use one trajectory from your seed; the Monte Carlo lines use samples/4 trajectories, or samples fresh draws of the two or three states a line at τ needs. Red marks what the seed prints where it differs from the corrected line.",
     ...line,
@@ -49,6 +52,9 @@ export default {
     "deriv.consistency.step.kl_quadrature": "How close x_T is to N(0, I) (1.35): the KL of q(x_T|x₀) from N(0, 1) per coordinate, by quadrature and by (1.23) — a few millionths of a nat, since ᾱ_50 ≈ 8·10⁻⁶.",
   },
   zh: {
+    "deriv.consistency.series.consistency_terms": "按 τ 排列的 (1.45)–(1.46) 各项",
+    "deriv.consistency.series.printed_1_47_terms": "印出的 (1.47)",
+    "deriv.consistency.chart": "在 T = 50 的调度上按 τ 排列的各一致性项（τ = T 为先验项），对轨迹取平均，并与印出的 (1.47) 对照：笔误在每个 τ 上都有代价",
     "deriv.consistency.title": "ELBO 的一致性形式，逐行推导 (1.33)–(1.49)",
     "deriv.consistency.intro": "这里用一个短的线性调度（T = 50，β 从 0.002 到 0.4），好让几千条完整轨迹在几毫秒内算完：凡是写在某一个 t 上的行，你的 t 读作 τ = ⌈t·50/1000⌉（t = 100 → τ = 5；一致性项要求 τ ≤ 49，所以 τ = 50 取 49；引理的两状态因子要求 τ ≥ 2）。模型是 8 高斯环的精确 oracle（μ_θ 由 x̂₀ = E[x₀|x_t] 得到，σ_t² = β̃_t），p(x_T) = N(0, I)。精确的行用你的种子生成的一条轨迹；蒙特卡洛的行用 samples/4 条轨迹，或为 τ 处的行单独抽取 samples 组它所需的两三个状态。红色标出种子文档印出的、与改正后的行不同之处。",
     ...line,

@@ -30,6 +30,9 @@ const line = {
 };
 export default {
   en: {
+    "deriv.ddpm_variance.series.weight_beta": "w_t, σ_t² = β_t",
+    "deriv.ddpm_variance.series.weight_beta_tilde": "w_t, σ_t² = β̃_t",
+    "deriv.ddpm_variance.chart": "the weight w_t = β_t²/(2σ_t² α_t (1 − ᾱ_t)) that turns L_simple = ‖ε − ε̂‖² into L_{t−1} − C, over t (log scale): L_simple sets it to 1, weighting every t alike where the ELBO does not",
     "deriv.ddpm_variance.title": "DDPM's L_{t−1} for σ_t² = β_t or β̃_t, and which variance is optimal (seed 001)",
     "deriv.ddpm_variance.intro": "At your x₀, t (≥ 2) and ε, with x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε and the exact ring oracle x̂₀ = E[x₀ | x_t] as the model: the denoising KL for the two fixed variances, by the general Gaussian KL and as a squared error plus a constant C computed from its own formula; the weight that turns ‖ε − ε̂‖² into it (the chart shows it over t); and the true reverse variance Var(x_{t−1} | x_t) for Gaussian data N(0, v), which explains the two choices — and shows where the claim that it lies between β̃_t and β_t fails.",
     ...line,
@@ -49,6 +52,9 @@ export default {
     "deriv.ddpm_variance.step.slip_1_154": "Seed 002's (1.154) multiplies z by the variance σ_q²(t) = (1 − α)(1 − ᾱ_{t−1})/(1 − ᾱ_t) where its standard deviation σ_t belongs (its own Algorithm 2 has σ_t z): the printed sample differs, a slip.",
   },
   zh: {
+    "deriv.ddpm_variance.series.weight_beta": "w_t，σ_t² = β_t",
+    "deriv.ddpm_variance.series.weight_beta_tilde": "w_t，σ_t² = β̃_t",
+    "deriv.ddpm_variance.chart": "把 L_simple = ‖ε − ε̂‖² 变成 L_{t−1} − C 的权重 w_t = β_t²/(2σ_t² α_t (1 − ᾱ_t))，随 t 变化（对数坐标）：L_simple 把它设为 1，对每个 t 一视同仁，而 ELBO 不是",
     "deriv.ddpm_variance.title": "DDPM 在 σ_t² = β_t 或 β̃_t 时的 L_{t−1}，以及哪个方差最优（种子文档 001）",
     "deriv.ddpm_variance.intro": "在你的 x₀、t（≥ 2）和 ε 处，x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε，用圆环数据的精确 oracle x̂₀ = E[x₀ | x_t] 作模型：两种固定方差下的去噪 KL，分别用一般高斯 KL 计算，以及写成平方误差加上一个用自己公式算出的常数 C；把 ‖ε − ε̂‖² 变成它的权重（图中画出它随 t 的变化）；以及高斯数据 N(0, v) 的真实逆向方差 Var(x_{t−1} | x_t)，它解释了这两种选择——也显示出“它总介于 β̃_t 与 β_t 之间”这一说法在哪里不成立。",
     ...line,

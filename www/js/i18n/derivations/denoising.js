@@ -22,6 +22,8 @@ const line = {
 };
 export default {
   en: {
+    "deriv.denoising.series.denoising_terms": "E[log p_θ(x₀|x₁)] at τ = 1, −E[KL_τ] after",
+    "deriv.denoising.chart": "the terms of (1.62) by τ on the T = 50 schedule, averaged over the trajectories: where along the chain the ELBO is spent",
     "deriv.denoising.title": "The ELBO's denoising-matching form, line by line (1.50)–(1.62)",
     "deriv.denoising.intro": "On the short linear schedule of the consistency form (T = 50): your t is read as τ = ⌈t·50/1000⌉, and as τ = 2 where that gives 1, since the denoising terms L_{τ−1} start at t = 2. The model is the exact oracle of the 8-Gaussian ring (μ_θ from x̂₀ = E[x₀|x_t] through (1.97)/(1.88), σ_t² = β̃_t), p(x_T) = N(0, I). The exact lines use one trajectory from your seed; the ELBO lines use samples/4 trajectories, the lines at τ samples fresh draws.",
     ...line,
@@ -37,6 +39,8 @@ export default {
     "deriv.denoising.step.iterate": "(1.64)–(1.72): each step multiplies the mean by √α_t and adds two independent Gaussian variances, α_t v + (1 − α_t); iterated, the mean is √(∏α_i) x₀ and the variance 1 − ∏α_i = 1 − ᾱ_t.",
   },
   zh: {
+    "deriv.denoising.series.denoising_terms": "τ = 1 处为 E[log p_θ(x₀|x₁)]，之后为 −E[KL_τ]",
+    "deriv.denoising.chart": "在 T = 50 的调度上按 τ 排列的 (1.62) 各项，对轨迹取平均：ELBO 花在链的哪一段",
     "deriv.denoising.title": "ELBO 的去噪匹配形式，逐行推导 (1.50)–(1.62)",
     "deriv.denoising.intro": "沿用一致性形式的短线性调度（T = 50）：你的 t 读作 τ = ⌈t·50/1000⌉，若结果为 1 则取 τ = 2，因为去噪项 L_{τ−1} 从 t = 2 开始。模型是 8 高斯环的精确 oracle（μ_θ 由 x̂₀ = E[x₀|x_t] 经 (1.97)/(1.88) 得到，σ_t² = β̃_t），p(x_T) = N(0, I)。精确的行用你的种子生成的一条轨迹；ELBO 的行用 samples/4 条轨迹，τ 处的行单独抽取 samples 次。",
     ...line,
