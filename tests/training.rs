@@ -3,7 +3,9 @@
 
 use diffusion_lab::engine::backend::{block_on, init_cpu};
 use diffusion_lab::data::toy::Dataset;
-use diffusion_lab::engine::evaluate::{EvalConfig, HeldOut};
+use diffusion_lab::diffusion::flow_ode::OdeMethod;
+use diffusion_lab::diffusion::sde_samplers::SamplerFamily;
+use diffusion_lab::engine::evaluate::{self, EvalConfig, HeldOut};
 use diffusion_lab::diffusion::objective::Weighting;
 use diffusion_lab::diffusion::parameterization::Prediction;
 use diffusion_lab::diffusion::schedule::{BetaSchedule, ModelVariance};
@@ -268,4 +270,191 @@ fn the_refined_held_out_estimate_reaches_its_standard_error() {
     // a new step count starts a new pool
     block_on(tr.run(1));
     assert_eq!(block_on(tr.refine_held_out(128, ModelVariance::Beta)).unwrap().rounds, 1);
+}
+
+#[test]
+fn the_score_error_by_t_falls_with_training() {
+    // the learned score (ε̂ converted by (1.143)) against the exact ∇log q_t of ring8, t by t
+    use diffusion_lab::engine::score_error::{default_score_ts, SCORE_POINTS, SCORE_SEED};
+    let device = init_cpu().device;
+    let mut tr = Trainer::new(TrainConfig::toy(Dataset::ring8_default()), &device).unwrap();
+    let ts = default_score_ts(tr.schedule.t_max);
+    let before = block_on(tr.score_error_by_t(SCORE_POINTS, SCORE_SEED, &ts)).unwrap().unwrap();
+    let stats = block_on(tr.run(2500));
+    assert!(stats.stopped.is_none());
+    let after = block_on(tr.score_error_by_t(SCORE_POINTS, SCORE_SEED, &ts)).unwrap().unwrap();
+    eprintln!("relative score error by t\nbefore {before:?}\nafter  {after:?}");
+    assert_eq!(after.iter().map(|e| e.0).collect::<Vec<_>>(), ts);
+    // lower than the untrained network's wherever t ≥ 16, and below 0.5 over the middle of the chain
+    for ((t, b), (_, a)) in before.iter().zip(&after) {
+        if *t >= 16 {
+            assert!(a < b, "t = {t}: {a} ≥ {b} before training");
+        }
+        if (25..=631).contains(t) {
+            assert!(*a < 0.5, "t = {t}: {a}");
+        }
+    }
+    // ... but not at the smallest t: an ε network's score is ε̂/√(1 − ᾱ_t), its error magnified 100×
+    // at t = 1 (the shipped 9000-step checkpoint measures 9.6 there, 0.05 at t = 16) — what the
+    // page's chart shows, and may say
+    assert!(after[0].1 > 1.0 && after[0].1 > before[0].1, "t = 1: {} (before {})", after[0].1, before[0].1);
+    // the untrained network fails the mid-range bound
+    assert!(before.iter().filter(|(t, _)| (25..=631).contains(t)).all(|(_, e)| *e > 0.5), "{before:?}");
+    // ring8 only, and not for an NCSN
+    let moons = Trainer::new(TrainConfig::toy(Dataset::by_name("moons").unwrap()), &device).unwrap();
+    assert!(block_on(moons.score_error_by_t(64, 1, &ts)).is_none());
+    let mut c = TrainConfig::toy(Dataset::ring8_default());
+    c.parameterization = Prediction::Score;
+    c.ncsn = Some(diffusion_lab::engine::train_config::SigmaLadder::default());
+    assert!(block_on(Trainer::new(c, &device).unwrap().score_error_by_t(64, 1, &ts)).is_none());
+    // a t outside the chain is refused
+    assert!(block_on(tr.score_error_by_t(64, 1, &[1001])).unwrap().is_err());
+}
+
+#[test]
+fn the_three_parameterizations_race_on_the_same_batches() {
+    use diffusion_lab::engine::race::{Race, PARAMETERIZATIONS};
+    let device = init_cpu().device;
+    let config = Race::default_config(Dataset::ring8_default()); // ELBO weights: one function of μ_θ
+    let mut race = Race::new(config.clone(), &device).unwrap();
+    assert_eq!(race.trainers.iter().map(|t| t.config.parameterization).collect::<Vec<_>>(), PARAMETERIZATIONS);
+    // probes drawn from q_t itself (noised held-out points): where the data is, at three t
+    let m = Dataset::ring8_default().mixture().unwrap();
+    let s = race.trainers[0].schedule.clone();
+    let mut rng = diffusion_lab::numerics::rng::Rng::new(21);
+    let probes: Vec<(Vec<f64>, usize)> = [50, 200, 500]
+        .iter()
+        .map(|&t| {
+            let x0 = m.sample(64, &mut rng);
+            let (a, b) = (s.sqrt_alphas_cumprod[t - 1], s.sqrt_one_minus_alphas_cumprod[t - 1]);
+            (x0.iter().zip(rng.normals(x0.len())).map(|(x, z)| a * x + b * z).collect(), t)
+        })
+        .collect();
+    let distances = |race: &Race| probes.iter().map(|(x, t)| block_on(race.means_at(x, *t)).unwrap().distance.unwrap()).collect::<Vec<_>>();
+    let at_init = distances(&race);
+    let eval = EvalConfig { points: 256, t_samples: 64, seed: 9 };
+    let steps = 1200;
+    let r = block_on(race.run(steps));
+    assert!(r.iter().all(|s| s.steps == steps && s.stopped.is_none()), "{:?}", r.iter().map(|s| &s.stopped).collect::<Vec<_>>());
+    assert!(race.same_batches(), "the parameterization changed the draws");
+    let trained = distances(&race);
+    let h = block_on(race.held_out(eval, ModelVariance::BetaTilde)).unwrap();
+    let oracle = h.oracle.as_ref().unwrap();
+    let elbo: Vec<f64> = h.networks.iter().map(|n| n.neg_elbo_per_dim).collect();
+    eprintln!("‖μ_θ − μ*‖/σ_t at t = 50, 200, 500 (x0, eps, score): init {at_init:?}\ntrained {trained:?}");
+    eprintln!("−ELBO x0, eps, score {elbo:?} ± {:?}; oracle {:.3}; spread {:?}", h.networks.iter().map(|n| n.std_error).collect::<Vec<_>>(), oracle.neg_elbo_per_dim, h.spread);
+    eprintln!("mean losses {:?}", r.iter().map(|s| s.mean).collect::<Vec<_>>());
+    // every network's μ_θ moved towards the oracle's at t = 200 and 500; at t = 50 (noise as wide as
+    // a mode) only x_0's has after 1200 steps — ELBO weights put 30–100× more weight on t ≤ 10 than
+    // on t ≈ 50–500 (measured: ε 0.172 → 0.172, score 0.172 → 0.175, x_0 2.25 → 0.21 in σ_t units)
+    assert!(trained[0][0] < at_init[0][0]);
+    for (p, (a, b)) in at_init.iter().zip(&trained).enumerate().skip(1) {
+        for i in 0..3 {
+            assert!(b[i] < a[i], "{:?} at t = {}: {} → {}", PARAMETERIZATIONS[i], probes[p].1, a[i], b[i]);
+        }
+    }
+    // with ELBO weights the ε and score losses are one function of μ_θ on the same batches: their
+    // training losses agree to a few percent (under L_simple they differ a hundredfold)
+    let (le, ls) = (r[1].mean, r[2].mean);
+    assert!((le - ls).abs() < 0.05 * le, "ε loss {le} vs score loss {ls}");
+    // their held-out −ELBOs (paired: same points, t and noise) are within 0.15 nats/dim of each
+    // other and within 1.2 of the oracle's floor, above it
+    let (d, se) = diffusion_lab::engine::race::paired_difference(&h.networks[1].per_point, &h.networks[2].per_point);
+    assert!(d.abs() < 0.15, "ε − score {d} ± {se}");
+    for i in [1, 2] {
+        assert!(elbo[i] > oracle.neg_elbo_per_dim && elbo[i] < oracle.neg_elbo_per_dim + 1.2, "{:?}: {} vs oracle {}", PARAMETERIZATIONS[i], elbo[i], oracle.neg_elbo_per_dim);
+    }
+    // x_0 prediction learns μ_θ at mid t like the others but its −ELBO stays far above: its μ_θ
+    // error at t ≤ a few is its x̂_0 error itself (ε's is β_t/√(1 − ᾱ_t) times smaller), charged /(2σ_t²)
+    assert!(elbo[0] > elbo[1] + 1.0, "x0 {} vs eps {}", elbo[0], elbo[1]);
+    // a race whose runners drew different batches is told apart
+    let mut other = Race::with_seeds(config.clone(), [3, 3, 4], &device).unwrap();
+    assert!(!other.same_batches());
+    block_on(other.run(1));
+    assert!(!other.same_batches());
+    let mut same = Race::new(config, &device).unwrap();
+    block_on(same.run(1));
+    assert!(same.same_batches());
+    // and under L_simple the ε and score losses are different functions: far apart
+    let mut simple = Race::new(TrainConfig { weighting: Weighting::Simple, ..Race::default_config(Dataset::ring8_default()) }, &device).unwrap();
+    let r = block_on(simple.run(20));
+    assert!(r[2].mean > 10.0 * r[1].mean, "{} vs {}", r[2].mean, r[1].mean);
+}
+
+/// ring8 trained by the time-to-entropy recipe (examples/bench.rs `gap`: ε, L_simple, batch 512,
+/// Adam 2e-3, T = 1000 linear, i.e. the VP SDE of Song et al. with β_min = 0.1, β_max = 20).
+fn trained_ring8(steps: usize) -> Trainer {
+    let device = init_cpu().device;
+    let mut c = TrainConfig::toy(Dataset::ring8_default());
+    c.n_heldout = 1024;
+    c.batch_size = 512;
+    c.learning_rate = 2e-3;
+    let mut tr = Trainer::new(c, &device).unwrap();
+    let mut done = 0;
+    while done < steps {
+        tr.config.learning_rate = diffusion_lab::engine::train_config::step_decay(2e-3, tr.step_count());
+        let s = block_on(tr.run(500.min(steps - done)));
+        assert!(s.stopped.is_none(), "{:?}", s.stopped);
+        done += s.steps;
+    }
+    tr
+}
+
+#[test]
+fn a_trained_network_as_a_vp_sde_its_flow_likelihood_is_bounded_and_its_samples_reach_the_floor() {
+    // What is tested, on held-out ring8 points x (paired, point by point, nats/dim):
+    // 1. the gap (log q(x) − log p_θ(x))/D ≥ −3·SE − solver error. E_q[log q − log p_θ] = KL(q ‖ p_θ)
+    //    ≥ 0 for any density p_θ, so a trained network cannot beat the exact mixture on average.
+    //    It fails if the PF-ODE likelihood is wrong in a way that inflates it (a divergence of the
+    //    wrong sign or scale, a mis-converted ε̂, a prior that is not normalised), if the solver's
+    //    error is understated, or by chance (3 SE: ~0.1 %). The exact oracle through the same
+    //    solver has a gap ≈ 0 (within 3 SE + 0.01), so the bound is met with room, not vacuously.
+    // 2. −ELBO ≥ −log p_ODE − 3·SE − solver error, measured: the ELBO (σ² = β, every t) bounds the
+    //    log-likelihood of the *discrete* chain p_θ, the ODE gives that of the *flow* of the same
+    //    network — two models that coincide only for a perfect network. Song et al. 2021 report the
+    //    flow's NLL below the chain's bound (Table 2); this can fail if the network's flow is worse
+    //    than its chain (or if either computation is wrong).
+    // 3. an untrained network's likelihood is far worse (gap > 1 nat/dim).
+    // 4. sample quality against NFE: at the largest NFE (100) every family's MMD² to the held-out
+    //    points is within 0.01 of the floor (two data samples), and an untrained network's is not.
+    let device = init_cpu().device;
+    let mut c = TrainConfig::toy(Dataset::ring8_default());
+    c.n_heldout = 1024;
+    let untrained = Trainer::new(c, &device).unwrap();
+    let u = block_on(untrained.likelihood(256, 50, OdeMethod::Rk4, 0)).unwrap();
+    let tr = trained_ring8(3000);
+    let t0 = std::time::Instant::now();
+    let r = block_on(tr.likelihood(1000, 50, OdeMethod::Rk4, 0)).unwrap();
+    let ms = 1000.0 * t0.elapsed().as_secs_f64();
+    let (gap, se) = r.gap.unwrap();
+    let (ug, _) = u.gap.unwrap();
+    let o = r.oracle.unwrap();
+    let exact = r.exact_log_density_per_dim.unwrap();
+    eprintln!(
+        "PF-ODE (RK4, 50 + 25 steps, {} points, {} NFE, {ms:.0} ms): log p_θ {:.4} ± {:.4} nats/dim (solver error {:.1e}); exact log q {:.4}; gap {gap:.4} ± {se:.4}; oracle {:.4} (solver {:.1e}); untrained gap {ug:.2}",
+        r.per_point.len(), r.total_nfe, r.network.log_likelihood_per_dim, r.network.std_error_per_dim, r.network.solver_error_per_dim, exact.0, o.log_likelihood_per_dim, o.solver_error_per_dim
+    );
+    assert_eq!(r.per_point.len(), 1000);
+    assert!(gap >= -3.0 * se - r.network.solver_error_per_dim, "the network beats the data: gap {gap} ± {se}");
+    let oracle_gap = exact.0 - o.log_likelihood_per_dim;
+    assert!(oracle_gap.abs() < 3.0 * se + o.solver_error_per_dim + 0.01, "the oracle's flow is the data's density: {oracle_gap}");
+    assert!(ug > 1.0 && ug > gap + 1.0, "untrained gap {ug}, trained {gap}");
+    // 2: the −ELBO of the same points (every t, σ² = β), paired with the flow's NLL
+    let plan = evaluate::plan(&tr.schedule, &r.x, 2, EvalConfig { points: 1000, t_samples: 0, seed: 9 });
+    let preds = block_on(evaluate::network_predictions(&tr.model(), &device, tr.config.model.time_dim, &plan)).unwrap();
+    let elbo = evaluate::score_plan(&plan, &preds, &r.x, &tr.schedule, Prediction::Eps, tr.decoder(), ModelVariance::Beta).unwrap();
+    let (d, dse) = evaluate::paired_gap(&elbo.per_point, &r.per_point.iter().map(|v| 2.0 * v).collect::<Vec<_>>(), 2);
+    eprintln!("−ELBO {:.4} ± {:.4} nats/dim; −ELBO − NLL_ode = {d:.4} ± {dse:.4}", elbo.neg_elbo_per_dim, elbo.std_error);
+    assert!(d >= -3.0 * dse - r.network.solver_error_per_dim, "the flow's NLL exceeds the chain's bound: {d} ± {dse}");
+    // 4: every family at 10 and 100 evaluations, 1000 particles
+    let t0 = std::time::Instant::now();
+    let q = block_on(tr.quality_vs_steps(&SamplerFamily::ALL, &[10, 100], 1000, 0)).unwrap();
+    let uq = block_on(untrained.quality_vs_steps(&SamplerFamily::ALL, &[100], 1000, 0)).unwrap();
+    eprintln!("MMD² at NFE 10, 100 ({:.1} s): {:?}; untrained at 100: {:?}; floor {:.2e}", t0.elapsed().as_secs_f64(), q.mmd2, uq.mmd2, q.floor);
+    for (f, row) in q.families.iter().zip(&q.mmd2) {
+        assert!(row[1] < q.floor + 0.01, "{}: MMD² {} at 100 evaluations vs floor {}", f.name(), row[1], q.floor);
+    }
+    for (f, row) in uq.families.iter().zip(&uq.mmd2) {
+        assert!(row[0] > q.floor + 0.01, "untrained {}: MMD² {} vs floor {}", f.name(), row[0], q.floor);
+    }
 }

@@ -173,7 +173,7 @@ mod tests {
             let pred_x0 = rng.normals(3); // an arbitrary, wrong prediction
             let true_eps = noise.clone();
             let true_score = convert(&s, Prediction::Eps, Prediction::Score, &x_t, t, &true_eps).unwrap();
-            for variance in [ModelVariance::BetaTilde, ModelVariance::Beta] {
+            for variance in [ModelVariance::BetaTilde, ModelVariance::Beta, ModelVariance::FixedLarge] {
                 let kl = denoising_kl(&s, &x0, &x_t, t, Prediction::X0, &pred_x0, variance).unwrap();
                 let (vq, vp) = (s.posterior_var(t), s.model_variance(t, variance));
                 let constant = 1.5 * ((vp / vq).ln() - 1.0 + vq / vp);
@@ -211,6 +211,26 @@ mod tests {
         let ab = s.alpha_bar(50);
         let want_prior: f64 = x0.iter().map(|x| 0.5 * ((1.0 - ab) + ab * x * x - 1.0 - (1.0 - ab).ln())).sum();
         assert!((e.prior_kl - want_prior).abs() < 1e-15);
+    }
+
+    /// "fixed_large" is "beta" in every denoising term and β̃_2 in the decoder (improved-diffusion's
+    /// FIXED_LARGE), so the two ELBOs differ by the reconstruction term alone.
+    #[test]
+    fn fixed_large_changes_only_the_decoder_term() {
+        let s = NoiseSchedule::new(BetaSchedule::linear_default(50), 50).unwrap();
+        let mut rng = Rng::new(4);
+        let x0 = vec![0.3, -0.7];
+        let x_ts: Vec<f64> = (1..=50).flat_map(|t| crate::diffusion::forward::q_sample(&s, &x0, t, &rng.normals(2)).unwrap().sample).collect();
+        let preds = rng.normals(100);
+        let terms = |v| elbo_terms(&s, &x0, &x_ts, &preds, Prediction::Eps, v, Decoder::Gaussian).unwrap();
+        let (large, beta) = (terms(ModelVariance::FixedLarge), terms(ModelVariance::Beta));
+        assert_eq!(large.denoising_kl, beta.denoising_kl);
+        assert_eq!(large.prior_kl, beta.prior_kl);
+        let mean = model_mean_unchecked(&s, Prediction::Eps, &x_ts[..2], 1, &preds[..2]);
+        let var1 = s.posterior_var(2); // β̃_2
+        let want: f64 = x0.iter().zip(&mean).map(|(x, m)| -0.5 * ((2.0 * std::f64::consts::PI * var1).ln() + (x - m).powi(2) / var1)).sum();
+        assert!((large.reconstruction - want).abs() < 1e-12, "{} vs {want}", large.reconstruction);
+        assert!((large.reconstruction - beta.reconstruction).abs() > 1e-3);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use crate::numerics::error::{check_finite, InputError, Interval, Result, Rule};
 use crate::numerics::rng::Rng;
 use crate::diffusion::parameterization::Prediction;
+use crate::diffusion::sde::{Marginal, Query};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
@@ -202,6 +203,118 @@ impl GaussianMixture {
     }
 }
 
+/// The mixture at a general marginal N(m·x_0, s²·I) of an SDE (`sde::Marginal`): component k of
+/// q_t is N(m μ_k, m² Σ_k + s² I), precomputed once for many points.
+struct MarginalComponents {
+    log_weights: Vec<f64>,
+    /// K rows of d means m μ_k
+    means: Vec<Vec<f64>>,
+    /// K rows of d inverse variances 1/(m² Σ_k + s²)
+    inv_vars: Vec<Vec<f64>>,
+    /// log of each component's normaliser −½ Σ_j (ln 2π + ln v_kj)
+    log_norms: Vec<f64>,
+}
+
+impl MarginalComponents {
+    fn new(g: &GaussianMixture, m: Marginal) -> Self {
+        let (a, s2) = (m.mean_scale, m.std * m.std);
+        let means: Vec<Vec<f64>> = g.means.iter().map(|mu| mu.iter().map(|v| a * v).collect()).collect();
+        let vars: Vec<Vec<f64>> = g.variances.iter().map(|sk| sk.iter().map(|v| a * a * v + s2).collect()).collect();
+        let log_norms = vars.iter().map(|v| v.iter().map(|v| -0.5 * (LN_2PI + v.ln())).sum()).collect();
+        let inv_vars = vars.iter().map(|v| v.iter().map(|v| 1.0 / v).collect()).collect();
+        Self { log_weights: g.weights.iter().map(|w| w.ln()).collect(), means, inv_vars, log_norms }
+    }
+
+    /// log π_k + log N_k(x), for every k, into `out`.
+    fn log_joint_into(&self, x: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        for k in 0..self.means.len() {
+            let q: f64 = x.iter().zip(&self.means[k]).zip(&self.inv_vars[k]).map(|((x, m), iv)| (x - m) * (x - m) * iv).sum();
+            out.push(self.log_weights[k] + self.log_norms[k] - 0.5 * q);
+        }
+    }
+
+    fn log_joint(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.means.len());
+        self.log_joint_into(x, &mut out);
+        out
+    }
+
+    /// The score Σ_k r_k s_k into `score` and the trace of the Hessian of log q_t:
+    /// ∇² log q = Σ_k r_k (−diag(1/v_k) + s_k s_kᵀ) − (Σ_k r_k s_k)(Σ_k r_k s_k)ᵀ with
+    /// s_k = −(x − m μ_k)/v_k, so tr = Σ_k r_k Σ_j (s_kj² − 1/v_kj) − ‖score‖².
+    /// `w` is scratch space for the K weights.
+    fn score_and_laplacian_into(&self, x: &[f64], w: &mut Vec<f64>, score: &mut [f64]) -> f64 {
+        self.log_joint_into(x, w);
+        let top = w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let mut total = 0.0;
+        for l in w.iter_mut() {
+            *l = (*l - top).exp();
+            total += *l;
+        }
+        score.iter_mut().for_each(|s| *s = 0.0);
+        let mut second = 0.0;
+        for (k, wk) in w.iter().enumerate() {
+            let r = wk / total;
+            if r == 0.0 {
+                continue;
+            }
+            for j in 0..x.len() {
+                let iv = self.inv_vars[k][j];
+                let sk = -(x[j] - self.means[k][j]) * iv;
+                score[j] += r * sk;
+                second += r * (sk * sk - iv);
+            }
+        }
+        second - score.iter().map(|s| s * s).sum::<f64>()
+    }
+
+    fn score_and_laplacian(&self, x: &[f64]) -> (Vec<f64>, f64) {
+        let mut score = vec![0.0; x.len()];
+        let lap = self.score_and_laplacian_into(x, &mut Vec::with_capacity(self.means.len()), &mut score);
+        (score, lap)
+    }
+}
+
+impl GaussianMixture {
+    /// log q_t(x) at a general marginal N(m x_0, s² I), nats.
+    pub fn log_density_at(&self, x: &[f64], m: Marginal) -> f64 {
+        log_sum_exp(&MarginalComponents::new(self, m).log_joint(x))
+    }
+
+    /// The exact score ∇ log q_t(x) at a general marginal: Σ_k r_k(x) · (−(x − m μ_k)/(m² Σ_k + s²)).
+    pub fn score_at(&self, x: &[f64], m: Marginal) -> Vec<f64> {
+        MarginalComponents::new(self, m).score_and_laplacian(x).0
+    }
+
+    /// The exact ε̂ = E[ε | x_t] = −s ∇log q_t(x) (x_t = m x_0 + s ε averaged given x_t, as in
+    /// (1.143)) and its divergence div ε̂ = −s tr ∇² log q_t(x), exactly (the covariances are
+    /// diagonal, so the Hessian's trace is a sum over coordinates).
+    pub fn eps_and_divergence(&self, x: &[f64], m: Marginal) -> (Vec<f64>, f64) {
+        let (score, lap) = MarginalComponents::new(self, m).score_and_laplacian(x);
+        (score.iter().map(|v| -m.std * v).collect(), -m.std * lap)
+    }
+
+    /// The exact oracle's answer to a sampler's or the likelihood solver's query: ε̂ for every
+    /// point (n × dim) and, when asked, div ε̂ (n values; empty otherwise).
+    pub fn answer(&self, q: &Query) -> (Vec<f64>, Vec<f64>) {
+        let c = MarginalComponents::new(self, q.marginal);
+        let n = q.points();
+        let s = q.marginal.std;
+        let mut eps = vec![0.0; n * q.dim];
+        let mut div = Vec::with_capacity(if q.divergence { n } else { 0 });
+        let mut w = Vec::with_capacity(self.components());
+        for (x, e) in q.x.chunks(q.dim).zip(eps.chunks_mut(q.dim)) {
+            let lap = c.score_and_laplacian_into(x, &mut w, e);
+            e.iter_mut().for_each(|v| *v *= -s);
+            if q.divergence {
+                div.push(-s * lap);
+            }
+        }
+        (eps, div)
+    }
+}
+
 /// log Σ exp(v), stable.
 pub fn log_sum_exp(v: &[f64]) -> f64 {
     let m = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -304,6 +417,46 @@ mod tests {
         let e = g.entropy(50_000, 1).unwrap();
         assert!((e.mean - want).abs() < 4.0 * e.std_error, "{} ± {} vs {want}", e.mean, e.std_error);
         assert!(e.std_error > 0.0 && e.std_error < 0.01);
+    }
+
+    #[test]
+    fn eps_and_its_divergence_at_a_general_marginal_are_exact() {
+        use crate::diffusion::sde::{Marginal, Sde};
+        let g = mixture();
+        let marginals = [Sde::vp_default().marginal(0.3), Sde::ve_default().marginal(0.2), Sde::sub_vp_default().marginal(0.05), Marginal { mean_scale: 0.8, std: 0.3 }];
+        for m in marginals {
+            for x in [[0.1, 0.2], [-1.7, 0.4], [0.6, -1.2], [2.0, 2.0]] {
+                let (eps, div) = g.eps_and_divergence(&x, m);
+                // ε̂ = −s·score, and the score is the gradient of log q_t (central differences)
+                let h = 1e-5;
+                let score = g.score_at(&x, m);
+                let mut fd_div = 0.0;
+                for j in 0..2 {
+                    let (mut p, mut q) = (x, x);
+                    p[j] += h;
+                    q[j] -= h;
+                    let fd = (g.log_density_at(&p, m) - g.log_density_at(&q, m)) / (2.0 * h);
+                    assert!((fd - score[j]).abs() < 1e-6 * (1.0 + fd.abs()), "{m:?} {x:?}: {fd} vs {}", score[j]);
+                    assert!((eps[j] + m.std * score[j]).abs() < 1e-14);
+                    // div ε̂ by central differences of ε̂ itself
+                    fd_div += (g.eps_and_divergence(&p, m).0[j] - g.eps_and_divergence(&q, m).0[j]) / (2.0 * h);
+                }
+                assert!((fd_div - div).abs() < 1e-5 * (1.0 + div.abs()), "{m:?} {x:?}: fd {fd_div} vs {div}");
+            }
+        }
+        // at a VP marginal the score is the ᾱ-form's, and ε̂ the posterior mean of ε (1.143)
+        let ab = 0.37;
+        let m = Marginal::from_alpha_bar(ab);
+        let x = [0.4, -0.9];
+        let (eps, _) = g.eps_and_divergence(&x, m);
+        let want = g.posterior_mean_eps(&x, ab);
+        assert!((eps[0] - want[0]).abs() < 1e-12 && (eps[1] - want[1]).abs() < 1e-12);
+        // a wrong divergence (the Hessian's trace without the −‖score‖² term) fails the check
+        let c = MarginalComponents::new(&g, m);
+        let (score, lap) = c.score_and_laplacian(&x);
+        let wrong = -m.std * (lap + score.iter().map(|s| s * s).sum::<f64>());
+        let (_, div) = g.eps_and_divergence(&x, m);
+        assert!((wrong - div).abs() > 1e-3);
     }
 
     #[test]

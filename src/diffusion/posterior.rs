@@ -33,6 +33,19 @@ pub fn q_posterior(s: &NoiseSchedule, x_t: &[f64], x0: &[f64], t: usize) -> Resu
     })
 }
 
+/// x_0 from the posterior mean, the inverse of (1.88) (and of (1.96) for μ_θ): solving
+/// μ = coef1·x_0 + coef2·x_t for x_0 gives x̂_0 = (μ − coef2·x_t) / coef1 (improved-diffusion's
+/// `_predict_xstart_from_xprev`, for a network that predicts μ itself). t in 1..=T; at t = 1
+/// (coef1 = 1, coef2 = 0) x̂_0 is μ.
+pub fn x0_from_posterior_mean(s: &NoiseSchedule, x_t: &[f64], t: usize, mean: &[f64]) -> Result<Vec<f64>> {
+    s.check_t(t)?;
+    check_same_len("mean", mean.len(), "xT", x_t.len())?;
+    check_finite("xT", x_t)?;
+    check_finite("mean", mean)?;
+    let (c1, c2) = (s.posterior_mean_coef1[t - 1], s.posterior_mean_coef2[t - 1]);
+    Ok(mean.iter().zip(x_t).map(|(m, x)| (m - c2 * x) / c1).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +78,33 @@ mod tests {
             assert!((mean - p.mean[0]).abs() < 1e-9 * (1.0 + mean.abs()), "t={t}: {mean} vs {}", p.mean[0]);
             assert!((var - p.variance).abs() < 1e-7 * p.variance, "t={t}: {var} vs {}", p.variance);
         }
+    }
+
+    /// x_0 → μ_q (1.88) → x_0, and the coefficients read from their definitions (1.88) at one t.
+    #[test]
+    fn x0_from_posterior_mean_inverts_the_posterior_mean() {
+        for s in [NoiseSchedule::ddpm_default(), NoiseSchedule::new(BetaSchedule::cosine_default(), 500).unwrap()] {
+            for t in [1, 2, 37, 250, 499] {
+                let (x_t, x0) = ([0.3, -1.7, 2.2], [1.1, 0.4, -0.6]);
+                let mean = q_posterior(&s, &x_t, &x0, t).unwrap().mean;
+                let back = x0_from_posterior_mean(&s, &x_t, t, &mean).unwrap();
+                // (1.88) written out: [√α_t (1 − ᾱ_{t−1}) x_t + √ᾱ_{t−1} β_t x_0] / (1 − ᾱ_t), solved for x_0
+                let (a, ap, ab, b) = (s.alpha(t), s.alpha_bar(t - 1), s.alpha_bar(t), s.beta(t));
+                for i in 0..3 {
+                    let by_hand = (mean[i] * (1.0 - ab) - a.sqrt() * (1.0 - ap) * x_t[i]) / (ap.sqrt() * b);
+                    assert!((back[i] - x0[i]).abs() < 1e-9, "{} t={t}: {back:?} vs {x0:?}", s.kind.name());
+                    assert!((by_hand - x0[i]).abs() < 1e-9, "{} t={t}", s.kind.name());
+                }
+                // a wrong mean gives a wrong x_0: the check can fail
+                let shifted: Vec<f64> = mean.iter().map(|m| m + 1e-3).collect();
+                let wrong = x0_from_posterior_mean(&s, &x_t, t, &shifted).unwrap();
+                assert!((wrong[0] - x0[0]).abs() > 1e-4, "t={t}");
+            }
+        }
+        let s = NoiseSchedule::ddpm_default();
+        assert_eq!(x0_from_posterior_mean(&s, &[0.0, 1.0], 3, &[0.0]).unwrap_err().field, "mean");
+        assert_eq!(x0_from_posterior_mean(&s, &[0.0], 0, &[0.0]).unwrap_err().field, "t");
+        assert_eq!(x0_from_posterior_mean(&s, &[0.0], 3, &[f64::NAN]).unwrap_err().field, "mean[0]");
     }
 
     #[test]

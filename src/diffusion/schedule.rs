@@ -124,23 +124,37 @@ fn cosine_betas(t_max: usize, s: f64, max_beta: f64) -> Vec<f64> {
 }
 
 /// The variance σ_t² of the learned reverse step p_θ(x_{t−1} | x_t) = N(μ_θ, σ_t² I): the two fixed
-/// choices of DDPM (§3.2), the lower and upper bounds on the true reverse variance.
+/// choices of DDPM (§3.2), the lower and upper bounds on the true reverse variance, and the upper
+/// one as DDPM's and improved-diffusion's code actually use it. The three differ only in what the
+/// decoder step t = 1 gets (β̃_1 = 0 cannot be a variance):
+///
+/// | name | t ≥ 2 | t = 1 |
+/// |---|---|---|
+/// | `"beta_tilde"` | β̃_t | β̃_2 (clipped, DDPM's `posterior_log_variance_clipped`) |
+/// | `"beta"` | β_t | β_1 (the paper's σ_1² = β_1, a very sharp decoder) |
+/// | `"fixed_large"` | β_t | β̃_2 (improved-diffusion `FIXED_LARGE`: `np.append(posterior_variance[1], betas[1:])`) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelVariance {
     /// σ_t² = β̃_t = σ_q²(t) (1.89), optimal for a single data point; at t = 1, where β̃_1 = 0,
-    /// the clipped value β̃_2 is used (DDPM's `posterior_log_variance_clipped`).
+    /// the clipped value β̃_2 is used (DDPM's `posterior_log_variance_clipped`; improved-diffusion
+    /// `FIXED_SMALL`).
     BetaTilde,
-    /// σ_t² = β_t, optimal for x_0 ~ N(0, I).
+    /// σ_t² = β_t for every t, β_1 at t = 1, optimal for x_0 ~ N(0, I).
     Beta,
+    /// σ_t² = β_t for t ≥ 2 and β̃_2 at t = 1: DDPM's TF code and improved-diffusion's
+    /// `FIXED_LARGE`, which take the posterior's variance at t = 1 for a better decoder
+    /// log-likelihood. Equal to [`ModelVariance::Beta`] everywhere but the decoder.
+    FixedLarge,
 }
 
 impl ModelVariance {
-    pub const NAMES: [&'static str; 2] = ["beta_tilde", "beta"];
+    pub const NAMES: [&'static str; 3] = ["beta_tilde", "beta", "fixed_large"];
 
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "beta_tilde" => Ok(ModelVariance::BetaTilde),
             "beta" => Ok(ModelVariance::Beta),
+            "fixed_large" => Ok(ModelVariance::FixedLarge),
             other => Err(InputError::one_of("variance", other, &Self::NAMES)),
         }
     }
@@ -149,6 +163,7 @@ impl ModelVariance {
         match self {
             ModelVariance::BetaTilde => "beta_tilde",
             ModelVariance::Beta => "beta",
+            ModelVariance::FixedLarge => "fixed_large",
         }
     }
 }
@@ -166,12 +181,22 @@ pub struct NoiseSchedule {
     pub alphas_cumprod: Vec<f64>,
     /// ᾱ_{t−1}, with ᾱ_0 = 1
     pub alphas_cumprod_prev: Vec<f64>,
+    /// ᾱ_{t+1}, with 0 after T (improved-diffusion's `alphas_cumprod_next`: `append(ᾱ[1:], 0)`);
+    /// DDIM's reverse (encoding) step x_t → x_{t+1} reads it
+    pub alphas_cumprod_next: Vec<f64>,
 
     // required for q(x_t | x_0) (1.72–1.73) and the conversions (1.105, 1.125)
     /// √ᾱ_t
     pub sqrt_alphas_cumprod: Vec<f64>,
     /// √(1 − ᾱ_t)
     pub sqrt_one_minus_alphas_cumprod: Vec<f64>,
+    /// log(1 − ᾱ_t), the log-variance of q(x_t | x_0) (1.73) (improved-diffusion's `q_mean_variance`)
+    pub log_one_minus_alphas_cumprod: Vec<f64>,
+    /// √(1/ᾱ_t): x_0 = √(1/ᾱ_t) x_t − √(1/ᾱ_t − 1) ε is (1.105) as improved-diffusion writes it
+    /// (`_predict_xstart_from_eps`); +∞ where ᾱ_t underflows to 0
+    pub sqrt_recip_alphas_cumprod: Vec<f64>,
+    /// √(1/ᾱ_t − 1), the ε coefficient of that form of (1.105) (`sqrt_recipm1_alphas_cumprod`)
+    pub sqrt_recipm1_alphas_cumprod: Vec<f64>,
     /// SNR_t = ᾱ_t / (1 − ᾱ_t), the weight form of (1.104)
     pub snr: Vec<f64>,
 
@@ -200,8 +225,13 @@ impl NoiseSchedule {
         }
         let alphas_cumprod_prev: Vec<f64> =
             std::iter::once(1.0).chain(alphas_cumprod[..t_max - 1].iter().copied()).collect();
+        let alphas_cumprod_next: Vec<f64> = alphas_cumprod[1..].iter().copied().chain(std::iter::once(0.0)).collect();
         let sqrt_alphas_cumprod = alphas_cumprod.iter().map(|a| a.sqrt()).collect();
         let sqrt_one_minus_alphas_cumprod = alphas_cumprod.iter().map(|a| (1.0 - a).sqrt()).collect();
+        // improved-diffusion's own expressions (not 1/√ᾱ), so the numbers agree bit for bit
+        let log_one_minus_alphas_cumprod = alphas_cumprod.iter().map(|a| (1.0 - a).ln()).collect();
+        let sqrt_recip_alphas_cumprod = alphas_cumprod.iter().map(|a| (1.0 / a).sqrt()).collect();
+        let sqrt_recipm1_alphas_cumprod = alphas_cumprod.iter().map(|a| (1.0 / a - 1.0).sqrt()).collect();
         let snr = alphas_cumprod.iter().map(|a| a / (1.0 - a)).collect();
         let posterior_variance: Vec<f64> = (0..t_max)
             .map(|i| betas[i] * (1.0 - alphas_cumprod_prev[i]) / (1.0 - alphas_cumprod[i]))
@@ -221,8 +251,12 @@ impl NoiseSchedule {
             alphas,
             alphas_cumprod,
             alphas_cumprod_prev,
+            alphas_cumprod_next,
             sqrt_alphas_cumprod,
             sqrt_one_minus_alphas_cumprod,
+            log_one_minus_alphas_cumprod,
+            sqrt_recip_alphas_cumprod,
+            sqrt_recipm1_alphas_cumprod,
             snr,
             posterior_variance,
             posterior_log_variance_clipped,
@@ -267,11 +301,13 @@ impl NoiseSchedule {
     pub fn alpha_bar(&self, t: usize) -> f64 {
         if t == 0 { 1.0 } else { self.alphas_cumprod[t - 1] }
     }
-    /// σ_t² of the reverse step for the chosen [`ModelVariance`], t in 1..=T: β_t, or β̃_t with β̃_2 at t = 1.
+    /// σ_t² of the reverse step for the chosen [`ModelVariance`], t in 1..=T: β̃_t (β̃_2 at t = 1),
+    /// β_t (β_1 at t = 1) or β_t with β̃_2 at t = 1 (`FixedLarge`). t = 1 is the decoder's variance.
     pub fn model_variance(&self, t: usize, choice: ModelVariance) -> f64 {
         match choice {
             ModelVariance::Beta => self.betas[t - 1],
             ModelVariance::BetaTilde => self.posterior_variance[if t == 1 { 1 } else { t - 1 }],
+            ModelVariance::FixedLarge => if t == 1 { self.posterior_variance[1] } else { self.betas[t - 1] },
         }
     }
 
@@ -362,6 +398,57 @@ mod tests {
         for t in 1..=3 {
             assert!((s.snr[t - 1] - s.alpha_bar(t) / (1.0 - s.alpha_bar(t))).abs() < 1e-12);
         }
+    }
+
+    /// The improved-diffusion accessors against their definitions, with ᾱ_t computed here from
+    /// its own closed form (a product of linspace β's; the cosine's f(t/T)/f(0)).
+    #[test]
+    fn improved_diffusion_arrays_match_their_closed_forms() {
+        let t_max = 1000;
+        let f = |u: f64| ((u + 0.008) / 1.008 * std::f64::consts::FRAC_PI_2).cos().powi(2);
+        let linear_abar = |t: usize| (1..=t).map(|i| 1.0 - (1e-4 + (i - 1) as f64 * (0.02 - 1e-4) / 999.0)).product::<f64>();
+        let cosine_abar = |t: usize| f(t as f64 / t_max as f64) / f(0.0);
+        let cases: [(NoiseSchedule, &dyn Fn(usize) -> f64); 2] =
+            [(NoiseSchedule::ddpm_default(), &linear_abar), (NoiseSchedule::new(BetaSchedule::cosine_default(), t_max).unwrap(), &cosine_abar)];
+        let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-300);
+        for (s, abar) in &cases {
+            for t in [1, 2, 10, 500, 989] {
+                let (a, a_next) = (abar(t), abar(t + 1));
+                assert!(rel(s.alphas_cumprod_next[t - 1], a_next) < 1e-11, "{} t={t}", s.kind.name());
+                assert!(rel(s.log_one_minus_alphas_cumprod[t - 1], (1.0 - a).ln()) < 1e-9, "{} t={t}", s.kind.name());
+                assert!(rel(s.sqrt_recip_alphas_cumprod[t - 1], 1.0 / a.sqrt()) < 1e-11, "{} t={t}", s.kind.name());
+                assert!(rel(s.sqrt_recipm1_alphas_cumprod[t - 1], ((1.0 - a) / a).sqrt()) < 1e-8, "{} t={t}", s.kind.name());
+                // the check can fail: the neighbouring t's closed form is refused
+                assert!(rel(s.sqrt_recip_alphas_cumprod[t - 1], 1.0 / a_next.sqrt()) > 1e-7, "{} t={t}", s.kind.name());
+                // (1.105) in improved-diffusion's form equals the seed's
+                let (x, e) = (0.7, -1.3);
+                let x0 = s.sqrt_recip_alphas_cumprod[t - 1] * x - s.sqrt_recipm1_alphas_cumprod[t - 1] * e;
+                let seed = (x - s.sqrt_one_minus_alphas_cumprod[t - 1] * e) / s.sqrt_alphas_cumprod[t - 1];
+                assert!((x0 - seed).abs() < 1e-9 * (1.0 + seed.abs()), "{} t={t}: {x0} vs {seed}", s.kind.name());
+            }
+            assert_eq!(s.alphas_cumprod_next[t_max - 1], 0.0);
+            assert_eq!(&s.alphas_cumprod_next[..t_max - 1], &s.alphas_cumprod[1..]);
+        }
+    }
+
+    #[test]
+    fn the_three_variances_differ_only_where_they_say() {
+        let s = NoiseSchedule::new(BetaSchedule::Explicit(vec![0.1, 0.2, 0.3]), 0).unwrap();
+        let bt2 = 0.2 * 0.1 / (1.0 - 0.9 * 0.8); // β̃_2 = β_2 (1 − ᾱ_1)/(1 − ᾱ_2)
+        assert!((s.model_variance(1, ModelVariance::FixedLarge) - bt2).abs() < 1e-15);
+        assert!((s.model_variance(1, ModelVariance::BetaTilde) - bt2).abs() < 1e-15);
+        assert_eq!(s.model_variance(1, ModelVariance::Beta), 0.1);
+        for t in 2..=3 {
+            assert_eq!(s.model_variance(t, ModelVariance::FixedLarge), s.beta(t));
+            assert_eq!(s.model_variance(t, ModelVariance::Beta), s.beta(t));
+            assert_eq!(s.model_variance(t, ModelVariance::BetaTilde), s.posterior_var(t));
+        }
+        for name in ModelVariance::NAMES {
+            assert_eq!(ModelVariance::parse(name).unwrap().name(), name);
+        }
+        let e = ModelVariance::parse("FIXED_LARGE").unwrap_err();
+        assert_eq!(e.field, "variance");
+        assert!(e.message.contains("\"fixed_large\""), "{}", e.message);
     }
 
     #[test]

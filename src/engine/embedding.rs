@@ -4,12 +4,19 @@
 
 /// The embedding of one t (t as in the seeds, 1..=T).
 pub fn timestep_embedding(t: usize, dim: usize) -> Vec<f32> {
+    timestep_embedding_at(t as f64, dim)
+}
+
+/// The same sinusoids at a real index t: what a network trained on the discrete steps 1..=T is
+/// told at a continuous SDE time (index 1 + t·(N − 1), see `Sde::network_index`). At an integer t
+/// the result is bit for bit that of [`timestep_embedding`] (the same f64 arithmetic).
+pub fn timestep_embedding_at(t: f64, dim: usize) -> Vec<f32> {
     let half = dim / 2;
     let mut out = vec![0.0f32; dim];
     let denom = (half.max(2) - 1) as f64;
     for i in 0..half {
         let w = (-(10000f64.ln()) * i as f64 / denom).exp();
-        let a = t as f64 * w;
+        let a = t * w;
         out[i] = a.sin() as f32;
         out[half + i] = a.cos() as f32;
     }
@@ -64,6 +71,34 @@ mod tests {
         assert_eq!(&table[6 * 8..7 * 8], &e[..]);
         // distinct t give distinct embeddings
         assert_ne!(timestep_embedding(500, 32), timestep_embedding(501, 32));
+    }
+
+    #[test]
+    fn a_real_index_embeds_between_the_integers_and_equals_them_at_integers() {
+        // the integer embedding, computed the way it was before it took a real t
+        let integer = |t: usize, dim: usize| -> Vec<f32> {
+            let half = dim / 2;
+            let mut out = vec![0.0f32; dim];
+            for i in 0..half {
+                let a = t as f64 * (-(10000f64.ln()) * i as f64 / (half.max(2) - 1) as f64).exp();
+                out[i] = a.sin() as f32;
+                out[half + i] = a.cos() as f32;
+            }
+            out
+        };
+        for t in [1usize, 2, 37, 500, 999, 1000] {
+            for dim in [2, 8, 32, 64] {
+                assert_eq!(timestep_embedding_at(t as f64, dim), integer(t, dim), "t = {t}, E = {dim}");
+                assert_eq!(timestep_embedding(t, dim), integer(t, dim));
+            }
+        }
+        // between two steps: the lowest frequency (ω_0 = 1) is sin(t) itself, and t + ½ differs from both ends
+        let mid = timestep_embedding_at(37.5, 32);
+        assert!((mid[0] as f64 - 37.5f64.sin()).abs() < 1e-6);
+        assert_ne!(mid, timestep_embedding(37, 32));
+        assert_ne!(mid, timestep_embedding(38, 32));
+        // a slip that rounds the index (t as usize) would give the integer's embedding: caught above
+        assert_ne!(timestep_embedding_at(37.4, 32), timestep_embedding(37, 32));
     }
 
     #[test]

@@ -12,3 +12,7 @@ pub mod checkpoint; // versioned weights as bytes
 pub mod predictor; // the network or the exact oracle, as the chain asks them
 pub mod chain; // the steppable reverse chain: step, step_back, run_to, inspector data
 pub mod compare; // DDPM against DDIM, plain against annealed Langevin, from one seed
+pub mod race; // x_0, ε and score networks trained side by side on the same batches
+pub mod score_error; // the learned score against the exact one, per t
+pub mod sde_queries; // ε̂ and its divergence at a continuous SDE time, from the network or the oracle
+pub mod sde_evaluate; // the network as a VP SDE: PF-ODE log-likelihood, sample quality against NFE

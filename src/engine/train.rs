@@ -137,6 +137,12 @@ impl Trainer {
         self.step
     }
 
+    /// The next 64 bits the batch generator would draw (from a copy; nothing is consumed): two
+    /// trainers that drew the same batches so far agree on it (the race checks this).
+    pub fn next_draw(&self) -> u64 {
+        self.rng.clone().next_u64()
+    }
+
     /// The network for inference (no autodiff).
     pub fn model(&self) -> Denoiser {
         self.model.valid()

@@ -17,7 +17,7 @@ use crate::engine::train_config::TrainConfig;
 use crate::numerics::error::Rule;
 
 /// The valid names for every choice: `{schedules, parameterizations, variances, decoders, datasets,
-/// samplers, inits, weightings}`.
+/// samplers, inits, weightings, sdeKinds, odeMethods, sdeSamplers}`.
 #[wasm_bindgen(js_name = choices)]
 pub fn choices() -> JsValue {
     Obj::new()
@@ -29,6 +29,9 @@ pub fn choices() -> JsValue {
         .set("samplers", names(&SamplerKind::NAMES))
         .set("inits", names(&Init::NAMES))
         .set("weightings", names(&Weighting::NAMES))
+        .set("sdeKinds", names(&crate::diffusion::sde::Sde::NAMES))
+        .set("odeMethods", names(&crate::diffusion::flow_ode::OdeMethod::NAMES))
+        .set("sdeSamplers", names(&crate::diffusion::sde_samplers::SamplerFamily::NAMES))
         .build()
 }
 
@@ -58,7 +61,8 @@ fn sampler(kind: &SamplerKind) -> Obj {
 }
 
 /// The engine's defaults, as the engine uses them: `{derivation, schedule, train, heldOut, chain,
-/// compare, langevin, ranges}` (`derivation.theta` per derivation name).
+/// compare, langevin, ranges, trainerLikelihood, trainerQuality, …}` (`derivation.theta` per
+/// derivation name).
 #[wasm_bindgen(js_name = defaults)]
 pub fn defaults() -> JsValue {
     let t = TrainConfig::toy(Dataset::ring8_default());
@@ -119,7 +123,45 @@ pub fn defaults() -> JsValue {
         .set("samples", d.samples as f64)
         .set("theta", thetas.build())
         .build();
+    let race_config = crate::engine::race::Race::default_config(Dataset::ring8_default());
+    let race = Obj::new()
+        .set("dataset", "ring8")
+        .set("weighting", race_config.weighting.name())
+        .set("variance", crate::engine::race::RACE_VARIANCE.name())
+        .set("seed", race_config.seed as f64)
+        .set("learningRate", race_config.learning_rate)
+        .set("batchSize", race_config.batch_size as f64)
+        .set("parameterizations", names(&crate::engine::race::PARAMETERIZATIONS.map(|p| p.name())))
+        .set("maxMeanPoints", crate::engine::race::MAX_MEAN_POINTS as f64)
+        .build();
+    let score_error_by_t = Obj::new()
+        .set("points", crate::engine::score_error::SCORE_POINTS as f64)
+        .set("seed", crate::engine::score_error::SCORE_SEED as f64)
+        .set("ts", super::convert::f64s(&crate::engine::score_error::default_score_ts(t.t_max).iter().map(|v| *v as f64).collect::<Vec<_>>()))
+        .build();
+    let (trainer_likelihood, trainer_quality) = {
+        use crate::engine::sde_evaluate as e;
+        let likelihood = Obj::new()
+            .set("points", e::LIKELIHOOD_POINTS as f64)
+            .set("steps", e::LIKELIHOOD_STEPS as f64)
+            .set("method", e::LIKELIHOOD_METHOD.name())
+            .set("seed", e::LIKELIHOOD_SEED as f64)
+            .set("tEps", e::LIKELIHOOD_T_EPS)
+            .build();
+        let quality = Obj::new()
+            .set("nfes", super::convert::f64s(&e::QUALITY_NFES.map(|v| v as f64)))
+            .set("samplers", names(&crate::diffusion::sde_samplers::SamplerFamily::NAMES))
+            .set("particles", e::QUALITY_PARTICLES as f64)
+            .set("seed", e::QUALITY_SEED as f64)
+            .build();
+        (likelihood, quality)
+    };
     Obj::new()
+        .set("sde", super::sde::defaults_object()) // the SDE view with the exact oracle (issue 17)
+        .set("trainerLikelihood", trainer_likelihood)
+        .set("trainerQuality", trainer_quality)
+        .set("race", race)
+        .set("scoreErrorByT", score_error_by_t)
         .set("derivation", derivation)
         .set("schedule", schedule)
         .set("train", train)

@@ -17,7 +17,7 @@ use crate::engine::predictor::Predictor;
 use crate::numerics::error::InputError;
 use crate::numerics::montecarlo::Estimate;
 
-/// `{x0, samples: 256, seed: 0, variance: "beta_tilde" | "beta", model: "oracle" | "standard_normal"}`
+/// `{x0, samples: 256, seed: 0, variance: "beta_tilde" | "beta" | "fixed_large", model: "oracle" | "standard_normal"}`
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct FormsOptions {
@@ -93,7 +93,7 @@ pub(super) async fn forms(p: &Predictor, s: &NoiseSchedule, dims: usize, i: &For
 /// denoising-matching form (1.62), all from the same n forward trajectories, for a model that is
 /// the exact oracle of `mixture` (`model: "oracle"`, default) or the exact denoiser of N(0, I) data
 /// (`model: "standard_normal"`, a deliberately poor model). Config `{x0, samples: 256, seed: 0,
-/// variance: "beta_tilde" | "beta", model}`. Returns `{dims, consistency, consistencyKl, denoising,
+/// variance: "beta_tilde" | "beta" | "fixed_large", model}`. Returns `{dims, consistency, consistencyKl, denoising,
 /// reconstruction, consistencyMinusDenoising, consistencyKlMinusDenoising, trajectoryVarianceRatio,
 /// consistencySingleTVariance, denoisingSingleTVariance, singleTVarianceRatio,
 /// consistencyMeanByT, consistencyVarianceByT, denoisingMeanByT, denoisingVarianceByT}` (nats per

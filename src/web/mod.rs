@@ -13,8 +13,11 @@ pub mod forms; // elboForms: consistency (1.45–1.47) vs denoising matching (1.
 pub mod gaussian; // gaussianKl, log-densities, decoders
 pub mod mixture; // Mixture (the exact oracle), sampleDataset, validatePoints
 pub mod noising; // noiseDataset: (1.73) against (1.63)
+pub mod race; // Race: x0, eps and score networks trained side by side on the same batches
 pub mod schedule; // Schedule: the forward process, posterior, parameterizations, ELBO terms
 pub mod score; // scoreMatching, energyScores, langevinCompare
+pub mod sde; // sde, sdeCorrespondence, pfOdeLikelihood, qualityVsSteps: the SDE view with the exact oracle
+pub mod steps; // langevinStep, annealedLangevin: pure Langevin steps on the caller's noise
 pub mod trainer; // Trainer: training, held-out ELBO, checkpoints, its chain and comparisons
 pub mod tweedie; // tweedie1d
 pub mod vae; // vaeElbo, vaeGradients, KL identities
@@ -27,8 +30,11 @@ pub use forms::*;
 pub use gaussian::*;
 pub use mixture::*;
 pub use noising::*;
+pub use race::Race;
 pub use schedule::Schedule;
 pub use score::*;
+pub use sde::*;
+pub use steps::*;
 pub use trainer::*;
 pub use tweedie::*;
 pub use vae::*;

@@ -6,12 +6,14 @@ use js_sys::Float64Array;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{arg_number, arg_numbers, arg_string, config, f64s, integer, JsResult, Obj};
+use super::convert::{arg_number, arg_numbers, arg_string, config, f64s, finite_all, integer, JsResult, Obj, MAX_VALUES};
 use crate::diffusion::elbo::{self, Decoder};
 use crate::diffusion::parameterization::{self as param, Prediction};
+use crate::diffusion::sampler::{self, ReverseStep};
 use crate::diffusion::schedule::{BetaSchedule, ModelVariance, NoiseSchedule, MAX_T, MIN_T};
 use crate::diffusion::{forward, posterior};
-use crate::numerics::error::{InputError, Rule};
+use crate::numerics::budget::check_work;
+use crate::numerics::error::{check_points, check_range, InputError, Interval, Rule};
 
 /// A JS number that must be a timestep in lo..=T (t = 0: the data; t = 1: the decoder term).
 pub(super) fn timestep(s: &NoiseSchedule, v: f64, lo: usize) -> Result<usize, InputError> {
@@ -175,6 +177,27 @@ impl Schedule {
     pub fn posterior_mean_coef2(&self) -> Float64Array {
         f64s(&self.inner.posterior_mean_coef2)
     }
+    /// ᾱ_{t+1}, 0 after T (improved-diffusion's `alphas_cumprod_next`)
+    #[wasm_bindgen(js_name = alphasCumprodNext)]
+    pub fn alphas_cumprod_next(&self) -> Float64Array {
+        f64s(&self.inner.alphas_cumprod_next)
+    }
+    /// log(1 − ᾱ_t)
+    #[wasm_bindgen(js_name = logOneMinusAlphasCumprod)]
+    pub fn log_one_minus_alphas_cumprod(&self) -> Float64Array {
+        f64s(&self.inner.log_one_minus_alphas_cumprod)
+    }
+    /// √(1/ᾱ_t) (x_0 = √(1/ᾱ_t) x_t − √(1/ᾱ_t − 1) ε, (1.105)); refused as overflow where ᾱ_t
+    /// underflows to 0
+    #[wasm_bindgen(js_name = sqrtRecipAlphasCumprod)]
+    pub fn sqrt_recip_alphas_cumprod(&self) -> JsResult<Float64Array> {
+        Ok(finite_all("betas", &self.inner.sqrt_recip_alphas_cumprod)?)
+    }
+    /// √(1/ᾱ_t − 1); refused as overflow where ᾱ_t underflows to 0
+    #[wasm_bindgen(js_name = sqrtRecipm1AlphasCumprod)]
+    pub fn sqrt_recipm1_alphas_cumprod(&self) -> JsResult<Float64Array> {
+        Ok(finite_all("betas", &self.inner.sqrt_recipm1_alphas_cumprod)?)
+    }
 
     /// ᾱ_t for t in 0..=T.
     #[wasm_bindgen(js_name = alphaBar)]
@@ -183,7 +206,8 @@ impl Schedule {
         Ok(self.inner.alpha_bar(timestep(&self.inner, t, 0)?))
     }
 
-    /// σ_t² of p_θ(x_{t−1}|x_t) for `variance` = "beta_tilde" | "beta", t in 1..=T.
+    /// σ_t² of p_θ(x_{t−1}|x_t) for `variance` = "beta_tilde" | "beta" | "fixed_large", t in 1..=T
+    /// (t = 1: the decoder's; β̃_2, β_1 and β̃_2 respectively).
     #[wasm_bindgen(js_name = modelVariance)]
     pub fn model_variance(&self, #[wasm_bindgen(unchecked_param_type = "number")] t: JsValue, #[wasm_bindgen(js_name = variance, unchecked_param_type = "string")] variance_name: JsValue) -> JsResult<f64> {
         let t = arg_number(&t, "t")?;
@@ -299,6 +323,52 @@ impl Schedule {
         Ok(elbo::reconstruction(&self.inner, x0, x1, p, prediction_values, v, d)?)
     }
 
+    /// One DDPM step (Algorithm 2) on the caller's numbers, improved-diffusion's `p_sample`:
+    /// `{xT, dim, t, prediction, param, variance, noise}` (all required; `xT`, `prediction`,
+    /// `noise`: n × dim; `param` "x0" | "eps" | "score"; `variance` "beta_tilde" | "beta" |
+    /// "fixed_large"). Returns `{prev, mean, sigma, variance, x0, eps, score}`: prev = mean + sigma·noise
+    /// with mean = μ_θ (1.96 / 1.115 / 1.134), sigma = σ_t (0 at t = 1: no noise on the last step),
+    /// variance = σ_t² of p_θ (at t = 1 the decoder's), and the prediction in all three forms.
+    #[wasm_bindgen(js_name = ddpmStep)]
+    pub fn ddpm_step(&self, config_value: JsValue) -> JsResult<JsValue> {
+        let c: DdpmStepConfig = config(&config_value)?;
+        let s = &self.inner;
+        let dim = step_dim(c.dim, &c.x_t)?;
+        let t = timestep(s, c.t, 1)?;
+        let p = step_param(&c.param)?;
+        let v = variance(&c.variance)?;
+        let step = sampler::ddpm_step(s, p, &c.x_t, dim, t, &c.prediction, v, &c.noise)?;
+        reverse_step(&step, s.model_variance(t, v))
+    }
+
+    /// One DDIM step (Song et al. 2021, eq. 12) from t to tPrev on the caller's numbers,
+    /// improved-diffusion's `ddim_sample`: `{xT, dim, t, tPrev, prediction, param, eta, noise}` (all
+    /// required; tPrev in 0..t, 0 = the data; eta in [0, 1]). Returns the shape of `ddpmStep`:
+    /// prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev − σ²) ε̂ + σ·noise, mean = prev without the noise,
+    /// sigma = η √((1 − ᾱ_prev)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev), variance = sigma².
+    #[wasm_bindgen(js_name = ddimStep)]
+    pub fn ddim_step(&self, config_value: JsValue) -> JsResult<JsValue> {
+        let c: DdimStepConfig = config(&config_value)?;
+        let s = &self.inner;
+        let dim = step_dim(c.dim, &c.x_t)?;
+        let t = timestep(s, c.t, 1)?;
+        let t_prev = integer("tPrev", c.t_prev, 0, t as u64 - 1)? as usize;
+        let p = step_param(&c.param)?;
+        check_range("eta", c.eta, Interval::closed(0.0, 1.0))?;
+        let step = sampler::ddim_step(s, p, &c.x_t, dim, t, t_prev, &c.prediction, c.eta, &c.noise)?;
+        let var = step.sigma * step.sigma;
+        reverse_step(&step, var)
+    }
+
+    /// x̂_0 from a posterior mean μ at (x_t, t), the inverse of (1.88) / (1.96) (improved-diffusion's
+    /// `_predict_xstart_from_xprev`): `{xT, t, mean}` → (mean − coef2·xT) / coef1, t in 1..=T.
+    #[wasm_bindgen(js_name = x0FromPosteriorMean)]
+    pub fn x0_from_posterior_mean(&self, config_value: JsValue) -> JsResult<Float64Array> {
+        let c: X0FromMeanConfig = config(&config_value)?;
+        let t = timestep(&self.inner, c.t, 1)?;
+        Ok(finite_all("mean", &posterior::x0_from_posterior_mean(&self.inner, &c.x_t, t, &c.mean)?)?)
+    }
+
     /// Every term of (1.62) for one x_0. `xTs` and `predictions` hold T rows of D values (row t − 1
     /// for t = 1..=T). Options: `{parameterization, variance, decoder}` (defaults "eps",
     /// "beta_tilde", "gaussian").
@@ -330,6 +400,72 @@ impl Schedule {
             .set("negElboBitsPerDim", e.neg_elbo_bits_per_dim)
             .build())
     }
+}
+
+/// `ddpmStep`'s config.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DdpmStepConfig {
+    #[serde(rename = "xT")]
+    x_t: Vec<f64>,
+    dim: f64,
+    t: f64,
+    prediction: Vec<f64>,
+    param: String,
+    variance: String,
+    noise: Vec<f64>,
+}
+
+/// `ddimStep`'s config.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DdimStepConfig {
+    #[serde(rename = "xT")]
+    x_t: Vec<f64>,
+    dim: f64,
+    t: f64,
+    t_prev: f64,
+    prediction: Vec<f64>,
+    param: String,
+    eta: f64,
+    noise: Vec<f64>,
+}
+
+/// `x0FromPosteriorMean`'s config.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct X0FromMeanConfig {
+    #[serde(rename = "xT")]
+    x_t: Vec<f64>,
+    t: f64,
+    mean: Vec<f64>,
+}
+
+/// `dim` of a step's particles: an integer ≥ 1 that divides `xT` (whole points), and the step's
+/// work (a few dozen operations per coordinate) within the budget.
+fn step_dim(dim: f64, x_t: &[f64]) -> Result<usize, InputError> {
+    let dim = integer("dim", dim, 1, MAX_VALUES as u64)? as usize;
+    let n = check_points("xT", x_t, dim, usize::MAX)?;
+    check_work("xT", x_t.len() as f64, (n * dim) as f64 * 40.0, "n·dim·40")?;
+    Ok(dim)
+}
+
+/// The `param` field of a step: what the prediction is.
+fn step_param(name: &str) -> Result<Prediction, InputError> {
+    Prediction::parse(name).map_err(|_| InputError::one_of("param", name, &Prediction::NAMES))
+}
+
+/// A step as JS sees it; a non-finite result names the prediction that drove it.
+fn reverse_step(r: &ReverseStep, variance: f64) -> JsResult<JsValue> {
+    Ok(Obj::new()
+        .set("prev", finite_all("prediction", &r.prev)?)
+        .set("mean", finite_all("prediction", &r.mean)?)
+        .set("sigma", r.sigma)
+        .set("variance", variance)
+        .set("x0", finite_all("prediction", &r.x0)?)
+        .set("eps", finite_all("prediction", &r.eps)?)
+        .set("score", finite_all("prediction", &r.score)?)
+        .build())
 }
 
 fn draw(d: forward::GaussianDraw) -> JsValue {

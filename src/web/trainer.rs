@@ -132,6 +132,32 @@ struct LevelErrorOptions {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TErrorOptions {
+    points: Option<f64>,
+    seed: Option<f64>,
+    ts: Option<Vec<f64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LikelihoodOptions {
+    points: Option<f64>,
+    steps: Option<f64>,
+    method: Option<String>,
+    seed: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct QualityOptions {
+    nfes: Option<Vec<f64>>,
+    samplers: Option<Vec<String>>,
+    particles: Option<f64>,
+    seed: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct HeldOutOptions {
     points: Option<f64>,
     t_samples: Option<f64>,
@@ -252,7 +278,7 @@ impl Trainer {
     /// oracleNegElboPerDim?, oracleStdError?, oracleGapPerDim?, oracleGapStdError?}` — for ring8 the
     /// gap −ELBO − (−log q(x_0)) paired point by point (≥ KL(data ‖ model)/D), and the same for the
     /// exact mixture's predictions on the same draws (the floor).
-    /// Options `{points: 256, tSamples: 64, variance: "beta_tilde" | "beta", refine: false}` (tSamples
+    /// Options `{points: 256, tSamples: 64, variance: "beta_tilde" | "beta" | "fixed_large", refine: false}` (tSamples
     /// 0 = every t; variance: σ_t² of p_θ(x_{t−1}|x_t) and of the decoder). With `refine: true` each
     /// call adds `points` (default 32) more held-out points at every t (tSamples is not used) to a
     /// running estimate of the model as it is now, pooled per point, and returns the pooled figures
@@ -333,6 +359,138 @@ impl Trainer {
             Ok(Obj::new()
                 .set("sigmas", f64s(&levels.iter().map(|l| l.0).collect::<Vec<_>>()))
                 .set("relativeError", finite_all("relativeError", &levels.iter().map(|l| l.1).collect::<Vec<_>>())?)
+                .build())
+        })
+    }
+
+    /// A diffusion model's (ring8) score error per t against the exact score of the mixture: options
+    /// `{points: 512, seed: 3, ts}` (`ts`: t's in 1..=T, at most 1000; default 16 log-spaced over 1..=T,
+    /// `defaults().scoreErrorByT`); returns `{ts, relativeError}` (E‖ŝ_θ − ∇log q_t‖² / E‖∇log q_t‖² at
+    /// each t, on held-out x_0 noised by (1.72), the prediction converted to the score). An NCSN is
+    /// refused (its measure is `scoreErrorByLevel`).
+    #[wasm_bindgen(js_name = scoreErrorByT)]
+    pub fn score_error_by_t(&self, options: JsValue) -> js_sys::Promise {
+        use crate::engine::score_error::{default_score_ts, SCORE_POINTS, SCORE_SEED};
+        let state = self.state.clone();
+        let read = config::<TErrorOptions>(&options);
+        promise(async move {
+            let o = read?;
+            let points = count("points", o.points, SCORE_POINTS, 1, 100_000)?;
+            let seed = seed(o.seed, SCORE_SEED)?;
+            let st = state.get()?;
+            let c = &st.core;
+            if c.config.ncsn.is_some() {
+                return Err(InputError::new("ncsn", Rule::OneOf(vec!["none (a diffusion model; an NCSN has scoreErrorByLevel)".into()]), Some("{sigmaMax, sigmaMin, levels}".into())).into());
+            }
+            let t_max = c.schedule.t_max;
+            let ts = match &o.ts {
+                None => default_score_ts(t_max),
+                Some(v) => {
+                    crate::numerics::error::check_nonempty("ts", v.len())?;
+                    if v.len() > 1000 {
+                        return Err(InputError::length("ts", v.len(), "at most 1000 t's").into());
+                    }
+                    v.iter().enumerate().map(|(i, t)| integer(&format!("ts[{i}]"), *t, 1, t_max as u64).map(|t| t as usize)).collect::<Result<Vec<_>, _>>()?
+                }
+            };
+            let n = points.min(c.heldout.len() / c.config.data_dim());
+            crate::numerics::budget::check_job("points", points as f64, n as f64 * ts.len() as f64 * c.step_work() / c.config.batch_size as f64 / 3.0, "points × ts.length × the network's multiply-adds")?;
+            let errors = match c.score_error_by_t(points, seed, &ts).await {
+                None => return Err(InputError::one_of("dataset", c.dataset_name(), &["ring8"]).into()),
+                Some(r) => r?,
+            };
+            Ok(Obj::new()
+                .set("ts", f64s(&errors.iter().map(|e| e.0 as f64).collect::<Vec<_>>()))
+                .set("relativeError", finite_all("relativeError", &errors.iter().map(|e| e.1).collect::<Vec<_>>())?)
+                .build())
+        })
+    }
+
+    /// The probability-flow ODE log-likelihood (Song et al. 2021, eq. 13 and App. D.2) of held-out
+    /// points under the network as it is now, read as the VP SDE its linear schedule discretises
+    /// (a cosine schedule or an NCSN is refused). Options `{points: 256, steps: 50, method: "rk4" |
+    /// "heun" | "euler", seed: 0}` (`defaults().trainerLikelihood`; `seed` picks the points; the
+    /// solver runs `steps` and `steps/2` for its error). Resolves to `{logLikelihoodPerDim,
+    /// stdErrorPerDim, solverError (per dim), nfe, points, ms}` in nats/dim, and for ring8
+    /// `{oracleLogLikelihoodPerDim, exactLogDensityPerDim, gapPerDim, gapStdError}` (the exact
+    /// oracle through the same solver; the mixture's exact log q; (log q − log p_θ)/D paired).
+    pub fn likelihood(&self, options: JsValue) -> js_sys::Promise {
+        use crate::engine::sde_evaluate::{LIKELIHOOD_METHOD, LIKELIHOOD_POINTS, LIKELIHOOD_SEED, LIKELIHOOD_STEPS};
+        let state = self.state.clone();
+        let read = config::<LikelihoodOptions>(&options);
+        promise(async move {
+            let o = read?;
+            let points = count("points", o.points, LIKELIHOOD_POINTS, 1, crate::data::toy::MAX_POINTS)?;
+            let steps = count("steps", o.steps, LIKELIHOOD_STEPS, 2, crate::diffusion::flow_ode::MAX_STEPS)?;
+            let method = match o.method.as_deref() {
+                None => LIKELIHOOD_METHOD,
+                Some(m) => crate::diffusion::flow_ode::OdeMethod::parse(m)?,
+            };
+            let seed = seed(o.seed, LIKELIHOOD_SEED)?;
+            let st = state.get()?;
+            let t0 = js_sys::Date::now();
+            let r = st.core.likelihood(points, steps, method, seed).await?;
+            let n = r.network;
+            let mut out = Obj::new()
+                .set("logLikelihoodPerDim", n.log_likelihood_per_dim)
+                .set("stdErrorPerDim", n.std_error_per_dim)
+                .set("solverError", n.solver_error_per_dim)
+                .set("nfe", r.nfe as f64)
+                .set("points", r.per_point.len() as f64);
+            let mut check = vec![n.log_likelihood_per_dim, n.std_error_per_dim, n.solver_error_per_dim];
+            if let (Some(oracle), Some((exact, _)), Some((gap, gap_se))) = (r.oracle, r.exact_log_density_per_dim, r.gap) {
+                out = out.set("oracleLogLikelihoodPerDim", oracle.log_likelihood_per_dim).set("exactLogDensityPerDim", exact).set("gapPerDim", gap).set("gapStdError", gap_se);
+                check.extend([oracle.log_likelihood_per_dim, exact, gap, gap_se]);
+            }
+            finite_all("logLikelihoodPerDim", &check)?;
+            Ok(out.set("ms", js_sys::Date::now() - t0).build())
+        })
+    }
+
+    /// Sample quality against the number of network evaluations: every sampler of `samplers`
+    /// ("ddpm", "ddim", "reverse_sde", "ode_euler", "ode_heun") at every NFE of `nfes`, with the
+    /// network as the VP SDE's model, from one prior draw; MMD² against the held-out points.
+    /// Options `{nfes: [5, 10, 20, 50, 100] (those ≤ T), samplers: all, particles: 1000, seed: 0}`
+    /// (`defaults().trainerQuality`). Resolves to `{nfes, samplers: {name: Float64Array (MMD² per
+    /// NFE)}, evaluations: {name: Float64Array}, floor, particles}`; `floor` is the MMD² of as many
+    /// training points (what a perfect sampler scores).
+    #[wasm_bindgen(js_name = qualityVsSteps)]
+    pub fn quality_vs_steps(&self, options: JsValue) -> js_sys::Promise {
+        use crate::diffusion::sde_samplers::{SamplerFamily, MAX_NFE};
+        use crate::engine::sde_evaluate::{QUALITY_PARTICLES, QUALITY_SEED};
+        let state = self.state.clone();
+        let read = config::<QualityOptions>(&options);
+        promise(async move {
+            let o = read?;
+            let t_max = state.get()?.core.schedule.t_max;
+            let nfes = match &o.nfes {
+                None => crate::engine::sde_evaluate::default_nfes(t_max),
+                Some(v) => {
+                    if v.len() > 64 {
+                        return Err(InputError::length("nfes", v.len(), "at most 64 values").into());
+                    }
+                    v.iter().enumerate().map(|(i, n)| integer(&format!("nfes[{i}]"), *n, 1, MAX_NFE as u64).map(|n| n as usize)).collect::<Result<Vec<_>, _>>()?
+                }
+            };
+            let families = match &o.samplers {
+                None => SamplerFamily::ALL.to_vec(),
+                Some(v) => v.iter().map(|s| SamplerFamily::parse(s)).collect::<Result<Vec<_>, _>>()?,
+            };
+            let particles = count("particles", o.particles, QUALITY_PARTICLES, 2, crate::data::toy::MAX_POINTS)?;
+            let seed = seed(o.seed, QUALITY_SEED)?;
+            let st = state.get()?;
+            let q = st.core.quality_vs_steps(&families, &nfes, particles, seed).await?;
+            let (mut by_name, mut evals) = (Obj::new(), Obj::new());
+            for ((f, row), e) in q.families.iter().zip(&q.mmd2).zip(&q.evaluations) {
+                by_name = by_name.set(f.name(), finite_all("mmd2", row)?);
+                evals = evals.set(f.name(), f64s(&e.iter().map(|v| *v as f64).collect::<Vec<_>>()));
+            }
+            Ok(Obj::new()
+                .set("nfes", f64s(&q.nfes.iter().map(|v| *v as f64).collect::<Vec<_>>()))
+                .set("samplers", by_name.build())
+                .set("evaluations", evals.build())
+                .set("floor", q.floor)
+                .set("particles", q.particles as f64)
                 .build())
         })
     }

@@ -29,12 +29,14 @@ const exportsList = surface(`${pkgDir}/diffusion_lab.d.ts`).filter((e) => !["sta
 // Exports whose default work is seconds (whole sampler comparisons): called a tenth as often,
 // so the run stays minutes long and spends its time on the many cheap paths.
 // The argument-free vocabularies (defaults, choices, …) return constants: also a tenth as often.
-const HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "scoreMatching", "tweedie1d", "heldOut", "elboForms",
+const HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "scoreMatching", "tweedie1d", "heldOut", "elboForms", "likelihood", "qualityVsSteps",
   "defaults", "choices", "errorCodes", "errorVocabulary", "probeCpu"]);
 // whole comparisons (seconds each in the dev build): a fiftieth as often
 const VERY_HEAVY = new Set(["langevinCompare", "compareSamplers", "compare"]);
-const trainerExports = exportsList.filter((e) => e.owner === "Trainer");
-const otherExports = exportsList.filter((e) => e.owner !== "Trainer");
+// trainers and races (three networks) are costly: their exports are drawn together, less often
+const COSTLY = new Set(["Trainer", "Race"]);
+const trainerExports = exportsList.filter((e) => COSTLY.has(e.owner));
+const otherExports = exportsList.filter((e) => !COSTLY.has(e.owner));
 const defaults = dl.defaults();
 const choices = dl.choices();
 const vocabulary = [...new Set(Object.values(choices).flat())];
@@ -45,7 +47,7 @@ const plausible = {};
 Object.assign(plausible, { t: 5, T: 50, n: 20, samples: 50, particles: 20, dim: 2, points: 30, dims: 2, position: 3, particle: 0, h: 1e-3, variance: 0.5, z: -1, nats: 1.5 });
 
 // ---- the instances alive: methods are called on them, and handles passed as arguments --------
-const pool = { Schedule: [], Mixture: [], Chain: [], Trainer: [] };
+const pool = { Schedule: [], Mixture: [], Chain: [], Trainer: [], Race: [] };
 let savedCheckpoint = null;
 const MAX_POOL = 4;
 function keep(kind, obj) {
@@ -62,6 +64,7 @@ async function refill() {
     if (!savedCheckpoint) savedCheckpoint = await tr.save();
     keep("Trainer", tr);
   }
+  if (pool.Race.length < 1) keep("Race", new dl.Race({ T: 50, width: 16, depth: 1, batchSize: 16, train: 64, heldout: 32 }));
 }
 
 // ---- config shapes, learned from the engine's refusals ----------------------------------------
@@ -229,7 +232,7 @@ async function callOne(i) {
     else cls = "ok";
     // keep what a call made for later calls, except trainers: a fuzzed network may be legitimately
     // huge, and a minute-long job on it is not a hang
-    for (const k of Object.keys(pool)) if (out instanceof dl[k]) { if (k === "Trainer") out.free(); else keep(k, out); }
+    for (const k of Object.keys(pool)) if (out instanceof dl[k]) { if (COSTLY.has(k)) out.free(); else keep(k, out); }
     if (ex.name === "save" && out instanceof Uint8Array) savedCheckpoint = out;
   } catch (e) {
     [cls, detail] = e?.hang ? ["hang", "promise never settled"] : classifyError(e);

@@ -226,7 +226,7 @@ test("one source for defaults: the engine's own numbers", () => {
   // a chain built without settings uses exactly these
   const c = dl.Chain.withOracle({ sampler: "langevin", particles: 10 }, dl.Mixture.ring8({}));
   assert.equal(c.length, d.chain.langevin.steps);
-  assert.deepEqual(Object.keys(dl.choices()).sort(), ["datasets", "decoders", "inits", "parameterizations", "samplers", "schedules", "variances", "weightings"]);
+  assert.deepEqual(Object.keys(dl.choices()).sort(), ["datasets", "decoders", "inits", "odeMethods", "parameterizations", "samplers", "schedules", "sdeKinds", "sdeSamplers", "variances", "weightings"]);
 });
 
 test("the experiments the workers used to run: DDPM vs DDIM and plain vs annealed Langevin, in the engine", async () => {
@@ -306,4 +306,317 @@ test("derivation(): every derivation's steps hold, its keys have text in both la
   refuse({ name: "hvae", samples: 1e9 }, "samples", "integer_range");
   refuse({ name: "posterior", colour: 1 }, "colour", "unknown_field");
   refuse({ name: "posterior", x0: [NaN, 0] }, "x0[0]", "not_finite");
+});
+
+test("pure steps for reproduction: DDPM, DDIM, x̂₀ from μ, Langevin and annealed Langevin against a JS re-implementation", async () => {
+  const s = new dl.Schedule({ kind: "cosine", T: 200 });
+  const T = 200, betas = Array.from(s.betas());
+  // improved-diffusion's GaussianDiffusion arrays, computed here from the betas
+  const ac = []; let acc = 1; for (const b of betas) { acc *= 1 - b; ac.push(acc); }
+  const acPrev = [1, ...ac.slice(0, -1)], acNext = [...ac.slice(1), 0];
+  const postVar = betas.map((b, i) => (b * (1 - acPrev[i])) / (1 - ac[i]));
+  const coef1 = betas.map((b, i) => (b * Math.sqrt(acPrev[i])) / (1 - ac[i]));
+  const coef2 = betas.map((b, i) => ((1 - acPrev[i]) * Math.sqrt(1 - b)) / (1 - ac[i]));
+  const recip = ac.map((a) => Math.sqrt(1 / a)), recipm1 = ac.map((a) => Math.sqrt(1 / a - 1));
+  const same = (got, want, rel, what) => { assert.equal(got.length, want.length, what); want.forEach((w, i) => assert.ok(close(got[i], w, rel), `${what}[${i}]: ${got[i]} vs ${w}`)); };
+  same(s.alphasCumprodNext(), acNext, 1e-15, "alphasCumprodNext");
+  assert.equal(s.alphasCumprodNext()[T - 1], 0);
+  same(s.logOneMinusAlphasCumprod(), ac.map((a) => Math.log(1 - a)), 1e-14, "logOneMinusAlphasCumprod");
+  same(s.sqrtRecipAlphasCumprod(), recip, 1e-15, "sqrtRecipAlphasCumprod");
+  same(s.sqrtRecipm1AlphasCumprod(), recipm1, 1e-15, "sqrtRecipm1AlphasCumprod");
+
+  // p_sample: x̂₀ = recip·x − recipm1·ε, μ = coef1·x̂₀ + coef2·x, prev = μ + σ·z (no noise at t = 1)
+  const dim = 2, xT = new Float64Array([0.4, -1.1, 2.0, 0.3, -0.6, 0.9]), eps = new Float64Array([0.2, 0.7, -1.3, 0.5, 0.1, -0.4]);
+  const noise = new Float64Array([1.1, -0.3, 0.6, 0.2, -1.7, 0.8]);
+  const fixedLarge = (i) => (i === 0 ? postVar[1] : betas[i]);
+  for (const t of [1, 2, 57, 150]) {
+    const i = t - 1;
+    for (const [variance, v] of [["fixed_large", fixedLarge(i)], ["beta", betas[i]], ["beta_tilde", postVar[i === 0 ? 1 : i]]]) {
+      const r = s.ddpmStep({ xT, dim, t, prediction: eps, param: "eps", variance, noise });
+      const x0 = Array.from(xT, (x, j) => recip[i] * x - recipm1[i] * eps[j]);
+      const mean = x0.map((x0j, j) => coef1[i] * x0j + coef2[i] * xT[j]);
+      const sigma = t > 1 ? Math.sqrt(v) : 0;
+      same(r.x0, x0, 1e-9, `x0 t=${t}`);
+      same(r.mean, mean, 1e-9, `mean t=${t} ${variance}`);
+      same(r.prev, mean.map((m, j) => m + sigma * noise[j]), 1e-9, `prev t=${t} ${variance}`);
+      assert.ok(close(r.sigma, sigma, 1e-15) && close(r.variance, v, 1e-15), `σ t=${t} ${variance}: ${r.sigma}`);
+      same(r.score, Array.from(eps, (e) => -e / Math.sqrt(1 - ac[i])), 1e-12, `score t=${t}`);
+      // the same step from an x̂₀ prediction
+      const r0 = s.ddpmStep({ xT, dim, t, prediction: r.x0, param: "x0", variance, noise });
+      same(r0.prev, r.prev, 1e-9, `x0-param prev t=${t}`);
+    }
+  }
+  // FIXED_LARGE: β̃₂ for the decoder at t = 1 and β_t beyond, beside "beta" (β₁) and "beta_tilde"
+  assert.ok(close(s.modelVariance(1, "fixed_large"), postVar[1]) && close(s.modelVariance(1, "beta"), betas[0]) && close(s.modelVariance(2, "fixed_large"), betas[1]));
+  assert.ok(dl.choices().variances.includes("fixed_large"));
+  const xs = new Float64Array(T * 2).map((_, k) => Math.sin(k)), preds = new Float64Array(T * 2).map((_, k) => Math.cos(k));
+  const [eL, eB] = ["fixed_large", "beta"].map((variance) => s.elboTerms([0.2, -0.5], xs, preds, { parameterization: "eps", variance, decoder: "gaussian" }));
+  assert.deepEqual(eL.denoisingKl, eB.denoisingKl);
+  assert.ok(Math.abs(eL.reconstruction - eB.reconstruction) > 1e-3);
+
+  // ddim_sample: ε from x̂₀, σ = η √((1−ᾱ')/(1−ᾱ)) √(1 − ᾱ/ᾱ'), prev = √ᾱ' x̂₀ + √(1 − ᾱ' − σ²) ε + σ z
+  for (const [t, tPrev, eta] of [[150, 145, 0.7], [57, 0, 1], [2, 1, 0]]) {
+    const i = t - 1, ab = ac[i], abp = tPrev === 0 ? 1 : ac[tPrev - 1];
+    const x0 = new Float64Array([0.9, -0.2, 1.4, 0.1, -1.0, 0.5]);
+    const r = s.ddimStep({ xT, dim, t, tPrev, prediction: x0, param: "x0", eta, noise });
+    const e = Array.from(xT, (x, j) => (recip[i] * x - x0[j]) / recipm1[i]);
+    const sigma = eta * Math.sqrt((1 - abp) / (1 - ab)) * Math.sqrt(1 - ab / abp);
+    const mean = e.map((ej, j) => Math.sqrt(abp) * x0[j] + Math.sqrt(1 - abp - sigma * sigma) * ej);
+    same(r.eps, e, 1e-9, `ddim eps t=${t}`);
+    same(r.mean, mean, 1e-9, `ddim mean t=${t}`);
+    same(r.prev, mean.map((m, j) => m + sigma * noise[j]), 1e-9, `ddim prev t=${t}`);
+    assert.ok(close(r.sigma, sigma, 1e-12) && close(r.variance, sigma * sigma, 1e-12));
+  }
+
+  // x̂₀ from the posterior mean: the inverse of (1.88)
+  for (const t of [1, 3, 120]) {
+    const x0 = new Float64Array([0.3, -0.8]), x = new Float64Array([1.2, 0.4]);
+    const { mean } = s.posterior(x, x0, t);
+    const back = s.x0FromPosteriorMean({ xT: x, t, mean });
+    same(back, Array.from(mean, (m, j) => (m - coef2[t - 1] * x[j]) / coef1[t - 1]), 1e-15, `x0FromPosteriorMean t=${t}`);
+    same(back, x0, 1e-9, `round trip t=${t}`);
+  }
+
+  // Langevin: mean = x + (h/2)·s, next = mean + √h·z, the same operations bit for bit
+  const L = dl.langevinStep({ x: xT, dim, score: eps, stepSize: 0.01, noise });
+  assert.deepEqual(Array.from(L.mean), Array.from(xT, (x, j) => x + 0.5 * 0.01 * eps[j]));
+  assert.deepEqual(Array.from(L.next), Array.from(L.mean, (m, j) => m + Math.sqrt(0.01) * noise[j]));
+
+  // annealed Langevin on a two-Gaussian mixture, its exact score of q_σ = q ∗ N(0, σ²I) written here
+  const mix = { weights: [0.3, 0.7], means: [[-1, 0.5], [1.5, -0.2]], variances: [[0.2, 0.3], [0.4, 0.1]] };
+  const scoreSigma = (p, sigma) => {
+    const logs = mix.weights.map((w, k) => Math.log(w) + p.reduce((a, x, j) => { const v = mix.variances[k][j] + sigma * sigma; return a - 0.5 * (Math.log(2 * Math.PI * v) + (x - mix.means[k][j]) ** 2 / v); }, 0));
+    const top = Math.max(...logs), r = logs.map((l) => Math.exp(l - top)), z = r.reduce((a, b) => a + b);
+    return p.map((x, j) => r.reduce((a, rk, k) => a - (rk / z) * (x - mix.means[k][j]) / (mix.variances[k][j] + sigma * sigma), 0));
+  };
+  const sigmas = [2, 0.8, 0.3], K = 4, n = 3, epsStep = 0.01;
+  const x = new Float64Array([3, 3, -3, 0, 0.5, -2]);
+  const z = new Float64Array(sigmas.length * K * n * dim).map((_, k) => Math.sin(3.7 * k + 1));
+  const A = dl.annealedLangevin({ x, dim, sigmas, stepsPerLevel: K, eps: epsStep, noise: z, mixture: mix });
+  let state = Array.from(x);
+  sigmas.forEach((sigma, li) => {
+    const alpha = (epsStep * sigma * sigma) / (sigmas[2] * sigmas[2]);
+    assert.ok(close(A.stepSizes[li], alpha, 1e-15));
+    for (let k = 0; k < K; k++) {
+      const off = (li * K + k) * n * dim;
+      const g = [0, 1, 2].flatMap((p) => scoreSigma(state.slice(p * dim, (p + 1) * dim), sigma));
+      state = state.map((v, j) => v + 0.5 * alpha * g[j] + Math.sqrt(alpha) * z[off + j]);
+    }
+    const means = [0, 1].map((j) => (state[j] + state[j + 2] + state[j + 4]) / 3);
+    same(A.levelMeans.slice(li * dim, (li + 1) * dim), means, 1e-9, `levelMeans ${li}`);
+  });
+  same(A.samples, state, 1e-9, "annealed samples");
+  // absent mixture: the default ring8 (a different target, different numbers)
+  const R = dl.annealedLangevin({ x, dim, sigmas, stepsPerLevel: K, eps: epsStep, noise: z });
+  assert.ok(Math.abs(R.samples[0] - A.samples[0]) > 1e-3);
+
+  // a DDPM chain with "fixed_large" moves exactly as with "beta" (they differ only in the decoder)
+  const ring = dl.Mixture.ring8({});
+  const chainState = async (variance) => { const c = dl.Chain.withOracle({ sampler: "ddpm", variance, particles: 20, seed: 4, T: 50 }, ring); await c.runTo(c.length); return Array.from(c.state()); };
+  assert.deepEqual(await chainState("fixed_large"), await chainState("beta"));
+
+  // bad inputs name the field and its rule
+  const ok = { xT, dim, t: 5, prediction: eps, param: "eps", variance: "fixed_large", noise };
+  const refuse = (f, field, code) => assert.throws(f, (e) => { assert.ok(e.message.length <= 220, e.message); return e.params?.field === field && e.code === code; }, `${field} ${code}`);
+  refuse(() => s.ddpmStep({ ...ok, noise: noise.slice(1) }), "noise", "length");
+  refuse(() => s.ddpmStep({ ...ok, variance: "fixedlarge" }), "variance", "unknown_choice");
+  assert.throws(() => s.ddpmStep({ ...ok, variance: "FIXED_LARGE" }), /"beta_tilde", "beta", "fixed_large"/);
+  refuse(() => s.ddpmStep({ ...ok, param: "v" }), "param", "unknown_choice");
+  refuse(() => s.ddpmStep({ ...ok, noise: undefined }), "noise", "missing");
+  refuse(() => s.ddpmStep({ ...ok, prediction: eps.slice(2) }), "prediction", "length");
+  refuse(() => s.ddpmStep({ ...ok, dim: 4 }), "xT", "length");
+  refuse(() => s.ddpmStep({ ...ok, t: 0 }), "t", "integer_range");
+  refuse(() => s.ddpmStep({ ...ok, noise: [NaN, 0, 0, 0, 0, 0] }), "noise[0]", "not_finite");
+  refuse(() => s.ddpmStep({ ...ok, colour: 1 }), "colour", "unknown_field");
+  const okDdim = { xT, dim, t: 5, tPrev: 4, prediction: eps, param: "eps", eta: 0, noise };
+  refuse(() => s.ddimStep({ ...okDdim, tPrev: 5 }), "tPrev", "integer_range");
+  refuse(() => s.ddimStep({ ...okDdim, eta: 2 }), "eta", "range");
+  refuse(() => s.x0FromPosteriorMean({ xT, t: 3, mean: [1] }), "mean", "length");
+  refuse(() => dl.langevinStep({ x: xT, dim, score: eps, stepSize: 0, noise }), "stepSize", "not_positive");
+  refuse(() => dl.langevinStep({ x: xT, dim, score: eps, stepSize: 0.1, noise: [1] }), "noise", "length");
+  const okA = { x, dim, sigmas, stepsPerLevel: K, eps: epsStep, noise: z };
+  refuse(() => dl.annealedLangevin({ ...okA, noise: z.slice(1) }), "noise", "length");
+  assert.throws(() => dl.annealedLangevin({ ...okA, noise: z.slice(1) }), /sigmas\.length·stepsPerLevel·n·dim = 3·4·3·2 = 72/);
+  refuse(() => dl.annealedLangevin({ ...okA, dim: 3 }), "dim", "mismatch");
+  refuse(() => dl.annealedLangevin({ ...okA, sigmas: [1, -1] }), "sigmas[1]", "not_positive");
+  refuse(() => dl.annealedLangevin({ ...okA, stepsPerLevel: 0 }), "stepsPerLevel", "integer_range");
+  refuse(() => dl.annealedLangevin({ ...okA, mixture: { ...mix, variances: [[0.2, 0], [1, 1]] } }), "mixture.variances[0][1]", "not_positive");
+  refuse(() => dl.annealedLangevin({ ...okA, x: new Float64Array(2e6), stepsPerLevel: 100, noise: new Float64Array(3) }), "stepsPerLevel", "too_much_work");
+  s.free();
+});
+
+test("issue 17: the score error per t, and the three parameterizations raced on the same batches", async () => {
+  const d = dl.defaults();
+  assert.deepEqual([...d.scoreErrorByT.ts].slice(0, 5), [1, 2, 3, 4, 6]);
+  assert.equal(d.scoreErrorByT.ts.length, 16);
+  assert.equal(d.race.weighting, "elbo");
+  assert.deepEqual([...d.race.parameterizations], ["x0", "eps", "score"]);
+  // the reader's network against the exact score, t by t
+  const tr = await dl.Trainer.create({ dataset: "ring8", T: 100, batchSize: 32, heldout: 64 }, { backend: "cpu" });
+  try {
+    const e = await tr.scoreErrorByT({ points: 32 });
+    assert.deepEqual([...e.ts], [1, 1, 2, 3, 3, 5, 6, 9, 12, 16, 22, 29, 40, 54, 74, 100].filter((t, i, a) => a.indexOf(t) === i));
+    assert.ok(e.relativeError instanceof Float64Array && e.relativeError.every((v) => v > 0 && Number.isFinite(v)));
+    const f = await tr.scoreErrorByT({ points: 32, ts: [50, 100] });
+    assert.deepEqual([...f.ts], [50, 100]);
+    await assert.rejects(tr.scoreErrorByT({ ts: [0] }), (e) => e.params.field === "ts[0]" && e.message.length <= 220);
+    await assert.rejects(tr.scoreErrorByT({ ts: [] }), (e) => e.params.field === "ts");
+    await assert.rejects(tr.scoreErrorByT({ tee: 1 }), (e) => e.code === "unknown_field");
+  } finally {
+    tr.free();
+  }
+  const moons = await dl.Trainer.create({ dataset: "moons", T: 100, heldout: 16 }, { backend: "cpu" });
+  await assert.rejects(moons.scoreErrorByT({}), (e) => e.params.field === "dataset");
+  moons.free();
+  // the race: three networks, one seed, the same batches
+  const race = new dl.Race({ T: 100, batchSize: 32, heldout: 64, train: 256 });
+  try {
+    assert.equal(race.stepCount, 0);
+    const before = await race.meansAt({ x: [1.5, 1.2], t: 20 });
+    assert.ok(before.oracle instanceof Float64Array && before.oracle.length === 2);
+    for (const p of ["x0", "eps", "score"]) assert.equal(before[p].length, 2);
+    const r = await race.run(30);
+    assert.deepEqual([r.steps, r.totalSteps], [30, 30]);
+    for (const p of ["x0", "eps", "score"]) assert.equal(r.losses[p].length, 30);
+    // ELBO weights: the ε and score losses are one function of μ_θ on the same batches
+    assert.ok(Math.abs(r.mean.eps - r.mean.score) < 0.2 * r.mean.eps, `${r.mean.eps} vs ${r.mean.score}`);
+    assert.equal(race.sameBatches, true);
+    const after = await race.meansAt({ x: [1.5, 1.2, -1.0, 0.3], t: 20 });
+    assert.equal(after.eps.length, 4);
+    assert.ok(after.sigma > 0 && Object.values(after.distance).every((v) => v >= 0));
+    const h = await race.heldOut({ points: 16, tSamples: 8 });
+    for (const p of ["x0", "eps", "score", "oracle"]) assert.ok(Number.isFinite(h[p]) && h.stdError[p] >= 0, p);
+    assert.ok(h.oracle < h.eps && h.spread >= 0 && h.unit === "nats/dim" && h.points === 16 && h.steps === 30);
+    await assert.rejects(race.meansAt({ x: [1, 2, 3], t: 20 }), (e) => e.params.field === "x" && e.message.length <= 220);
+    await assert.rejects(race.meansAt({ x: [1, 2], t: 101 }), (e) => e.params.field === "t");
+    await assert.rejects(race.meansAt({ x: [1, 2] }), (e) => e.code === "missing" && e.params.field === "t");
+    await assert.rejects(race.run(0), (e) => e.params.field === "steps");
+    await assert.rejects(race.run(1e6), (e) => e.params.field === "steps");
+    await assert.rejects(race.heldOut({ variance: "big" }), (e) => e.params.field === "variance");
+  } finally {
+    race.free();
+  }
+  assert.throws(() => new dl.Race({ dataset: "digits" }), (e) => e.params.field === "dataset");
+  assert.throws(() => new dl.Race({ weighting: "snr" }), (e) => e.params.field === "weighting");
+  assert.throws(() => new dl.Race({ parameterization: "eps" }), (e) => e.code === "unknown_field");
+});
+
+test("trainer.likelihood and trainer.qualityVsSteps: the network as a VP SDE, small, with bad options named", async () => {
+  const tr = await dl.Trainer.create({ dataset: "ring8", T: 100, batchSize: 32 }, { backend: "cpu" });
+  try {
+    await tr.run(2);
+    const d = dl.defaults();
+    assert.equal(d.trainerLikelihood.method, "rk4");
+    assert.ok(d.trainerLikelihood.steps >= 2 && d.trainerQuality.nfes.length >= 1 && d.trainerQuality.samplers.includes("ode_heun"));
+    const l = await tr.likelihood({ points: 12, steps: 4, method: "heun", seed: 1 });
+    assert.equal(l.points, 12);
+    assert.equal(l.nfe, 8); // 4 steps × 2 stages (the coarse pass's 2 × 2 are the solver's error)
+    for (const k of ["logLikelihoodPerDim", "stdErrorPerDim", "solverError", "oracleLogLikelihoodPerDim", "exactLogDensityPerDim", "gapPerDim", "gapStdError", "ms"]) assert.ok(Number.isFinite(l[k]), k);
+    // ring8's exact mixture at those points, and the gap paired point by point: log q − log p_θ
+    assert.ok(Math.abs(l.gapPerDim - (l.exactLogDensityPerDim - l.logLikelihoodPerDim)) < 1e-9);
+    assert.ok(l.gapPerDim > 0.5, `an untrained network is far from the data: ${l.gapPerDim}`);
+    const same = await tr.likelihood({ points: 12, steps: 4, method: "heun", seed: 1 });
+    assert.equal(same.logLikelihoodPerDim, l.logLikelihoodPerDim);
+    const refuse = async (options, field, code) => assert.rejects(tr.likelihood(options), (e) => e.params?.field === field && e.code === code, JSON.stringify(options));
+    await refuse({ method: "rk5" }, "method", "unknown_choice");
+    await refuse({ steps: 1 }, "steps", "integer_range");
+    await refuse({ points: 0 }, "points", "integer_range");
+    await refuse({ tEps: 0.1 }, "tEps", "unknown_field");
+
+    const q = await tr.qualityVsSteps({ nfes: [2, 5], samplers: ["ddim", "ode_heun"], particles: 20, seed: 3 });
+    assert.deepEqual(Array.from(q.nfes), [2, 5]);
+    assert.deepEqual(Object.keys(q.samplers).sort(), ["ddim", "ode_heun"]);
+    assert.ok(q.samplers.ddim instanceof Float64Array && q.samplers.ddim.length === 2 && q.samplers.ode_heun.every(Number.isFinite));
+    assert.deepEqual(Array.from(q.evaluations.ddim), [2, 5]); // one evaluation per step
+    assert.ok(q.evaluations.ode_heun.every((e, i) => e >= 1 && e <= q.nfes[i]), "Heun: two per step, never more than asked");
+    assert.ok(Number.isFinite(q.floor) && q.particles === 20);
+    const refuseQ = async (options, field, code) => assert.rejects(tr.qualityVsSteps(options), (e) => e.params?.field === field && e.code === code, JSON.stringify(options));
+    await refuseQ({ samplers: ["langevin"] }, "samplers", "unknown_choice");
+    await refuseQ({ nfes: [5, 0], particles: 20 }, "nfes[1]", "integer_range");
+    await refuseQ({ nfes: [101], samplers: ["ddpm"], particles: 20 }, "nfes[0]", "integer_range"); // DDPM and DDIM: at most T
+    await refuseQ({ nfes: [], particles: 20 }, "nfes", "empty");
+    await refuseQ({ particles: 100000, nfes: Array(60).fill(100000), samplers: ["ode_euler"] }, "particles", "too_much_work");
+  } finally {
+    tr.free();
+  }
+  // a cosine schedule is no VP SDE of the linear family: refused, naming the schedule
+  const cos = await dl.Trainer.create({ dataset: "ring8", schedule: "cosine", T: 50, batchSize: 32 }, { backend: "cpu" });
+  try {
+    await assert.rejects(cos.likelihood({ points: 4, steps: 2 }), (e) => e.params?.field === "schedule" && e.code === "mismatch" && /linear/.test(e.message));
+    await assert.rejects(cos.qualityVsSteps({ particles: 4 }), (e) => e.params?.field === "schedule");
+  } finally {
+    cos.free();
+  }
+});
+
+test("issue 17, the SDE view with the exact oracle: sde, sdeCorrespondence, pfOdeLikelihood, qualityVsSteps; bad inputs named", () => {
+  const d = dl.defaults().sde;
+  const ch = dl.choices();
+  assert.deepEqual(Array.from(ch.sdeKinds), ["vp", "ve", "subvp"]);
+  assert.deepEqual(Array.from(ch.odeMethods), ["euler", "heun", "rk4"]);
+  assert.deepEqual(Array.from(ch.sdeSamplers), ["ddpm", "ddim", "reverse_sde", "ode_euler", "ode_heun"]);
+  assert.equal(d.kinds.vp.betaMin * 1000 / d.kinds.vp.N, 0.1); // β_min/N = DDPM's β_1 = 1e-4
+  // the marginals: VP preserves variance, sub-VP stays below it, VE's std is σ_min (σ_max/σ_min)^t
+  const vp = dl.sde({ kind: "vp" }), sub = dl.sde({ kind: "subvp" }), ve = dl.sde({ kind: "ve", ts: [0, 0.5, 1] });
+  assert.equal(vp.ts.length, d.curvePoints);
+  assert.ok(vp.meanScale instanceof Float64Array && vp.std instanceof Float64Array && vp.driftCoef instanceof Float64Array && vp.diffusion instanceof Float64Array);
+  vp.ts.forEach((t, i) => {
+    assert.ok(close(vp.meanScale[i] ** 2 + vp.std[i] ** 2, 1, 1e-12), `VP at t = ${t}`);
+    if (t > 0) assert.ok(sub.std[i] < vp.std[i]);
+    assert.ok(close(vp.diffusion[i] ** 2, 0.1 + t * 19.9, 1e-12) && close(vp.driftCoef[i], -0.5 * (0.1 + t * 19.9), 1e-12));
+  });
+  const { sigmaMin, sigmaMax } = d.kinds.ve;
+  assert.ok(close(ve.std[1], sigmaMin * Math.sqrt(sigmaMax / sigmaMin), 1e-12) && close(ve.std[2], sigmaMax, 1e-12) && ve.driftCoef.every((v) => v === 0));
+
+  // DDPM is the VP SDE discretised, NCSN's ladder the VE SDE's
+  const c = dl.sdeCorrespondence({});
+  assert.deepEqual(Array.from(c.vp.i), Array.from(d.correspondence.indices));
+  assert.ok(c.vp.maxBetaRelDiff < 1e-12, `β: ${c.vp.maxBetaRelDiff}`);
+  assert.ok(c.vp.maxAlphaBarAbsDiff < 0.01 && c.vp.maxLogAlphaBarGapAfterSecondOrder < c.vp.maxLogAlphaBarGap);
+  assert.ok(c.ve.maxSigmaRelDiff < 1e-12 && c.ve.maxStepRelDiff < 0.05 && c.ve.alphaToG2DtSpread < 1e-12);
+  assert.ok(c.step.nFine === 2 * c.step.nCoarse && c.step.gapCoarse / c.step.gapFine > 2.5, JSON.stringify(c.step));
+  assert.ok(Math.abs(c.steps.gapOrder + 1) < 0.3, `gap per unit time ~ 1/N: ${c.steps.gapOrder}`);
+  // a VP whose β_max is not 20 is not DDPM's linear schedule: the same numbers say so
+  assert.ok(dl.sdeCorrespondence({ betaMax: 19, indices: [1, 1000] }).vp.maxBetaRelDiff > 1e-3);
+
+  // the PF-ODE likelihood with the exact score is the mixture's own log density, to solver error
+  const l = dl.pfOdeLikelihood({ n: 64, steps: 50, method: "rk4", seed: 2 });
+  assert.equal(l.logLikelihood.length, 64);
+  assert.ok(Math.abs(l.meanPerDim - l.exactMeanPerDim) <= l.solverError + 1e-6, `${l.meanPerDim} vs ${l.exactMeanPerDim} ± ${l.solverError}`);
+  assert.ok(l.nfe === 200 && l.totalNfe === 300 && l.solverError < 1e-2, `${l.nfe} ${l.totalNfe} ${l.solverError}`);
+  assert.ok(Math.abs(l.dataMeanPerDim - l.exactMeanPerDim) < 1e-2 && Math.abs(l.priorGapPerDim) < 1e-3);
+  const g = dl.pfOdeLikelihood({ dataset: "gaussian", points: new Float64Array([0.5, -0.3, 1, 0]), steps: 20, method: "heun", kind: "ve" });
+  assert.ok(Math.abs(g.meanPerDim - g.exactMeanPerDim) <= g.solverError && g.nfe === 40);
+
+  // quality against evaluations, small: the table's shape
+  const q = dl.qualityVsSteps({ nfes: [4, 16], samplers: ["ddim", "ode_heun"], particles: 60, heldOut: 80, seed: 1 });
+  assert.deepEqual(Array.from(q.nfes), [4, 16]);
+  assert.deepEqual(Object.keys(q.samplers), ["ddim", "ode_heun"]);
+  assert.ok(q.samplers.ddim instanceof Float64Array && q.samplers.ddim.every(Number.isFinite) && Number.isFinite(q.floor));
+  assert.deepEqual(Array.from(q.evaluations.ode_heun), [4, 16]);
+  assert.ok(q.particles === 60 && q.heldOut === 80);
+
+  // bad inputs throw, naming the field
+  const refuse = (f, config, field, code) => assert.throws(() => f(config), (e) => e.params?.field === field && e.code === code && e.message.length <= 220, `${JSON.stringify(config)} → ${field}`);
+  refuse(dl.sde, { kind: "vee" }, "kind", "unknown_choice");
+  refuse(dl.sde, { kind: "ve", sigmaMin: 2, sigmaMax: 1 }, "sigmaMin", "less_than");
+  refuse(dl.sde, { ts: [0, 1.5] }, "ts[1]", "range");
+  refuse(dl.sde, { N: 1 }, "N", "integer_range");
+  refuse(dl.sde, { betaMax: "20" }, "betaMax", "wrong_type");
+  refuse(dl.sde, { beta: 1 }, "beta", "unknown_field");
+  refuse(dl.sdeCorrespondence, { indices: [0] }, "indices[0]", "integer_range");
+  refuse(dl.sdeCorrespondence, { stepNs: [1] }, "stepNs[0]", "integer_range");
+  refuse(dl.pfOdeLikelihood, { method: "rk5" }, "method", "unknown_choice");
+  refuse(dl.pfOdeLikelihood, { dataset: "moons" }, "dataset", "unknown_choice");
+  refuse(dl.pfOdeLikelihood, { steps: 1 }, "steps", "integer_range");
+  refuse(dl.pfOdeLikelihood, { tEps: 0 }, "tEps", "range");
+  refuse(dl.pfOdeLikelihood, { points: [1, 2, 3] }, "points", "length");
+  refuse(dl.pfOdeLikelihood, { points: [1, 2], n: 1 }, "n", "mismatch");
+  refuse(dl.pfOdeLikelihood, { n: 100000, steps: 100000 }, "steps", "too_much_work");
+  refuse(dl.qualityVsSteps, { samplers: ["langevin"] }, "samplers[0]", "unknown_choice");
+  refuse(dl.qualityVsSteps, { nfes: [4, 2000] }, "nfes[1]", "integer_range"); // DDPM and DDIM: at most N
+  refuse(dl.qualityVsSteps, { nfes: [1], samplers: ["ode_heun"] }, "nfes[0]", "integer_range"); // Heun: two per step
+  refuse(dl.qualityVsSteps, { nfes: [] }, "nfes", "empty");
+  refuse(dl.qualityVsSteps, { particles: 1 }, "particles", "integer_range");
+  refuse(dl.qualityVsSteps, { particles: 100000 }, "particles", "too_much_work");
 });

@@ -1,5 +1,5 @@
 // The compute worker: the numerical companions (the VAE, a noised data set, the two ELBO forms,
-// score matching, 1-D Tweedie, plain vs annealed Langevin) run here, off the page's main thread,
+// score matching, 1-D Tweedie, plain vs annealed Langevin, the derivations, chapter 9's SDEs with the oracle) run here, off the page's main thread,
 // so that a heavy setting never freezes the page. It only routes: each message {id, job, args}
 // names an engine call (src/web/) and is answered by {id, result} or {id, error}, the error as
 // data {message, code, params} so the page renders it in either language.
@@ -31,6 +31,10 @@ const JOBS = {
   noising: ({ schedule: s, options }) => dl.noiseDataset(schedule(s), options),
   langevin: (config) => dl.langevinCompare(config),
   derivation: (config) => dl.derivation(config),
+  sde: (config) => dl.sde(config),
+  sdeCorrespondence: (config) => dl.sdeCorrespondence(config),
+  pfOdeLikelihood: (config) => dl.pfOdeLikelihood(config),
+  qualityVsSteps: (config) => dl.qualityVsSteps(config),
 };
 
 self.onmessage = async ({ data: { id, job, args } }) => {

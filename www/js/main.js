@@ -17,6 +17,9 @@ import { startLangevinView } from "./langevin-view.js";
 import { startElboBreakdownView } from "./elbo-breakdown-view.js";
 import { startSteppers } from "./stepper-view.js";
 import { startNcsnView } from "./ncsn-view.js";
+import { startSdeView } from "./sde-view.js";
+import { startRaceView } from "./race-view.js";
+import { startScoreByTView } from "./score-t-view.js";
 
 // an engine error by its code; anything else (a failed load, a bug) as its own text in a keyed frame
 const reason = (err) => (err && err.code ? describeError(err) : String(err && err.message ? err.message : err));
@@ -56,9 +59,12 @@ async function start() {
     try { view(engine, train); } catch (err) { showSectionError(id, err); }
   }
   try { startSteppers(engine); } catch (err) { showSectionError("kl-mse", err); }
+  try { startSdeView(engine, train); } catch (err) { showSectionError("sde", err); } // the oracle's parts need no trainer
   if (train) {
     try {
       try { startNcsnView(train); } catch (err) { showSectionError("training", err); }
+      try { startScoreByTView(train); } catch (err) { showSectionError("training", err); }
+      try { startRaceView(engine, train); } catch (err) { showSectionError("sde", err); }
       const chain = startChainView(train);
       train.restored.then(() => { chain.create(); writeUrlState(); }); // the pretrained (or your) model's chain, ready to step
     } catch (err) {

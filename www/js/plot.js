@@ -97,7 +97,7 @@ function fillChartTable(details, rec) {
 
 /**
  * Draw `series` = [{label, x, y, dashed?}] in the chart element `el` (a <div class="chart">).
- * opts: {logY, marker (an x value drawn as a dashed line), xLabel, bars (draw bars, not lines)}. Later calls with the same
+ * opts: {logY, logX, marker (an x value drawn as a dashed line), xLabel, bars (draw bars, not lines)}. Later calls with the same
  * series labels and options update the data in place (cheap while training). Labels come in the
  * page's language (t(key)); a view redraws its charts after a language switch, and new labels
  * make a new chart.
@@ -107,7 +107,7 @@ export function lineChart(el, series, opts = {}) {
   if (!uPlot) { setText(el, "chart.no_library"); return; }
   const labels = series.map((s) => s.label);
   const xLabel = opts.xLabel || "t";
-  const key = JSON.stringify([labels, xLabel, !!opts.logY, !!opts.bars, series.map((s) => !!s.dashed)]);
+  const key = JSON.stringify([labels, xLabel, !!opts.logY, !!opts.logX, !!opts.bars, series.map((s) => !!s.dashed)]);
   const data = align(series, opts.logY);
   let rec = charts.get(el);
   const width = Math.max(200, Math.floor(el.clientWidth || 440));
@@ -126,8 +126,10 @@ export function lineChart(el, series, opts = {}) {
     };
     rec.plot = new uPlot({
       width, height,
-      scales: { x: { time: false }, y: opts.bars ? { range: (u, lo, hi) => [Math.min(0, lo), hi * 1.05 || 1] } : { distr: opts.logY ? 3 : 1 } },
-      axes: [{ label: xLabel, labelSize: 18, size: 36 }, opts.logY
+      scales: { x: opts.logX ? { time: false, distr: 3 } : { time: false }, y: opts.bars ? { range: (u, lo, hi) => [Math.min(0, lo), hi * 1.05 || 1] } : { distr: opts.logY ? 3 : 1 } },
+      axes: [opts.logX
+        ? { label: xLabel, labelSize: 18, size: 36, splits: (u, i, min, max) => pow10Splits(min, max), values: (u, vals) => vals.map((v) => (v == null ? "" : pow10Label(v))) }
+        : { label: xLabel, labelSize: 18, size: 36 }, opts.logY
         // a log axis: ticks and grid lines at the powers of ten only
         ? { size: 56, splits: (u, i, min, max) => pow10Splits(min, max), values: (u, vals) => vals.map((v) => (v == null ? "" : pow10Label(v))) }
         : { size: 56, values: (u, vals) => vals.map((v) => (v == null ? "" : fmt(v))) }],

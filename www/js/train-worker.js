@@ -173,6 +173,32 @@ async function ncsnTrain({ config, steps }) {
   return { before, after: await ncsn.scoreErrorByLevel({}), loss: last, steps };
 }
 
+// The race of issue 17: x0, eps and score networks trained side by side from one seed on the same
+// batches (src/engine/race.rs), on the CPU like the NCSN, beside the reader's model. One race at a
+// time ("race-create" replaces it). "race-run" trains in chunks of ~150 ms through `exclusive`, so
+// the reader's training, the chain, "race-means" and "race-heldout" interleave between chunks; it
+// posts {type: "race-progress", done, steps, totalSteps, losses: {x0, eps, score}, mean} per chunk
+// and ends with {type: "race", done, steps, totalSteps, stopped?, replaced?}. "race-abort" (or a new
+// race or run) ends the loop after its chunk.
+let race = null, raceRun = 0;
+const needRace = () => { if (!race) throw Object.assign(new Error("there is no race yet: race-create first"), { code: "missing", params: { field: "race" } }); };
+async function raceTrain({ steps }) {
+  needRace();
+  const run = ++raceRun, mine = race; // a new race or run ends this one (and never trains the new race here)
+  let done = 0, chunk = 2;
+  while (done < steps) {
+    if (run !== raceRun) return { replaced: true, done, steps };
+    const c0 = performance.now();
+    const r = await exclusive(() => mine.run(Math.min(chunk, steps - done)));
+    chunk = Math.max(1, Math.min(50, Math.round((chunk * 150) / Math.max(performance.now() - c0, 1))));
+    done += r.steps;
+    post({ type: "race-progress", done, steps, totalSteps: r.totalSteps, losses: r.losses, mean: r.mean });
+    if (r.stopped) return { done, steps, totalSteps: r.totalSteps, stopped: r.stopped };
+    await tick();
+  }
+  return { done, steps, totalSteps: await exclusive(() => mine.stepCount) };
+}
+
 onmessage = async ({ data: m }) => {
   if (m.cmd && m.cmd.startsWith("chain-")) {
     lastChainRequest = performance.now();
@@ -226,7 +252,35 @@ onmessage = async ({ data: m }) => {
         break;
       case "load": post({ type: "loaded", header: await exclusive(() => trainer.load(new Uint8Array(m.bytes))), id: m.id }); break;
       case "ncsn-train": { const r = await ncsnTrain(m); post({ type: "ncsn", id: m.id, ...(r || { replaced: true }) }); break; }
-      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train"] } });
+      case "score-error-t": { // the reader's network against the exact score, per t: between training chunks
+        const r = await exclusive(async () => {
+          if (!trainer) throw Object.assign(new Error("there is no model yet: create one first"), { code: "missing", params: { field: "trainer" } });
+          return { step: trainer.stepCount, ...(await trainer.scoreErrorByT(m.options || {})) };
+        });
+        post({ type: "score-error-t", id: m.id, ...r });
+        break;
+      }
+      case "likelihood": // the network's PF-ODE log-likelihood of held-out points (issue 17): between training chunks
+      case "quality-steps": { // its sample quality against NFE per sampler family
+        const r = await exclusive(async () => {
+          if (!trainer) throw Object.assign(new Error("there is no model yet: create one first"), { code: "missing", params: { field: "trainer" } });
+          const options = m.options || {};
+          return { step: trainer.stepCount, ...(await (m.cmd === "likelihood" ? trainer.likelihood(options) : trainer.qualityVsSteps(options))) };
+        });
+        post({ type: m.cmd, id: m.id, result: r });
+        break;
+      }
+      case "race-create": {
+        raceRun++; // a running race ends after its chunk
+        const step = await exclusive(() => { const fresh = new dl.Race(m.config || {}); race?.free(); race = fresh; return race.stepCount; });
+        post({ type: "race-created", id: m.id, stepCount: step });
+        break;
+      }
+      case "race-run": post({ type: "race", id: m.id, ...(await raceTrain(m)) }); break;
+      case "race-abort": raceRun++; post({ type: "race-aborted", id: m.id }); break;
+      case "race-means": needRace(); post({ type: "race-means", id: m.id, result: await exclusive(() => race.meansAt({ x: m.x, t: m.t })) }); break;
+      case "race-heldout": needRace(); post({ type: "race-heldout", id: m.id, result: await exclusive(() => race.heldOut(m.options || {})) }); break;
+      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "race-create", "race-run", "race-abort", "race-means", "race-heldout"] } });
     }
   } catch (e) {
     if (m.cmd === "train") running = false;

@@ -39,6 +39,7 @@ export class TrainerClient {
       return;
     }
     if (data.type === "ncsn-progress") { this.onNcsnProgress?.(data); return; }
+    if (data.type === "race-progress") { this.onRaceProgress?.(data); return; }
     if (data.type === "snapshot") { this.snapshot = { bytes: data.bytes, step: data.step }; return; }
     if (data.type === "device-lost") { this.failed(received(data), "train"); return; }
     if (data.type === "error") { this.failed(received(data), data.cmd); return; }
@@ -112,6 +113,25 @@ export class TrainerClient {
     this.onNcsnProgress = onProgress;
     return this.request("ncsn-train", { config, steps });
   }
+  /** The reader's network's score error per t against the exact score (ring8): `{step, ts, relativeError}`; options `{points, seed, ts}` (defaults().scoreErrorByT). Answered between training chunks. */
+  async scoreErrorByT(options = {}) { const { step, ts, relativeError } = await this.request("score-error-t", { options }); return { step, ts, relativeError }; }
+  // Issue 17's race (x0, eps and score networks on the same batches, on the CPU in this worker).
+  /** A new race (replacing any): config as `new Race(config)`, defaults().race. Resolves to `{stepCount}`. */
+  async raceCreate(config = {}) { const { stepCount } = await this.request("race-create", { config }); return { stepCount }; }
+  /** Train the race `steps` more steps each; `onProgress` gets `{done, steps, totalSteps, losses: {x0, eps, score}, mean}` per chunk. Resolves to `{done, steps, totalSteps, stopped?, replaced?}`. */
+  async raceRun(steps, onProgress) { this.onRaceProgress = onProgress; const { type, id, ...r } = await this.request("race-run", { steps }); return r; }
+  /** Create a race and train it: raceCreate then raceRun. */
+  async race(config, steps, onProgress) { await this.raceCreate(config); return this.raceRun(steps, onProgress); }
+  /** End a running race after its current chunk (its run resolves with `replaced: true`). */
+  raceAbort() { return this.request("race-abort"); }
+  /** μ_θ of each network and the oracle's at (x, t): `{x0, eps, score, oracle, distance: {x0, eps, score}, sigma, t}` (see Race.meansAt). */
+  async raceMeans({ x, t }) { return (await this.request("race-means", { x, t })).result; }
+  /** Each network's held-out −ELBO per dim and the oracle's: see Race.heldOut. */
+  async raceHeldOut(options = {}) { return (await this.request("race-heldout", { options })).result; }
+  /** The network's probability-flow ODE log-likelihood of held-out points: options `{points, steps, method, seed}` (defaults().trainerLikelihood); resolves to `{step, logLikelihoodPerDim, stdErrorPerDim, solverError, nfe, points, ms, oracleLogLikelihoodPerDim?, exactLogDensityPerDim?, gapPerDim?, gapStdError?}` (see Trainer.likelihood). */
+  async likelihood(options = {}) { return (await this.request("likelihood", { options })).result; }
+  /** The network's sample quality against NFE: options `{nfes, samplers, particles, seed}` (defaults().trainerQuality); resolves to `{step, nfes, samplers: {name: Float64Array}, evaluations, floor, particles}` (see Trainer.qualityVsSteps). */
+  async qualityVsSteps(options = {}) { return (await this.request("quality-steps", { options })).result; }
   async elboForms(options) { return (await this.request("elbo-forms", { options })).result; }
   async load(bytes) {
     const copy = bytes.slice();

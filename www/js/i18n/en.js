@@ -10,6 +10,7 @@
 // as error.fallback, a message without a code as error.engine.
 // Entries under data-i18n-html are HTML (the page's own markup); "tex.*" entries are TeX.
 import { en as derivations } from "./derivations/index.js";
+import { en as sde } from "./sde.js";
 
 const E = (n) => `<span class="eq">(${n})</span>`;
 
@@ -531,6 +532,8 @@ export default {
   "train.refine_slow": "refinement stopped at {points} points: on this backend one held-out point (1000 network evaluations) takes over 1.5 s — choose the CPU backend and it goes on",
   // the derivation steppers (i18n/derivations/*.js)
   ...derivations,
+  // chapter 9 and the per-t score error (i18n/sde.js)
+  ...sde,
   "deriv.prev": "◀ previous line",
   "deriv.next": "next line ▶",
   "deriv.all": "show every line",

@@ -1,6 +1,7 @@
 // 中文, by key: the same keys and placeholders as en.js (tests/node/i18n.test.mjs checks both).
 // Terms follow the seed notes: 重建项, 先验匹配项, 去噪匹配项, 一致性项, 分数, 朗之万动力学.
 import { zh as derivations } from "./derivations/index.js";
+import { zh as sde } from "./sde.js";
 
 const E = (n) => `<span class="eq">(${n})</span>`;
 
@@ -522,6 +523,8 @@ export default {
   "train.refine_slow": "细化在 {points} 个点处停止：在这个后端上，一个留出点（1000 次网络计算）要超过 1.5 秒——改用 CPU 后端即可继续",
   // the derivation steppers (i18n/derivations/*.js)
   ...derivations,
+  // chapter 9 and the per-t score error (i18n/sde.js)
+  ...sde,
   "deriv.prev": "◀ 上一行",
   "deriv.next": "下一行 ▶",
   "deriv.all": "显示全部各行",
