@@ -18,6 +18,7 @@ const SAMPLERS = Object.keys(SAMPLER_LABELS);
 // The quality verdict: at the largest budget every sampler is within QUALITY_SLACK of the floor
 // (MMD² estimates scatter by about the floor's own size); with few evaluations (8) DDIM beats DDPM.
 export const QUALITY_SLACK = 0.004;
+const CHART_MMD_MIN = 1e-4;
 
 export function startSdeView(engine, train) {
   const $ = (id) => document.getElementById(id);
@@ -141,9 +142,12 @@ function startQuality($, d, train) {
   function draw(r) {
     last = r;
     const nfes = Array.from(r.nfes), names = SAMPLERS.filter((s) => r.samplers[s]);
+    // MMD² is estimated without bias, so near the data it scatters around 0, below it too: the log
+    // chart draws anything under CHART_MMD_MIN at CHART_MMD_MIN (the table has the raw numbers)
+    const clip = (v) => Math.max(v, CHART_MMD_MIN);
     lineChart($("chart-sde-quality"), [
-      ...names.map((s) => ({ label: t(SAMPLER_LABELS[s]), x: nfes, y: r.samplers[s] })),
-      { label: t("sde.floor"), x: [nfes[0], nfes[nfes.length - 1]], y: [r.floor, r.floor], dashed: true },
+      ...names.map((s) => ({ label: t(SAMPLER_LABELS[s]), x: nfes, y: Array.from(r.samplers[s], clip) })),
+      { label: t("sde.floor"), x: [nfes[0], nfes[nfes.length - 1]], y: [clip(r.floor), clip(r.floor)], dashed: true },
     ], { xLabel: t("sde.nfe_axis"), logX: true, logY: true });
     setText($("sde-q-caption"), r.source === "network" ? "sde.q_caption_network" : "sde.q_caption");
     const thead = document.querySelector("#sde-q-table thead");
