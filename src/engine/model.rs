@@ -179,7 +179,7 @@ pub async fn read<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
         .map_err(|e| format!("a tensor had an unexpected type: {e:?}"))
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::engine::backend::{block_on, init_cpu};

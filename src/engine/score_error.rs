@@ -76,7 +76,7 @@ pub async fn relative_score_error(p: &Predictor, s: &NoiseSchedule, mixture: &Ga
     Ok(out)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -216,7 +216,7 @@ impl Trainer {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::data::toy::Dataset;

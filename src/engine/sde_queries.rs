@@ -78,7 +78,7 @@ pub fn to_eps(param: Prediction, q: &Query<'_>, raw: &[f64], raw_div: &[f64]) ->
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::diffusion::sde::{Marginal, Sde};

@@ -81,6 +81,7 @@ function startLikelihood($, d, train) {
   function table() {
     const rows = [];
     if (oracle) {
+      rows.push([t("sde.row_data"), -oracle.dataMeanPerDim, "—"]);
       rows.push([t("sde.row_exact"), -oracle.exactMeanPerDim, "—"]);
       rows.push([t("sde.row_ode_oracle"), -oracle.meanPerDim, oracle.solverError]);
     }
