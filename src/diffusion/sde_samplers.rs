@@ -265,7 +265,7 @@ pub struct QualityVsSteps {
     /// MMD² (kernel `quality::MMD_BANDWIDTHS`) of the samples against the held-out draws, per
     /// family (rows) and NFE (columns)
     pub mmd2: Vec<Vec<f64>>,
-    /// the evaluations each run actually took (Heun: 2K − 1 ≤ nfe)
+    /// the evaluations each run actually took (Heun: two per step, 2⌊nfe/2⌋)
     pub evaluations: Vec<Vec<usize>>,
     /// MMD² of a second, independent draw of `particles` data points against the held-out draws:
     /// what a perfect sampler scores

@@ -83,7 +83,7 @@ pub struct NetworkQuality {
     pub families: Vec<SamplerFamily>,
     pub nfes: Vec<usize>,
     pub mmd2: Vec<Vec<f64>>,
-    /// the evaluations each run took (Heun: 2K − 1 ≤ nfe)
+    /// the evaluations each run took (Heun: two per step, 2⌊nfe/2⌋)
     pub evaluations: Vec<Vec<usize>>,
     /// MMD² of `particles` training points against the same held-out points: a perfect sampler's score
     pub floor: f64,
