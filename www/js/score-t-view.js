@@ -17,7 +17,7 @@ export function startScoreByTView(train) {
     const ts = Array.from(last.ts), now = Array.from(last.relativeError);
     const series = [{ label: t("scoret.now", { steps: last.steps }), x: ts, y: now }];
     if (first && first.steps !== last.steps) series.push({ label: t("scoret.first", { steps: first.steps }), x: Array.from(first.ts), y: Array.from(first.relativeError), dashed: true });
-    lineChart(chart, series, { xLabel: "t", logY: true });
+    lineChart(chart, series, { xLabel: "t", logX: true, logY: true }); // the t's are log-spaced
     chartNote(chart, null);
     const mid = now[Math.floor(now.length / 2)];
     setText(note, "scoret.note", { steps: last.steps, small: fmt(now[0]), t0: ts[0], mid: fmt(mid), tm: ts[Math.floor(ts.length / 2)], large: fmt(now[now.length - 1]), t1: ts[ts.length - 1] });
