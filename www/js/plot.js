@@ -4,7 +4,7 @@
 import { bindText, setText, t } from "./i18n.js";
 import { fieldError } from "./errors.js";
 
-const COLORS = ["#2563eb", "#dc2626", "#059669", "#9333ea"];
+const COLORS = ["#2563eb", "#dc2626", "#059669", "#9333ea", "#d97706", "#0891b2", "#4b5563"];
 const MAX_TABLE_ROWS = 400;
 
 /**
