@@ -18,7 +18,6 @@ const MEANS_EVERY_MS = 700;
 export function startRaceView(engine, train) {
   const $ = (id) => document.getElementById(id);
   const button = $("race-start"), progress = $("race-progress"), status = $("race-status"), err = $("race-error"), chart = $("chart-race");
-  const d = engine.defaults().race;
   let history = null, final = null;
   setPending(status, "race.idle");
 
@@ -96,5 +95,4 @@ export function startRaceView(engine, train) {
     }
   });
   $("race-form").addEventListener("submit", (e) => e.preventDefault());
-  $("race-steps").value = d.steps ?? $("race-steps").value;
 }
