@@ -1,5 +1,9 @@
-//! Native benchmarks on burn's CPU backend (flex):  cargo run --release --example bench [-- part]
-//! Numbers, not assertions. Parts (all by default):
+//! Native benchmarks on burn's CPU backend (flex):  cargo run --example bench [-- part]
+//! Numbers, not assertions. Each figure is one line `BENCH <name> <value> <unit>` (scripts/bench.sh
+//! collects them); other lines are free text and never start with BENCH. Parts (all but `model` by
+//! default):
+//!   model    the default 2-D model's shape (`model.input_dim`, `.width`, `.depth`, `.output_dim`,
+//!            `.parameters`): what tests/page/bench-tfjs.mjs rebuilds in TF.js
 //!   train    training steps/s of the default 2-D model (3 × 128) at batch 256 and 2048
 //!   gap      time for ring8 to reach a held-out −ELBO within 0.1 nats/dim of the data's entropy
 //!   chain    ms per reverse-chain step for 1k and 10k particles, per sampler and predictor
@@ -19,6 +23,13 @@ use diffusion_lab::engine::train_config::{step_decay, TrainConfig};
 fn main() {
     let part = std::env::args().nth(1).unwrap_or_default();
     let all = part.is_empty();
+    if !all && !["model", "train", "gap", "chain", "pfode"].contains(&part.as_str()) {
+        eprintln!("bench: unknown part {part:?}; the parts are model, train, gap, chain, pfode");
+        std::process::exit(2);
+    }
+    if part == "model" {
+        model();
+    }
     if all || part == "train" {
         train();
     }
@@ -41,7 +52,19 @@ fn pfode() {
     let t0 = Instant::now();
     let r = block_on(tr.likelihood(1000, 50, diffusion_lab::diffusion::flow_ode::OdeMethod::Rk4, 0)).unwrap();
     let ms = 1000.0 * t0.elapsed().as_secs_f64();
-    println!("BENCH pfode.likelihood_1k {ms:.0} ms ({} network evaluations of {} points with their divergence, native flex CPU)", r.total_nfe, r.per_point.len());
+    println!("pfode  {} network evaluations of {} points with their divergence, native flex CPU", r.total_nfe, r.per_point.len());
+    println!("BENCH pfode.likelihood_1k {ms:.0} ms");
+}
+
+/// The shape of the default 2-D model (the one `train` times), from its config.
+fn model() {
+    let m = TrainConfig::toy(Dataset::ring8_default()).model;
+    println!("model  {:?} (SiLU between the layers)", m.layer_sizes());
+    println!("BENCH model.input_dim {} count", m.data_dim + m.time_dim);
+    println!("BENCH model.width {} count", m.width);
+    println!("BENCH model.depth {} count", m.depth);
+    println!("BENCH model.output_dim {} count", m.data_dim);
+    println!("BENCH model.parameters {} count", m.parameter_count());
 }
 
 fn train() {
@@ -55,7 +78,8 @@ fn train() {
         let t0 = Instant::now();
         block_on(tr.run(steps));
         let s = t0.elapsed().as_secs_f64();
-        println!("train  native flex CPU, batch {batch:5}: {:8.1} steps/s ({:.2} ms/step)", steps as f64 / s, 1000.0 * s / steps as f64);
+        println!("train  native flex CPU, batch {batch:5}: {:.2} ms/step", 1000.0 * s / steps as f64);
+        println!("BENCH train.native.cpu.b{batch} {:.1} steps/s", steps as f64 / s);
     }
 }
 
@@ -79,6 +103,7 @@ fn gap() {
     let floor = tr.oracle_held_out(eval, ModelVariance::Beta).unwrap().unwrap();
     let (fg, fse) = tr.entropy_gap(&floor).unwrap();
     println!("gap    exact oracle: {fg:.3} ± {fse:.3} nats/dim above the entropy (the floor)");
+    println!("BENCH gap.native.oracle {fg:.3} nats/dim");
     for _ in 0..15 {
         tr.config.learning_rate = step_decay(2e-3, tr.step_count());
         let t0 = Instant::now();
@@ -87,12 +112,16 @@ fn gap() {
         let h = block_on(tr.held_out(eval, ModelVariance::Beta)).unwrap();
         let (g, se) = tr.entropy_gap(&h).unwrap();
         println!("gap    {:5} steps, {train_s:6.1} s training ({:.1} s in all): −ELBO − H = {g:.3} ± {se:.3} nats/dim", tr.step_count(), t_all.elapsed().as_secs_f64());
+        println!("BENCH gap.native.at{} {g:.3} nats/dim", tr.step_count());
         if g < 0.1 {
-            println!("gap    reached within 0.1 nats/dim of the entropy after {} steps, {train_s:.1} s of training (native flex CPU)", tr.step_count());
+            println!("gap    reached within 0.1 nats/dim of the entropy (native flex CPU)");
+            println!("BENCH gap.native.steps {} steps", tr.step_count());
+            println!("BENCH gap.native.train_s {train_s:.1} s");
             return;
         }
     }
     println!("gap    not within 0.1 nats/dim after {} steps", tr.step_count());
+    println!("BENCH gap.native.timeout {} steps", tr.step_count());
 }
 
 fn chain() {
@@ -101,7 +130,7 @@ fn chain() {
     let mut c = TrainConfig::toy(Dataset::ring8_default());
     c.seed = 1;
     let tr = Trainer::new(c, &device).unwrap();
-    let predictors = [("oracle", Predictor::Oracle(ring)), ("network", tr.predictor())];
+    let predictors = [("oracle", Predictor::Oracle(ring)), ("network.cpu", tr.predictor())];
     let samplers = [
         SamplerKind::Ddpm { variance: ModelVariance::Beta },
         SamplerKind::Ddim { eta: 0.0, steps: 50 },
@@ -119,7 +148,7 @@ fn chain() {
                     block_on(ch.step(p)).unwrap();
                 }
                 let ms = 1000.0 * t0.elapsed().as_secs_f64() / steps as f64;
-                println!("chain  native flex CPU, {pname:7} {:8} {n:6} particles: {ms:8.2} ms/step", sampler.name());
+                println!("BENCH chain.native.{pname}.{}.p{n} {ms:.2} ms/step", sampler.name());
             }
         }
     }

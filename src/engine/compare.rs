@@ -104,8 +104,91 @@ pub struct SamplerComparison {
 /// DDIM's step count in the comparison.
 pub const DDIM_STEPS: usize = 50;
 
-/// DDPM (every t, σ² = β) against DDIM (η = 0, [`DDIM_STEPS`]) with `particles` particles from
-/// `seed`. `clock` gives milliseconds (the page's `performance.now`, or `Instant` natively).
+/// The DDPM-against-DDIM comparison as a job that runs one work budget at a time ([`advance`]),
+/// so a caller that must stay responsive can report progress between budgets and stop it: DDPM
+/// (every t, σ² = β) then DDIM (η = 0, [`DDIM_STEPS`]), `particles` particles from `seed`, the
+/// same x_T for both (checked).
+///
+/// [`advance`]: ComparisonRun::advance
+pub struct ComparisonRun {
+    mixture: Option<GaussianMixture>,
+    dim: usize,
+    refs: Vec<f64>,
+    floor: f64,
+    chains: Vec<Chain>,
+    same_start: bool,
+    ms: [f64; 2],
+    current: usize,
+}
+
+impl ComparisonRun {
+    /// Check the job's size against the work budget (`cost_per_point`: one prediction's
+    /// multiply-adds, [`Predictor::cost_per_point`]) and set both chains at x_T.
+    pub fn new(schedule: &NoiseSchedule, cost_per_point: f64, mixture: Option<&GaussianMixture>, dim: usize, particles: usize, seed: u64, reference: &Reference) -> Result<Self> {
+        // DDPM takes every t, each a prediction for every particle
+        crate::numerics::budget::check_job("particles", particles as f64, particles as f64 * (schedule.t_max + DDIM_STEPS) as f64 * cost_per_point, "particles × (T + DDIM steps) × (one prediction's multiply-adds)")?;
+        let (refs, floor) = reference.held_out_and_floor(particles, dim)?;
+        let samplers = [SamplerKind::Ddpm { variance: ModelVariance::Beta }, SamplerKind::Ddim { eta: 0.0, steps: DDIM_STEPS.min(schedule.t_max) }];
+        let chains = samplers
+            .into_iter()
+            .map(|sampler| Chain::new(ChainConfig { sampler, particles, dim, seed, init: Init::Gaussian { std: 1.0 }, t_start: None }, schedule.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        let same_start = chains[0].state() == chains[1].state();
+        Ok(Self { mixture: mixture.cloned(), dim, refs, floor, chains, same_start, ms: [0.0; 2], current: 0 })
+    }
+
+    /// Steps taken so far over both chains, and the total (T + DDIM's steps).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.chains.iter().map(|c| c.position()).sum(), self.chains.iter().map(|c| c.len()).sum())
+    }
+
+    /// The sampler now running ("ddpm", then "ddim"; "done" at the end).
+    pub fn running(&self) -> &'static str {
+        ["ddpm", "ddim", "done"][self.current.min(2)]
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.current >= self.chains.len()
+    }
+
+    /// At most one work budget of steps of the running chain (`clock`: milliseconds, by which each
+    /// sampler's time is counted). True once both chains have reached x_0.
+    pub async fn advance(&mut self, predictor: &Predictor, clock: &dyn Fn() -> f64) -> std::result::Result<bool, EngineFailure> {
+        if let Some(chain) = self.chains.get_mut(self.current) {
+            let t0 = clock();
+            let end = chain.len();
+            let reached = chain.run_toward(end, predictor).await?;
+            self.ms[self.current] += clock() - t0;
+            if reached {
+                self.current += 1;
+            }
+        }
+        Ok(self.is_done())
+    }
+
+    /// Both samples scored against the reference (MMD² on at most [`quality::MMD_MAX_POINTS`]
+    /// rows of each) and, for a mixture, the mode weights. Refused before the end.
+    pub fn finish(&self) -> Result<SamplerComparison> {
+        if !self.is_done() {
+            let (done, total) = self.progress();
+            // still running: advance() until it says done
+            return Err(InputError::new("comparison", Rule::Busy, Some(format!("{done} of {total} steps"))));
+        }
+        let run = |k: usize| -> Result<SamplerRun> {
+            let state = self.chains[k].state().to_vec();
+            let mmd2 = quality::mmd2_at_most(&state, &self.refs, self.dim, quality::MMD_MAX_POINTS)?.0;
+            let mode_weight_error = match &self.mixture {
+                Some(m) => Some(mixture_quality(m, &state)?.mode_weight_error),
+                None => None,
+            };
+            Ok(SamplerRun { state, steps: self.chains[k].len(), ms: self.ms[k], mmd2, mode_weight_error })
+        };
+        Ok(SamplerComparison { ddpm: run(0)?, ddim: run(1)?, same_start: self.same_start, floor: self.floor })
+    }
+}
+
+/// [`ComparisonRun`] to the end in one call (`clock` gives milliseconds: the page's
+/// `performance.now`, or `Instant` natively).
 #[allow(clippy::too_many_arguments)]
 pub async fn ddpm_vs_ddim(
     schedule: &NoiseSchedule,
@@ -117,30 +200,9 @@ pub async fn ddpm_vs_ddim(
     reference: &Reference,
     clock: &dyn Fn() -> f64,
 ) -> std::result::Result<SamplerComparison, EngineFailure> {
-    // DDPM takes every t, each a prediction for every particle
-    crate::numerics::budget::check_job("particles", particles as f64, particles as f64 * (schedule.t_max + DDIM_STEPS) as f64 * predictor.cost_per_point(), "particles × (T + DDIM steps) × (one prediction's multiply-adds)")?;
-    let (refs, floor) = reference.held_out_and_floor(particles, dim)?;
-    let mut runs = Vec::new();
-    let mut starts = Vec::new();
-    let samplers = [SamplerKind::Ddpm { variance: ModelVariance::Beta }, SamplerKind::Ddim { eta: 0.0, steps: DDIM_STEPS.min(schedule.t_max) }];
-    for sampler in samplers {
-        let config = ChainConfig { sampler, particles, dim, seed, init: Init::Gaussian { std: 1.0 }, t_start: None };
-        let mut chain = Chain::new(config, schedule.clone())?;
-        starts.push(chain.state().to_vec());
-        let t0 = clock();
-        chain.run_to(chain.len(), predictor).await?;
-        let ms = clock() - t0;
-        let state = chain.state().to_vec();
-        let mmd2 = quality::mmd2_at_most(&state, &refs, dim, quality::MMD_MAX_POINTS)?.0;
-        let mode_weight_error = match mixture {
-            Some(m) => Some(mixture_quality(m, &state)?.mode_weight_error),
-            None => None,
-        };
-        runs.push(SamplerRun { state, steps: chain.len(), ms, mmd2, mode_weight_error });
-    }
-    let ddim = runs.pop().expect("two runs");
-    let ddpm = runs.pop().expect("two runs");
-    Ok(SamplerComparison { ddpm, ddim, same_start: starts[0] == starts[1], floor })
+    let mut run = ComparisonRun::new(schedule, predictor.cost_per_point(), mixture, dim, particles, seed, reference)?;
+    while !run.advance(predictor, clock).await? {}
+    Ok(run.finish()?)
 }
 
 /// The Langevin comparison's settings: the weight of the light mode and the run's size.
@@ -270,6 +332,36 @@ mod tests {
     fn bad_settings_name_their_field() {
         assert_eq!(block_on(langevin_compare(&LangevinSetup { light: 1.0, ..LangevinSetup::default() })).unwrap_err().field, "light");
         assert_eq!(block_on(langevin_compare(&LangevinSetup { particles: 1, ..LangevinSetup::default() })).unwrap_err().field, "particles");
+    }
+
+    #[test]
+    fn the_job_cut_into_budgets_equals_the_comparison_in_one_call_and_refuses_to_finish_early() {
+        // an (untrained) 3 × 128 network: a work budget holds ~60 of its steps at 400 particles,
+        // so the 1050 steps take many calls
+        let s = NoiseSchedule::new(crate::diffusion::schedule::BetaSchedule::linear_default(1000), 1000).unwrap();
+        let device = crate::engine::backend::init_cpu().device;
+        let config = crate::engine::model::DenoiserConfig::new(2);
+        let predictor = Predictor::Network { model: config.init(&device, 4), device, param: crate::diffusion::parameterization::Prediction::Eps, time_dim: config.time_dim };
+        let reference = Reference::Dataset(Dataset::ring8_default());
+        let clock = || 0.0;
+        let mut run = ComparisonRun::new(&s, predictor.cost_per_point(), None, 2, 400, 5, &reference).unwrap();
+        assert_eq!(run.progress(), (0, 1000 + DDIM_STEPS));
+        assert_eq!(run.finish().unwrap_err().field, "comparison");
+        let (mut last, mut calls) = (0, 0);
+        while !block_on(run.advance(&predictor, &clock)).unwrap() {
+            let (done, total) = run.progress();
+            assert!(done > last && done < total, "{done} after {last} of {total}");
+            last = done;
+            calls += 1;
+        }
+        assert!(calls >= 10, "cut into {calls} budgets only");
+        assert_eq!(run.running(), "done");
+        let cut = run.finish().unwrap();
+        let whole = block_on(ddpm_vs_ddim(&s, &predictor, None, 2, 400, 5, &reference, &clock)).unwrap();
+        assert_eq!(cut.ddpm.state, whole.ddpm.state);
+        assert_eq!(cut.ddim.state, whole.ddim.state);
+        assert_eq!((cut.ddpm.mmd2, cut.ddim.mmd2, cut.floor), (whole.ddpm.mmd2, whole.ddim.mmd2, whole.floor));
+        assert!(cut.same_start);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The engine: everything that runs a network, on burn (WebGPU or CPU). burn appears only here.
 
 pub mod backend; // the burn devices: WebGPU and the CPU (flex)
+pub mod backend_choice; // the faster device for a model, by timing a few warm steps on each
 pub mod failure; // a rejected input or a failed device
 pub mod embedding; // sinusoidal timestep embedding (DDPM)
 pub mod model; // the denoising MLP on (x_t, embedding of t)
 pub mod train_config; // a training run's settings, their defaults and their validation
 pub mod train; // Algorithm 1 with Adam: the stepping trainer
+pub mod t_sampler; // t importance-sampled by the per-t loss, reweighted so the objective is unchanged
 pub mod evaluate; // held-out −ELBO per dimension, KL per t
 pub mod held_out_pool; // that estimate refined piece by piece, pooled per point
 pub mod checkpoint; // versioned weights as bytes

@@ -17,7 +17,8 @@ use crate::numerics::error::{InputError, Result, Rule};
 use crate::numerics::montecarlo::Estimate;
 use crate::engine::model::{read, rows, Denoiser};
 use crate::diffusion::objective::{target, weights_by_t};
-use crate::engine::train_config::{DataSource, TrainConfig};
+use crate::engine::t_sampler::LossAwareSampler;
+use crate::engine::train_config::{ema_decay, DataSource, TSampling, TrainConfig};
 use crate::numerics::rng::Rng;
 use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
 
@@ -72,6 +73,12 @@ pub struct Trainer {
     base_device: Device,
     device: Device,
     model: Denoiser,
+    /// the moving average of the weights (on the inference device), when `config.ema` asks for
+    /// one: it is the model everything but the optimiser sees; and its updates since start or load
+    ema: Option<Denoiser>,
+    ema_updates: usize,
+    /// the loss-aware t sampler, when `config.t_sampling` asks for one
+    t_sampler: Option<LossAwareSampler>,
     optim: ModuleOptimizer,
     train: Vec<f64>,
     pub heldout: Vec<f64>,
@@ -99,7 +106,7 @@ impl Trainer {
         let base_device = device.clone();
         let device = device.clone().autodiff();
         let model = config.model.init(&device, config.seed);
-        let (emb, weights, noise) = match &config.ncsn {
+        let (emb, weights, noise): (Vec<f32>, Vec<f64>, Vec<(f64, f64)>) = match &config.ncsn {
             None => (
                 embedding_table(schedule.t_max, config.model.time_dim),
                 weights_by_t(&schedule, config.parameterization, config.weighting, config.data_dim()),
@@ -112,12 +119,19 @@ impl Trainer {
             }
         };
         let rng = Rng::new(config.seed.wrapping_add(1));
+        let t_sampler = match config.t_sampling {
+            TSampling::Uniform => None,
+            TSampling::LossAware { uniform } => Some(LossAwareSampler::new(noise.len(), uniform)),
+        };
         Ok(Self {
             config,
             schedule,
             base_device,
             device,
             model,
+            ema: None,
+            ema_updates: 0,
+            t_sampler,
             optim: AdamConfig::new().init(),
             train,
             heldout,
@@ -143,14 +157,27 @@ impl Trainer {
         self.rng.clone().next_u64()
     }
 
-    /// The network for inference (no autodiff).
+    /// The network for inference (no autodiff): the moving average of the weights when the config
+    /// keeps one (and a step has been taken since the start or the last load), else the weights
+    /// themselves. The held-out estimates, the chain's predictor, every measure and `save` use it.
     pub fn model(&self) -> Denoiser {
+        match &self.ema {
+            Some(ema) => ema.clone(),
+            None => self.model.valid(),
+        }
+    }
+
+    /// The weights the optimiser moves (no autodiff), whatever `model()` answers.
+    pub fn raw_model(&self) -> Denoiser {
         self.model.valid()
     }
 
-    /// Replace the network's weights (e.g. from a checkpoint); the optimiser starts afresh.
+    /// Replace the network's weights (e.g. from a checkpoint); the optimiser starts afresh, and so
+    /// does the moving average (from these weights, with its warm-up).
     pub fn set_weights(&mut self, weights: &[(Vec<f32>, Vec<f32>)], step: usize) {
         self.model = Denoiser::from_weights(&self.config.model, weights, &self.device);
+        self.ema = None;
+        self.ema_updates = 0;
         self.optim = AdamConfig::new().init();
         self.step = step;
         self.failed = None;
@@ -349,9 +376,11 @@ impl Trainer {
         Ok(HeldOutReport { network, data_entropy_per_dim, gap, oracle, oracle_gap })
     }
 
-    /// The current weights as a versioned checkpoint (see [`crate::engine::checkpoint`]).
+    /// The current weights as a versioned checkpoint (see [`crate::engine::checkpoint`]): those of
+    /// `model()`, so with a moving average the checkpoint holds the averaged weights as the
+    /// network's own (the format is unchanged; a load restarts the average from them).
     pub async fn save(&self) -> std::result::Result<Vec<u8>, String> {
-        let weights = self.model.valid().weights().await?;
+        let weights = self.model().weights().await?;
         let c = &self.config;
         let header = crate::engine::checkpoint::CheckpointHeader {
             format: 1,
@@ -395,16 +424,39 @@ impl Trainer {
         Ok(h)
     }
 
-    /// One batch of DDPM's Algorithm 1, drawn on the host: (x_t, embedding, target, weight, t).
-    fn batch(&mut self) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<usize>) {
+    /// One batch of DDPM's Algorithm 1, drawn on the host: (x_t, embedding, target, weight, t,
+    /// importance weight 1/(T·p(t)): None when t is uniform).
+    #[allow(clippy::type_complexity)]
+    fn batch(&mut self) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<usize>, Option<Vec<f64>>) {
         let (b, d, e) = (self.config.batch_size, self.config.data_dim(), self.config.model.time_dim);
         let n = self.train.len() / d;
         let (mut xt, mut emb, mut tgt, mut w, mut ts) =
             (Vec::with_capacity(b * d), Vec::with_capacity(b * e), Vec::with_capacity(b * d), Vec::with_capacity(b), Vec::with_capacity(b));
-        for _ in 0..b {
-            let i = (self.rng.next_u64() % n as u64) as usize; // x_0 ~ data
-            let t = 1 + (self.rng.next_u64() % self.noise.len() as u64) as usize; // t ~ U{1..T} (or the level i)
-            let eps = self.rng.normals(d); // ε ~ N(0, I)
+        if let Some(s) = self.t_sampler.as_mut() {
+            s.refresh();
+        }
+        let mut importance = self.t_sampler.as_ref().map(|_| Vec::with_capacity(b));
+        // with antithetic noise, every odd example repeats the one before it with −ε
+        let mut mirror: Option<(usize, usize, f64, Vec<f64>)> = None;
+        for k in 0..b {
+            let (i, t, weight, eps) = match mirror.take() {
+                Some((i, t, weight, eps)) => (i, t, weight, eps.iter().map(|z| -z).collect()),
+                None => {
+                    let i = (self.rng.next_u64() % n as u64) as usize; // x_0 ~ data
+                    let (t, weight) = match &self.t_sampler {
+                        Some(s) => s.draw(&mut self.rng), // t ~ p(t), weighted by 1/(T·p(t))
+                        None => (1 + (self.rng.next_u64() % self.noise.len() as u64) as usize, 1.0), // t ~ U{1..T} (or the level i)
+                    };
+                    let eps = self.rng.normals(d); // ε ~ N(0, I)
+                    if self.config.antithetic && k + 1 < b {
+                        mirror = Some((i, t, weight, eps.clone()));
+                    }
+                    (i, t, weight, eps)
+                }
+            };
+            if let Some(iw) = importance.as_mut() {
+                iw.push(weight);
+            }
             let x0 = &self.train[i * d..(i + 1) * d];
             let (a, s) = self.noise[t - 1];
             xt.extend(x0.iter().zip(&eps).map(|(x, z)| (a * x + s * z) as f32)); // (1.72), or x̃ = x + σε (2.17)
@@ -417,7 +469,18 @@ impl Trainer {
             w.push(self.weights[t - 1] as f32);
             ts.push(t);
         }
-        (xt, emb, tgt, w, ts)
+        (xt, emb, tgt, w, ts, importance)
+    }
+
+    /// θ̄ ← d·θ̄ + (1 − d)·θ with d = [`ema_decay`] at this update (the first copies θ).
+    fn update_ema(&mut self, decay: f64) {
+        self.ema_updates += 1;
+        let d = ema_decay(decay, self.ema_updates);
+        let current = self.model.valid();
+        self.ema = Some(match self.ema.take() {
+            None => current,
+            Some(ema) => blend(ema, current, d),
+        });
     }
 
     /// Run up to `n` optimisation steps. A non-finite loss stops the run with a message naming
@@ -439,7 +502,7 @@ impl Trainer {
             if stopped.is_some() {
                 break;
             }
-            let (xt, emb, tgt, w, ts) = self.batch();
+            let (xt, emb, tgt, w, ts, importance) = self.batch();
             let dev = &self.device;
             let xt = rows(xt, d, dev); // [b, D]
             let emb = rows(emb, e, dev); // [b, E]
@@ -447,8 +510,12 @@ impl Trainer {
             let w = rows(w, 1, dev); // [b, 1]
             let before = self.model.clone();
             let pred = self.model.forward(xt, emb); // [b, D]
-            let per_example = (pred - tgt).square().sum_dim(1) * w; // [b, 1]
-            let loss = per_example.clone().mean(); // [1]
+            let per_example = (pred - tgt).square().sum_dim(1) * w; // [b, 1]: the objective's loss of each example
+            let loss = match &importance {
+                None => per_example.clone().mean(), // [1]
+                // (1/b) Σ L_i/(T·p(t_i)): the same objective in expectation (see t_sampler)
+                Some(iw) => (per_example.clone() * rows(iw.iter().map(|v| *v as f32).collect(), 1, dev)).mean(), // [1]
+            };
             let grads = GradientsParams::from_grads(loss.backward(), &self.model);
             let values = match read(per_example.detach()).await {
                 Ok(v) => v,
@@ -459,7 +526,10 @@ impl Trainer {
                     break;
                 }
             };
-            let mean = values.iter().map(|v| *v as f64).sum::<f64>() / b as f64;
+            let mean = match &importance {
+                None => values.iter().map(|v| *v as f64).sum::<f64>() / b as f64,
+                Some(iw) => values.iter().zip(iw).map(|(v, w)| *v as f64 * w).sum::<f64>() / b as f64,
+            };
             if !mean.is_finite() {
                 self.model = before; // these weights gave a finite loss one step ago
                 stopped = Some(format!(
@@ -470,12 +540,19 @@ impl Trainer {
                 ));
                 break;
             }
-            self.model = self.optim.step(self.config.learning_rate, self.model.clone(), grads);
+            let rate = self.config.lr_schedule.rate(self.config.learning_rate, self.step);
+            self.model = self.optim.step(rate, self.model.clone(), grads);
             self.step += 1;
+            if let Some(decay) = self.config.ema {
+                self.update_ema(decay);
+            }
             for (v, t) in values.iter().zip(&ts) {
                 let k = (t - 1) * bins / self.noise.len();
                 self.bin_sum[k] += *v as f64;
                 self.bin_count[k] += 1;
+                if let Some(s) = self.t_sampler.as_mut() {
+                    s.record(*t, *v as f64);
+                }
             }
             losses.push(mean);
         }
@@ -491,4 +568,22 @@ impl Trainer {
         let mean = if losses.is_empty() { f64::NAN } else { sum / losses.len() as f64 };
         RunStats { steps: losses.len(), total_steps: self.step, losses, mean, min, max, stopped, device_failed }
     }
+}
+
+/// The layer-by-layer blend d·a + (1 − d)·b of two networks of one shape (the moving average's update).
+fn blend(a: Denoiser, b: Denoiser, d: f64) -> Denoiser {
+    use burn::module::Param;
+    let layers = a
+        .layers
+        .into_iter()
+        .zip(b.layers)
+        .map(|(la, lb)| burn::nn::Linear {
+            weight: Param::from_tensor(la.weight.val() * d + lb.weight.val() * (1.0 - d)),
+            bias: match (la.bias, lb.bias) {
+                (Some(x), Some(y)) => Some(Param::from_tensor(x.val() * d + y.val() * (1.0 - d))),
+                _ => None,
+            },
+        })
+        .collect();
+    Denoiser { layers }
 }

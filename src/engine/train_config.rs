@@ -33,7 +33,18 @@ pub struct TrainConfig {
     pub parameterization: Prediction,
     pub weighting: Weighting,
     pub model: DenoiserConfig,
+    /// the peak learning rate; `lr_schedule` says how it moves with the step
     pub learning_rate: f64,
+    pub lr_schedule: LrSchedule,
+    /// the decay of an exponential moving average of the weights, which then is the model
+    /// (evaluation, the chain, checkpoints); None: the raw weights (see [`ema_decay`])
+    pub ema: Option<f64>,
+    /// how t is drawn for each example (uniform, or importance-sampled by the per-t loss)
+    pub t_sampling: TSampling,
+    /// antithetic noise: the examples come in pairs (x_0, t, ε) and (x_0, t, −ε). Each ε is still
+    /// N(0, I), so the objective is unchanged in expectation; at small t, where x_t ≈ √ᾱ_t·x_0, the
+    /// pair's unpredictable target ±ε cancels in the gradient to first order in √(1 − ᾱ_t)
+    pub antithetic: bool,
     pub batch_size: usize,
     pub seed: u64,
     /// Train a noise-conditional score network (NCSN) by denoising score matching over this σ
@@ -78,6 +89,10 @@ impl TrainConfig {
             weighting: Weighting::Simple,
             model: DenoiserConfig::new(2),
             learning_rate: 1e-3,
+            lr_schedule: LrSchedule::Constant,
+            ema: None,
+            t_sampling: TSampling::Uniform,
+            antithetic: false,
             batch_size: 256,
             seed: 0,
             ncsn: None,
@@ -109,6 +124,16 @@ impl TrainConfig {
             return Err(InputError::at("timeDim", Rule::Type("even_integer"), self.model.time_dim as f64).with_hint("even_time_dim"));
         }
         check_range("learningRate", self.learning_rate, Interval::open_closed(0.0, 1.0))?;
+        self.lr_schedule.validate()?;
+        if let Some(d) = self.ema {
+            check_range("ema", d, Interval::closed_open(0.0, 1.0))?;
+        }
+        if let TSampling::LossAware { uniform } = self.t_sampling {
+            check_range("tSampling.uniform", uniform, Interval::open_closed(0.0, 1.0))?;
+            if self.ncsn.is_some() {
+                return Err(InputError::one_of("tSampling", self.t_sampling.name(), &["uniform"]));
+            }
+        }
         range("heldout", self.n_heldout, 1, 100_000)?;
         // memory: the weights (and Adam's two moments), and one batch's activations
         let (w, depth) = (self.model.width as f64, self.model.depth as f64);
@@ -172,6 +197,90 @@ impl TrainConfig {
                 let pick = |idx: &[usize]| idx.iter().flat_map(|&i| points[i * dim..(i + 1) * dim].iter().copied()).collect::<Vec<_>>();
                 Ok((pick(&order[held..]), pick(&order[..held])))
             }
+        }
+    }
+}
+
+/// How the learning rate moves with the step: `rate(base, step)` is the rate of the step with
+/// 0-based index `step` (the trainer's step count before it), `base` the config's peak rate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LrSchedule {
+    /// `base` at every step
+    Constant,
+    /// [`step_decay`]: base to 6000 steps, base/5 to 9000, then base/25
+    StepDecay,
+    /// a linear warm-up base·(step + 1)/warmup over the first `warmup` steps, then half a cosine
+    /// from base down to floor·base at step `total`, held at floor·base after it (SGDR's
+    /// annealing, Loshchilov & Hutter 2017, with a warm-up)
+    WarmupCosine { warmup: usize, total: usize, floor: f64 },
+}
+
+impl LrSchedule {
+    pub const NAMES: [&'static str; 3] = ["constant", "step_decay", "warmup_cosine"];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            LrSchedule::Constant => "constant",
+            LrSchedule::StepDecay => "step_decay",
+            LrSchedule::WarmupCosine { .. } => "warmup_cosine",
+        }
+    }
+
+    /// The learning rate of the step with 0-based index `step`.
+    pub fn rate(&self, base: f64, step: usize) -> f64 {
+        match *self {
+            LrSchedule::Constant => base,
+            LrSchedule::StepDecay => step_decay(base, step),
+            LrSchedule::WarmupCosine { warmup, total, floor } => {
+                if step < warmup {
+                    base * (step + 1) as f64 / warmup as f64
+                } else if step >= total {
+                    base * floor
+                } else {
+                    let progress = (step - warmup) as f64 / (total - warmup) as f64; // [0, 1)
+                    base * (floor + (1.0 - floor) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+                }
+            }
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let LrSchedule::WarmupCosine { warmup, total, floor } = *self {
+            check_count("lrSchedule.total", total, 1, 100_000_000)?;
+            check_count("lrSchedule.warmup", warmup, 0, total - 1)?;
+            check_range("lrSchedule.floor", floor, Interval::closed(0.0, 1.0))?;
+        }
+        Ok(())
+    }
+}
+
+/// The decay of the weights' moving average at its `n`-th update (1-based) since the start or a
+/// load: min(decay, (1 + n)/(10 + n)), the warm-up of TensorFlow's ExponentialMovingAverage with
+/// `num_updates`, so the average does not drag the random initial weights along for ~1/(1 − decay)
+/// steps. θ̄ ← d·θ̄ + (1 − d)·θ after every optimiser step; the first update (d = 2/11) starts from
+/// the weights themselves.
+pub fn ema_decay(decay: f64, n: usize) -> f64 {
+    decay.min((1.0 + n as f64) / (10.0 + n as f64))
+}
+
+/// How each example's t is drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TSampling {
+    /// t ~ U{1..T}, DDPM's Algorithm 1
+    Uniform,
+    /// t drawn from p(t) ∝ √E[L_t²] per bin of t (Nichol & Dhariwal 2021, §3.3), mixed with
+    /// `uniform` of the uniform distribution, each example's loss weighted by 1/(T·p(t)) so the
+    /// objective (1/T) Σ_t E[L_t] is unchanged in expectation (see [`crate::engine::t_sampler`])
+    LossAware { uniform: f64 },
+}
+
+impl TSampling {
+    pub const NAMES: [&'static str; 2] = ["uniform", "loss_aware"];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            TSampling::Uniform => "uniform",
+            TSampling::LossAware { .. } => "loss_aware",
         }
     }
 }

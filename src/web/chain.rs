@@ -338,35 +338,18 @@ pub(super) fn comparison_object(r: &SamplerComparison) -> JsValue {
     Obj::new().set("ddpm", run(&r.ddpm)).set("ddim", run(&r.ddim)).set("sameStart", r.same_start).set("floor", r.floor).build()
 }
 
-/// `{particles: 2000, seed: 0, T: 1000, dataset: "ring8", reference?}`
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct OracleCompareOptions {
-    particles: Option<f64>,
-    seed: Option<f64>,
-    #[serde(rename = "T")]
-    t: Option<f64>,
-    dataset: Option<String>,
-    reference: Option<Vec<f64>>,
-}
-
 /// DDPM (every t, σ² = β) against DDIM (η = 0, 50 steps) driven by the exact oracle of `mixture`,
 /// from the same seed: the same result as `trainer.compare`, on DDPM's linear schedule of `T`.
+/// Options `{particles: 2000, seed: 0, T: 1000, dataset: "ring8", reference?}`. In one call; the
+/// page uses `Comparison.withOracle` to show progress and stop.
 #[wasm_bindgen(js_name = compareSamplers)]
 pub fn compare_samplers(mixture: &Mixture, options: JsValue) -> js_sys::Promise {
-    let m = mixture.inner.clone();
-    let read = config::<OracleCompareOptions>(&options);
+    let prepared = super::compare::oracle_run(mixture, &options);
     wasm_bindgen_futures::future_to_promise(async move {
-        let o = read?;
-        let t = integer("T", o.t.unwrap_or(1000.0), MIN_T as u64, MAX_T as u64)? as usize;
-        let schedule = NoiseSchedule::new(BetaSchedule::linear_default(t), t)?;
-        let reference = crate::engine::compare::Reference::choose(Some(o.dataset.as_deref().unwrap_or("ring8")), o.reference.as_ref(), m.dim, None)?;
-        let particles = count("particles", o.particles, 2000, 2, MAX_PARTICLES)?;
+        let (mut run, predictor) = prepared?;
         let clock = || js_sys::Date::now();
-        let r = crate::engine::compare::ddpm_vs_ddim(&schedule, &Predictor::Oracle(m.clone()), Some(&m), m.dim, particles, seed(o.seed, 0)?, &reference, &clock)
-            .await
-            ?;
-        Ok(comparison_object(&r))
+        while !run.advance(&predictor, &clock).await? {}
+        Ok(comparison_object(&run.finish()?))
     })
 }
 

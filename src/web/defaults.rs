@@ -156,7 +156,18 @@ pub fn defaults() -> JsValue {
             .build();
         (likelihood, quality)
     };
+    let backend_choice = {
+        let p = crate::engine::backend_choice::MeasurePlan::default();
+        Obj::new()
+            .set("budgetMs", p.budget_ms)
+            .set("warmup", p.warmup as f64)
+            .set("minSteps", p.min_steps as f64)
+            .set("maxSteps", p.max_steps as f64)
+            .set("margin", crate::engine::backend_choice::GPU_MARGIN)
+            .build()
+    };
     Obj::new()
+        .set("backendChoice", backend_choice) // measureBackends (issue 14)
         .set("sde", super::sde::defaults_object()) // the SDE view with the exact oracle (issue 17)
         .set("trainerLikelihood", trainer_likelihood)
         .set("trainerQuality", trainer_quality)

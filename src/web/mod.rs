@@ -7,6 +7,7 @@ mod handle;
 
 pub mod backend; // probeWebGpu, probeCpu, initBackend
 pub mod chain; // Chain: the steppable reverse chain; compareSamplers, mmd2
+pub mod compare; // Comparison: DDPM against DDIM one work budget at a time (progress, stop)
 pub mod defaults; // defaults(), choices(), errorCodes(): one source for every default
 pub mod derivation; // derivation(), derivationNames(): the seeds' derivations line by line
 pub mod forms; // elboForms: consistency (1.45–1.47) vs denoising matching (1.62)
@@ -24,6 +25,7 @@ pub mod vae; // vaeElbo, vaeGradients, KL identities
 
 pub use backend::*;
 pub use chain::*;
+pub use compare::Comparison;
 pub use defaults::*;
 pub use derivation::*;
 pub use forms::*;

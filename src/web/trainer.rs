@@ -547,6 +547,19 @@ impl Trainer {
         })
     }
 
+    /// The same comparison as `compare(options)` as a job: `advance()` one work budget at a time,
+    /// then `result()` (see `Comparison`). It samples with a snapshot of the network as it is now.
+    pub fn comparison(&self, options: JsValue) -> JsResult<super::compare::Comparison> {
+        let o: CompareOptions = config(&options)?;
+        let st = self.state.get()?;
+        let c = &st.core;
+        let reference = reference(&o, c.config.data_dim(), &c.config.data)?;
+        let particles = count("particles", o.particles, 2000, 2, crate::engine::chain::MAX_PARTICLES)?;
+        let predictor = c.predictor();
+        let run = compare::ComparisonRun::new(&c.schedule, predictor.cost_per_point(), c.mixture().as_ref(), c.config.data_dim(), particles, seed(o.seed, 0)?, &reference)?;
+        Ok(super::compare::Comparison::new(run, predictor))
+    }
+
     /// The weights as a versioned checkpoint (`Uint8Array`).
     pub fn save(&self) -> js_sys::Promise {
         let state = self.state.clone();

@@ -1,12 +1,23 @@
 // Page benchmark (numbers, not assertions): first paint, time to a ready engine, the size of what
 // the page downloads (wasm raw and gzipped), and the frame time while the reverse chain plays with
 // 10,000 particles. Run by `./scripts/bench.sh page` on the built page (dist/, or DIST=…).
+// Each figure is one line `BENCH <name> <value> <unit>`: wasm.size.raw / wasm.size.gzip (MiB; with
+// the file's stem after `wasm.` when dist holds several), page.assets.raw / .gzip (html + js + css,
+// KiB), page.dist.total (KiB), the medians of three cold loads page.first_paint.cold,
+// page.first_contentful_paint.cold, page.engine_ready.cold, page.pretrained_loaded.cold (ms),
+// page.draw.p10000 (ms/frame), page.chain.oracle.p10000 (steps/s), page.chain.frame.mean / .median /
+// .p95 (ms). A part that fails prints `BENCH <part>.failed 1 flag` and the others go on. Other
+// lines are free text and never start with BENCH.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { DIST as dist, launch } from "./harness.mjs"; // the page tests' Chromium (its flags) and server
 
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+const mib = (n) => (n / 1024 / 1024).toFixed(2);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const bench = (name, value, unit) => console.log(`BENCH ${name} ${value} ${unit}`);
+const failed = (part, e) => { console.log(`${part}: failed: ${String(e?.message ?? e).split("\n")[0]}`); bench(`${part}.failed`, 1, "flag"); };
 
 // sizes
 async function files(dir) {
@@ -19,65 +30,91 @@ async function files(dir) {
 }
 const all = await files(dist);
 const wasm = all.filter((f) => f.endsWith(".wasm"));
-console.log(`BENCH page: ${dist}`);
+console.log(`page: ${dist}`);
 for (const f of wasm) {
   const b = await readFile(f);
-  console.log(`BENCH wasm ${f.split("/").pop()}: ${kb(b.length)} raw, ${kb(gzipSync(b, { level: 9 }).length)} gzipped`);
+  const file = f.split("/").pop();
+  const name = wasm.length === 1 ? "wasm" : `wasm.${file.replace(/\.wasm$/, "").replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  console.log(`wasm ${file}: ${kb(b.length)} raw`);
+  bench(`${name}.size.raw`, mib(b.length), "MiB");
+  bench(`${name}.size.gzip`, mib(gzipSync(b, { level: 9 }).length), "MiB");
 }
+if (wasm.length === 0) failed("wasm.size", `no .wasm file in ${dist}`);
 let js = 0, jsGz = 0;
 for (const f of all.filter((f) => /\.(js|css|html)$/.test(f))) { const b = await readFile(f); js += b.length; jsGz += gzipSync(b, { level: 9 }).length; }
-console.log(`BENCH html + js + css: ${kb(js)} raw, ${kb(jsGz)} gzipped; everything in dist: ${kb((await Promise.all(all.map((f) => stat(f)))).reduce((s, x) => s + x.size, 0))}`);
+bench("page.assets.raw", (js / 1024).toFixed(0), "KiB");
+bench("page.assets.gzip", (jsGz / 1024).toFixed(0), "KiB");
+bench("page.dist.total", ((await Promise.all(all.map((f) => stat(f)))).reduce((s, x) => s + x.size, 0) / 1024).toFixed(0), "KiB");
 
 const lab = await launch({ dist });
 const { http, browser } = lab;
 try {
   // first paint and a ready engine, three cold loads (fresh context each: no cache, no storage)
-  for (let i = 0; i < 3; i++) {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await ctx.newPage();
-    const t0 = Date.now();
-    await page.goto(http.url);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
-    const ready = Date.now() - t0;
-    await page.waitForSelector("#training[data-restored]", { timeout: 300_000 });
-    const restored = Date.now() - t0;
-    const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("paint").map((p) => [p.name, Math.round(p.startTime)])));
-    console.log(`BENCH load ${i + 1}: first paint ${paint["first-paint"]} ms, first contentful paint ${paint["first-contentful-paint"]} ms, engine ready ${ready} ms, pretrained model loaded ${restored} ms`);
-    await ctx.close();
+  try {
+    const loads = [];
+    for (let i = 0; i < 3; i++) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await ctx.newPage();
+      const t0 = Date.now();
+      await page.goto(http.url);
+      await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
+      const ready = Date.now() - t0;
+      await page.waitForSelector("#training[data-restored]", { timeout: 300_000 });
+      const restored = Date.now() - t0;
+      const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("paint").map((p) => [p.name, Math.round(p.startTime)])));
+      loads.push({ fp: paint["first-paint"], fcp: paint["first-contentful-paint"], ready, restored });
+      console.log(`load ${i + 1}: first paint ${paint["first-paint"]} ms, first contentful paint ${paint["first-contentful-paint"]} ms, engine ready ${ready} ms, pretrained model loaded ${restored} ms`);
+      await ctx.close();
+    }
+    bench("page.first_paint.cold", median(loads.map((l) => l.fp)), "ms");
+    bench("page.first_contentful_paint.cold", median(loads.map((l) => l.fcp)), "ms");
+    bench("page.engine_ready.cold", median(loads.map((l) => l.ready)), "ms");
+    bench("page.pretrained_loaded.cold", median(loads.map((l) => l.restored)), "ms");
+  } catch (e) {
+    failed("page.load", e);
   }
 
   // the reverse chain with 10,000 particles: frame times while it plays, and the drawing alone
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  await page.goto(http.url + "?chain-model=oracle&chain-particles=10000#chain");
-  await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
-  await page.waitForSelector("#chain[data-source=oracle]", { timeout: 300_000 });
-  const drawMs = await page.evaluate(async () => {
-    const { drawCloud } = await import("/js/cloud.js");
-    const c = document.getElementById("cmp-ddpm");
-    const pts = new Float64Array(20_000).map(() => (Math.random() - 0.5) * 5);
-    drawCloud(c, pts);
-    const t0 = performance.now();
-    for (let i = 0; i < 50; i++) drawCloud(c, pts);
-    return (performance.now() - t0) / 50;
-  });
-  console.log(`BENCH drawing 10,000 particles on a canvas: ${drawMs.toFixed(2)} ms per frame (budget at 60 fps: 16.7 ms)`);
-  await page.evaluate(() => {
-    window.__frames = [];
-    let last = performance.now();
-    const tick = (now) => { window.__frames.push(now - last); last = now; if (window.__frames.length < 100000) requestAnimationFrame(tick); };
-    requestAnimationFrame(tick);
-  });
-  const p0 = Number(await page.locator("#chain").getAttribute("data-position"));
-  await page.click("#chain-play");
-  await page.waitForTimeout(10_000);
-  await page.click("#chain-play");
-  const p1 = Number(await page.locator("#chain").getAttribute("data-position"));
-  const frames = (await page.evaluate(() => window.__frames)).slice(5).sort((a, b) => a - b);
-  const q = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))];
-  const mean = frames.reduce((s, v) => s + v, 0) / frames.length;
-  console.log(`BENCH playing the chain with 10,000 particles (oracle, worker): ${((p1 - p0) / 10).toFixed(1)} steps/s; frame time mean ${mean.toFixed(1)} ms, median ${q(0.5).toFixed(1)} ms, 95th percentile ${q(0.95).toFixed(1)} ms (${frames.length} frames)`);
-  await ctx.close();
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(http.url + "?chain-model=oracle&chain-particles=10000#chain");
+    await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
+    await page.waitForSelector("#chain[data-source=oracle]", { timeout: 300_000 });
+    const drawMs = await page.evaluate(async () => {
+      const { drawCloud } = await import("/js/cloud.js");
+      const c = document.getElementById("cmp-ddpm");
+      const pts = new Float64Array(20_000).map(() => (Math.random() - 0.5) * 5);
+      drawCloud(c, pts);
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) drawCloud(c, pts);
+      return (performance.now() - t0) / 50;
+    });
+    console.log("drawing 10,000 particles on a canvas (budget at 60 fps: 16.7 ms per frame)");
+    bench("page.draw.p10000", drawMs.toFixed(2), "ms/frame");
+    await page.evaluate(() => {
+      window.__frames = [];
+      let last = performance.now();
+      const tick = (now) => { window.__frames.push(now - last); last = now; if (window.__frames.length < 100000) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+    });
+    const p0 = Number(await page.locator("#chain").getAttribute("data-position"));
+    await page.click("#chain-play");
+    await page.waitForTimeout(10_000);
+    await page.click("#chain-play");
+    const p1 = Number(await page.locator("#chain").getAttribute("data-position"));
+    const frames = (await page.evaluate(() => window.__frames)).slice(5).sort((a, b) => a - b);
+    const q = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))];
+    const mean = frames.reduce((s, v) => s + v, 0) / frames.length;
+    console.log(`playing the chain with 10,000 particles (oracle, worker) for 10 s: ${frames.length} frames`);
+    bench("page.chain.oracle.p10000", ((p1 - p0) / 10).toFixed(1), "steps/s");
+    bench("page.chain.frame.mean", mean.toFixed(1), "ms");
+    bench("page.chain.frame.median", q(0.5).toFixed(1), "ms");
+    bench("page.chain.frame.p95", q(0.95).toFixed(1), "ms");
+    await ctx.close();
+  } catch (e) {
+    failed("page.chain", e);
+  }
 } finally {
   await lab.close();
 }

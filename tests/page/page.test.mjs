@@ -14,10 +14,12 @@ after(() => lab?.close());
 
 test("the page loads with a backend badge and no console errors", async () => {
   const badge = await page.locator("#backend-badge");
-  const kind = await badge.getAttribute("data-kind");
-  assert.ok(kind === "webgpu" || kind === "cpu", `badge kind ${kind}`);
-  // Chromium here has WebGPU on SwiftShader: the page must find it
-  assert.equal(kind, "webgpu", `expected WebGPU, got: ${await badge.textContent()} / ${await page.locator("#backend-note").textContent()}`);
+  // Chromium here has WebGPU on SwiftShader: the page must find it, and train on the CPU until a
+  // first run has timed both (issue 14: the faster by measurement)
+  await page.waitForSelector("#backend-badge[data-webgpu]");
+  assert.equal(await badge.getAttribute("data-webgpu"), "found", `expected WebGPU, got: ${await badge.textContent()} / ${await page.locator("#backend-note").textContent()}`);
+  assert.equal(await badge.getAttribute("data-kind"), "cpu");
+  assert.match(await badge.textContent(), /WebGPU/);
   await page.screenshot({ path: artifact("page-top.png") });
   assert.deepEqual(problems, []);
 });

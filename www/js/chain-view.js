@@ -227,9 +227,13 @@ export function startChainView(train) {
     if (posterior) section.dataset.kl = posterior.kl == null ? "none" : String(posterior.kl); else delete section.dataset.kl;
   }
 
-  // DDPM and DDIM side by side, from the same seed (the same x_T), with the model chosen above
+  // DDPM and DDIM side by side, from the same seed (the same x_T), with the model chosen above. The
+  // worker runs it one work budget at a time and reports the step it is at; pressing the button
+  // again (now "stop") ends it between two budgets.
+  let comparing = false;
   async function compare() {
-    const cmpStatus = $("cmp-status");
+    const cmpStatus = $("cmp-status"), button = $("chain-compare");
+    if (comparing) { button.disabled = true; await train.client.chain("compare-stop"); return; }
     const ds = $("train-dataset").value;
     if (ds === "digits") { showError(err, needs2d()); return; }
     const source = $("chain-model").value;
@@ -237,12 +241,16 @@ export function startChainView(train) {
     let particles, seed;
     try { particles = readNumber($("chain-particles"), "common.particles"); seed = readNumber($("chain-seed"), "common.seed"); } catch (e) { showError(err, e); return; }
     const started = performance.now();
-    const tick = () => setPending(cmpStatus, "cmp.pending", { s: Math.round((performance.now() - started) / 1000) });
+    let where = null; // {steps, total, running} from the worker
+    const tick = () => setPending(cmpStatus, where ? "cmp.progress" : "cmp.pending", { s: Math.round((performance.now() - started) / 1000), ...(where || {}) });
     tick();
     const timer = setInterval(tick, 1000);
-    $("chain-compare").disabled = true;
+    train.client.onCompareProgress = (p) => { where = { steps: p.steps, total: p.total, sampler: p.running === "ddim" ? "DDIM" : "DDPM" }; tick(); section.dataset.compareSteps = String(p.steps); };
+    comparing = true; section.dataset.comparing = "true";
+    setText(button, "cmp.stop");
     try {
       const r = await train.client.chain("compare", { particles, seed, source, dataset: ds, reference: ds === "points" ? train.sample("points", 1000) : undefined });
+      if (r.stopped) { setPending(cmpStatus, "cmp.stopped", { steps: r.steps, total: r.total }); section.dataset.compareStopped = String(r.steps); return; }
       clearError(err);
       compared = { c: r.compare, particles, seed, dataset: ds };
       drawCompare();
@@ -252,7 +260,10 @@ export function startChainView(train) {
       setPending(cmpStatus, null);
     } finally {
       clearInterval(timer);
-      $("chain-compare").disabled = false;
+      comparing = false; delete section.dataset.comparing;
+      train.client.onCompareProgress = null;
+      setText(button, "cmp.run");
+      button.disabled = false;
     }
   }
 

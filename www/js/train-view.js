@@ -5,6 +5,8 @@ import { TrainerClient } from "./trainer-client.js";
 import { startDrawPoints } from "./draw-points.js";
 import { clearError, pageError, showError, workerError } from "./errors.js";
 import { describeError, onLanguageChange, setText, t } from "./i18n.js";
+import { forget, measured, remember, resolve } from "./backend-choice.js";
+import { showTraining } from "./backend-badge.js";
 
 export function startTrainView({ fromUrl = false, backendFromUrl = false } = {}) {
   const $ = (id) => document.getElementById(id);
@@ -201,6 +203,11 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
       $("train-backend").value = lastBackend = "cpu";
       section.dataset.fallback = String(m.step);
       section.dataset.backend = "cpu";
+      showTraining("cpu", null);
+      try { // under "auto", this shape's measurement no longer sends it to the GPU that failed
+        const c = readConfig(), kept = measured(c);
+        if (kept?.chosen === "webgpu") remember(c, { ...kept, chosen: "cpu", webgpuError: describeError(m.reason) });
+      } catch { /* the form is being edited: nothing to update */ }
       showError(err, m.reason, (reason) => t("train.fallback", { reason: reason.split("\n")[0], step: m.step }));
     } else if (m.type === "stopped") {
       showError(err, workerError(m.error ?? m.message, m)); // why the engine stopped: a non-finite loss, a failed device
@@ -219,8 +226,9 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   const configKey = () => JSON.stringify(readConfig());
   async function ensureTrainer() {
     const config = readConfig();
-    const key = configKey(), backend = $("train-backend").value;
-    if (key === lastConfigKey && backend === lastBackend && state !== "idle") return;
+    const key = configKey(), backend = resolve($("train-backend").value, config);
+    const shown = () => showTraining(section.dataset.backend, $("train-backend").value === "auto" ? measured(config) : null);
+    if (key === lastConfigKey && backend === lastBackend && state !== "idle") { shown(); return; }
     const carry = key === lastConfigKey && state !== "idle" ? await client.save() : null;
     setState("creating");
     if (!carry) { losses = []; elbo = []; lossByT = null; }
@@ -237,9 +245,20 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
     }
     lastConfigKey = key; lastBackend = backend;
     section.dataset.backend = r.backend.kind;
+    shown();
     const gpu = r.backend.kind === "webgpu";
     setText(progress, carry ? (gpu ? "train.ready_webgpu_kept" : "train.ready_cpu_kept") : (gpu ? "train.ready_webgpu" : "train.ready_cpu"));
     setState("ready");
+  }
+
+  // Under "auto", the first run of a model shape times both devices (a second or two; longer on a
+  // software GPU) and keeps the faster for that shape (backend-choice.js).
+  async function measureIfNeeded() {
+    const config = readConfig();
+    if ($("train-backend").value !== "auto" || measured(config)) return;
+    setText(progress, "train.measuring");
+    section.dataset.measuring = "true";
+    try { remember(config, await client.measureBackends(config)); } finally { delete section.dataset.measuring; }
   }
 
   btnStart.addEventListener("click", async () => {
@@ -247,6 +266,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
     try {
       const steps = readNumber($("train-steps"), "common.steps");
       await loading;
+      await measureIfNeeded();
       await ensureTrainer(); // a paused run ends here: Train starts a new one (on a new model if the settings changed)
       if (!elbo.length) client.heldOut($("train-variance").value); // the starting point of the curve
       setState("training");
@@ -305,6 +325,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   if (!backendFromUrl) { const b = localStorage.getItem(BACKEND_STORE); if (b && [...$("train-backend").options].some((o) => o.value === b)) $("train-backend").value = b; }
   $("train-backend").addEventListener("change", () => {
     try { localStorage.setItem(BACKEND_STORE, $("train-backend").value); } catch { /* unavailable */ }
+    if ($("train-backend").value === "auto") forget(); // "auto" chosen again: measure afresh at the next run
     if (state !== "ready" && state !== "finished") return; // otherwise at the next Train
     loading = loading.then(async () => { // the weights move to the chosen device now, and the estimate goes on there
       try { await ensureTrainer(); client.heldOut($("train-variance").value); } catch (e) { showError(err, e); }

@@ -123,7 +123,7 @@ async function chainReply(selected) {
   return { at, state, particle, posterior: posterior && { ...posterior, x0: Array.from(posterior.x0), mean: Array.from(posterior.mean), modelMean: Array.from(posterior.modelMean) }, transfer: [state.buffer] };
 }
 async function chainCommand(m) {
-  if (!chain && m.cmd !== "chain-create" && m.cmd !== "chain-compare") throw Object.assign(new Error("there is no chain yet: press New chain"), { code: "no_chain", params: { field: "chain" } });
+  if (!chain && m.cmd !== "chain-create") throw Object.assign(new Error("there is no chain yet: press New chain"), { code: "no_chain", params: { field: "chain" } });
   switch (m.cmd) {
     case "chain-create": { // a config the engine refuses leaves the current chain as it was
       const next = m.source === "oracle" ? dl.Chain.withOracle(m.config, dl.Mixture.ring8({})) : trainer.chain(m.config);
@@ -140,11 +140,6 @@ async function chainCommand(m) {
       return { quality: { ...q, modeFractions: q.modeFractions && Array.from(q.modeFractions), modeWeights: q.modeWeights && Array.from(q.modeWeights) } };
     }
     case "chain-field": return { field: await chain.scoreField(m.points) };
-    case "chain-compare": { // DDPM (1000 steps) and DDIM (50 steps, η = 0) from the same seed, so the same x_T
-      const options = { particles: m.particles, seed: m.seed, ...(m.reference ? { reference: m.reference } : { dataset: m.dataset }) };
-      const c = m.source === "oracle" ? await dl.compareSamplers(dl.Mixture.ring8({}), options) : await trainer.compare(options);
-      return { compare: c, transfer: [c.ddpm.state.buffer, c.ddim.state.buffer] };
-    }
   }
 }
 
@@ -199,12 +194,38 @@ async function raceTrain({ steps }) {
   return { done, steps, totalSteps: await exclusive(() => mine.stepCount) };
 }
 
+// DDPM (1000 steps) and DDIM (50 steps, η = 0) from the same seed, so the same x_T: one work
+// budget per turn of the lock (src/web/compare.rs), so the chain and training interleave, with a
+// {type: "compare-progress", steps, total, running} after each; "chain-compare-stop" (or a new
+// comparison) ends it between two budgets.
+let comparing = 0;
+async function compare(m) {
+  const run = ++comparing;
+  const options = { particles: m.particles, seed: m.seed, ...(m.reference ? { reference: m.reference } : { dataset: m.dataset }) };
+  const job = await exclusive(() => (m.source === "oracle" ? dl.Comparison.withOracle(dl.Mixture.ring8({}), options) : trainer.comparison(options)));
+  try {
+    for (;;) {
+      const p = await exclusive(() => job.advance());
+      if (run !== comparing) return { stopped: true, steps: p.steps, total: p.total };
+      if (p.done) break;
+      post({ type: "compare-progress", steps: p.steps, total: p.total, running: p.running });
+      await tick();
+    }
+    const c = job.result();
+    return { compare: c, transfer: [c.ddpm.state.buffer, c.ddim.state.buffer] };
+  } finally {
+    job.free();
+  }
+}
+
 onmessage = async ({ data: m }) => {
+  if (m.cmd === "chain-compare-stop") { comparing++; post({ type: "chain", id: m.id }); return; }
   if (m.cmd && m.cmd.startsWith("chain-")) {
     lastChainRequest = performance.now();
     try {
       await ready;
-      const r = await exclusive(() => chainCommand(m));
+      if (m.cmd === "chain-compare" && !trainer && m.source !== "oracle") throw Object.assign(new Error("there is no model yet: create one first"), { code: "missing", params: { field: "trainer" } });
+      const r = m.cmd === "chain-compare" ? await compare(m) : await exclusive(() => chainCommand(m));
       const transfer = r.transfer || [];
       delete r.transfer;
       post({ type: "chain", id: m.id, ...r }, transfer);
@@ -270,6 +291,9 @@ onmessage = async ({ data: m }) => {
         post({ type: m.cmd, id: m.id, result: r });
         break;
       }
+      case "measure-backends": // issue 14: which device trains this model faster (throwaway copies, timed)
+        post({ type: "measured", id: m.id, result: await exclusive(() => dl.measureBackends(m.config, m.options || {})) });
+        break;
       case "race-create": {
         raceRun++; // a running race ends after its chunk
         const step = await exclusive(() => { const fresh = new dl.Race(m.config || {}); race?.free(); race = fresh; return race.stepCount; });
@@ -280,7 +304,7 @@ onmessage = async ({ data: m }) => {
       case "race-abort": raceRun++; post({ type: "race-aborted", id: m.id }); break;
       case "race-means": needRace(); post({ type: "race-means", id: m.id, result: await exclusive(() => race.meansAt({ x: m.x, t: m.t })) }); break;
       case "race-heldout": needRace(); post({ type: "race-heldout", id: m.id, result: await exclusive(() => race.heldOut(m.options || {})) }); break;
-      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "race-create", "race-run", "race-abort", "race-means", "race-heldout"] } });
+      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "measure-backends", "race-create", "race-run", "race-abort", "race-means", "race-heldout"] } });
     }
   } catch (e) {
     if (m.cmd === "train") running = false;

@@ -40,6 +40,7 @@ export class TrainerClient {
     }
     if (data.type === "ncsn-progress") { this.onNcsnProgress?.(data); return; }
     if (data.type === "race-progress") { this.onRaceProgress?.(data); return; }
+    if (data.type === "compare-progress") { this.onCompareProgress?.(data); return; }
     if (data.type === "snapshot") { this.snapshot = { bytes: data.bytes, step: data.step }; return; }
     if (data.type === "device-lost") { this.failed(received(data), "train"); return; }
     if (data.type === "error") { this.failed(received(data), data.cmd); return; }
@@ -132,6 +133,8 @@ export class TrainerClient {
   async likelihood(options = {}) { return (await this.request("likelihood", { options })).result; }
   /** The network's sample quality against NFE: options `{nfes, samplers, particles, seed}` (defaults().trainerQuality); resolves to `{step, nfes, samplers: {name: Float64Array}, evaluations, floor, particles}` (see Trainer.qualityVsSteps). */
   async qualityVsSteps(options = {}) { return (await this.request("quality-steps", { options })).result; }
+  /** Time a few warm training steps of `config`'s model on the CPU and on WebGPU (see measureBackends): `{chosen, margin, shape, cpu, webgpu, webgpuError?}`. */
+  async measureBackends(config, options = {}) { return (await this.request("measure-backends", { config, options })).result; }
   async elboForms(options) { return (await this.request("elbo-forms", { options })).result; }
   async load(bytes) {
     const copy = bytes.slice();
