@@ -8,6 +8,7 @@
 #   ./scripts/bench.sh wasm       only the wasm benchmarks in headless Chromium (tests/bench_web.rs)
 #   ./scripts/bench.sh tfjs       only the TF.js baseline (tests/page/bench-tfjs.mjs), with the model's shape from the native example
 #   ./scripts/bench.sh page       only the page: first paint, download sizes, frame time at 10⁴ particles
+#   ./scripts/bench.sh browser    wasm, then tfjs and the ratio (the in-browser figures, without the release page build)
 #
 # Every figure is one line `BENCH <name> <value> <unit>` (e.g. `BENCH train.native.cpu.b256 162.3
 # steps/s`); every other line is free text, indented, and never starts with BENCH. Each part runs
@@ -21,8 +22,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
 WHAT="${1:-all}"
-case "$WHAT" in all | native | wasm | tfjs | page) ;; *)
-  echo "usage: $0 [native|wasm|tfjs|page]" >&2
+case "$WHAT" in all | native | wasm | tfjs | page | browser) ;; *)
+  echo "usage: $0 [native|wasm|tfjs|page|browser]" >&2
   exit 2
   ;;
 esac
@@ -154,6 +155,7 @@ case "$WHAT" in
   wasm) wasm ;;
   tfjs) tfjs; ratio ;;
   page) page ;;
+  browser) wasm; tfjs; ratio ;;
   all) native; wasm; tfjs; ratio; page ;;
 esac
 

@@ -94,13 +94,11 @@ impl Predictor {
 
 /// The network's output for n points (row-major, `dim` each) at embedding index t.
 async fn forward(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, EngineFailure> {
-    let n = x.len() / dim;
     let xs: Vec<f32> = x.iter().map(|v| *v as f32).collect();
     let emb = crate::engine::embedding::timestep_embedding(t, time_dim);
-    let emb: Vec<f32> = (0..n).flat_map(|_| emb.iter().copied()).collect();
     let xs = rows(xs, dim, device); // [n, D]
-    let emb = rows(emb, time_dim, device); // [n, E]
-    let out: Vec<f64> = read(model.forward(xs, emb)).await.map_err(EngineFailure::Device)?.into_iter().map(|v| v as f64).collect(); // [n, D]
+    let emb = rows(emb, time_dim, device); // [1, E]: every point is at the same t
+    let out: Vec<f64> = read(model.forward_shared_t(xs, emb)).await.map_err(EngineFailure::Device)?.into_iter().map(|v| v as f64).collect(); // [n, D]
     if out.iter().any(|v| !v.is_finite()) {
         return Err(InputError::new("predictions", Rule::NonFinitePrediction { t }, None).into());
     }

@@ -587,3 +587,162 @@ fn blend(a: Denoiser, b: Denoiser, d: f64) -> Denoiser {
         .collect();
     Denoiser { layers }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::data::toy::Dataset;
+    use crate::engine::backend::{block_on, init_cpu};
+    use crate::engine::train_config::LrSchedule;
+
+    /// A small, fast ring8 trainer: 2 × 16 MLP, T = 100, batch 32.
+    fn small(edit: impl FnOnce(&mut TrainConfig)) -> Trainer {
+        let mut c = TrainConfig::toy(Dataset::ring8_default());
+        (c.t_max, c.schedule) = (100, crate::diffusion::schedule::BetaSchedule::linear_default(100));
+        (c.n_train, c.n_heldout, c.batch_size, c.seed) = (256, 64, 32, 4);
+        (c.model.width, c.model.depth, c.model.time_dim) = (16, 2, 8);
+        (c.learning_rate, c.lr_schedule, c.ema, c.t_sampling, c.antithetic) = (1e-2, LrSchedule::Constant, None, TSampling::Uniform, false);
+        edit(&mut c);
+        Trainer::new(c, &init_cpu().device).unwrap()
+    }
+
+    fn flat(w: Vec<(Vec<f32>, Vec<f32>)>) -> Vec<f64> {
+        w.into_iter().flat_map(|(w, b)| w.into_iter().chain(b)).map(f64::from).collect()
+    }
+
+    fn weights(m: &Denoiser) -> Vec<f64> {
+        flat(block_on(m.weights()).unwrap())
+    }
+
+    fn max_diff(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn the_moving_average_follows_its_recursion_and_decay_zero_is_no_average() {
+        // decay 0: θ̄ = θ after every step, bit for bit — the same network as no average at all
+        let (mut none, mut zero) = (small(|_| {}), small(|c| c.ema = Some(0.0)));
+        block_on(none.run(6));
+        block_on(zero.run(6));
+        assert_eq!(weights(&none.model()), weights(&zero.model()));
+        // decay 0.9: θ̄_n = d_n θ̄_{n−1} + (1 − d_n) θ_n with d_n = min(0.9, (1 + n)/(10 + n)), θ̄_1 = θ_1,
+        // replayed on the host from the raw weights after each step
+        let mut tr = small(|c| c.ema = Some(0.9));
+        let (mut expected, mut no_warmup) = (Vec::new(), Vec::new());
+        for n in 1..=12 {
+            block_on(tr.run(1));
+            let raw = weights(&tr.raw_model());
+            if n == 1 {
+                (expected, no_warmup) = (raw.clone(), raw.clone());
+            } else {
+                let d = ema_decay(0.9, n);
+                expected = expected.iter().zip(&raw).map(|(e, r)| d * e + (1.0 - d) * r).collect();
+                no_warmup = no_warmup.iter().zip(&raw).map(|(e, r)| 0.9 * e + 0.1 * r).collect();
+            }
+        }
+        let ema = weights(&tr.model());
+        let raw = weights(&tr.raw_model());
+        let (err, off_raw, off_plain) = (max_diff(&ema, &expected), max_diff(&ema, &raw), max_diff(&ema, &no_warmup));
+        eprintln!("|EMA − recursion| {err:.2e}; |EMA − raw| {off_raw:.2e}; |EMA − no-warm-up recursion| {off_plain:.2e}");
+        assert!(err < 1e-6, "the average is the recursion (f32 rounding only): {err}");
+        // the checks can fail: the average is not the raw weights, nor the recursion without its warm-up
+        assert!(off_raw > 100.0 * err.max(1e-7), "{off_raw}");
+        assert!(off_plain > 100.0 * err.max(1e-7), "{off_plain}");
+        assert_eq!(ema_decay(0.999, 1), 2.0 / 11.0);
+        assert_eq!(ema_decay(0.9, 1000), 0.9);
+    }
+
+    #[test]
+    fn a_checkpoint_holds_the_average_and_a_load_restarts_it_from_there() {
+        let mut tr = small(|c| c.ema = Some(0.9));
+        block_on(tr.run(8));
+        let (ema, raw) = (weights(&tr.model()), weights(&tr.raw_model()));
+        let bytes = block_on(tr.save()).unwrap();
+        let mut plain = small(|_| {});
+        plain.load(&bytes).unwrap(); // the format is unchanged: a trainer without an average loads it
+        assert_eq!(weights(&plain.model()), ema);
+        assert!(max_diff(&weights(&plain.model()), &raw) > 1e-5, "the checkpoint is the average, not the raw weights");
+        // loaded into a trainer with an average: model() is the loaded weights until it steps again
+        let mut again = small(|c| c.ema = Some(0.9));
+        again.load(&bytes).unwrap();
+        assert_eq!(weights(&again.model()), ema);
+        block_on(again.run(1)); // the first update copies the weights the optimiser moved
+        assert_eq!(weights(&again.model()), weights(&again.raw_model()));
+    }
+
+    #[test]
+    fn the_learning_rate_schedule_has_its_values_at_named_steps_and_the_trainer_follows_it() {
+        let s = LrSchedule::WarmupCosine { warmup: 100, total: 1100, floor: 0.1 };
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(s.rate(2.0, 0), 0.02)); // base·1/warmup
+        assert!(close(s.rate(2.0, 49), 1.0)); // halfway up
+        assert!(close(s.rate(2.0, 99), 2.0)); // the peak at the end of the warm-up
+        assert!(close(s.rate(2.0, 100), 2.0)); // the cosine starts at the peak
+        assert!(close(s.rate(2.0, 600), 2.0 * (0.1 + 0.9 * 0.5))); // halfway down: (peak + floor)/2
+        assert!(close(s.rate(2.0, 350), 2.0 * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI / 4.0).cos()))));
+        assert!(close(s.rate(2.0, 1100), 0.2) && close(s.rate(2.0, 50_000), 0.2)); // held at the floor
+        assert!((1..1100).all(|k| s.rate(1.0, k) <= s.rate(1.0, k - 1) + 1e-15 || k < 100), "non-increasing after the warm-up");
+        for k in [0, 5999, 6000, 8999, 9000, 20_000] {
+            assert_eq!(LrSchedule::StepDecay.rate(3e-3, k), crate::engine::train_config::step_decay(3e-3, k));
+            assert_eq!(LrSchedule::Constant.rate(3e-3, k), 3e-3);
+        }
+        assert!(LrSchedule::WarmupCosine { warmup: 5, total: 5, floor: 0.1 }.validate().is_err(), "warm-up must end before the total");
+        // the trainer uses the schedule: a rate of 0 from step 2 on (floor 0) leaves the weights where
+        // step 2 put them, while the constant rate keeps moving them
+        let mut stops = small(|c| c.lr_schedule = LrSchedule::WarmupCosine { warmup: 0, total: 2, floor: 0.0 });
+        let mut constant = small(|_| {});
+        for tr in [&mut stops, &mut constant] {
+            block_on(tr.run(2));
+        }
+        let (a, b) = (weights(&stops.raw_model()), weights(&constant.raw_model()));
+        assert!(max_diff(&a, &b) > 0.0, "step 2 already ran at half the rate");
+        block_on(stops.run(3));
+        block_on(constant.run(3));
+        assert_eq!(weights(&stops.raw_model()), a, "rate 0 from step 2 on: no change");
+        assert!(max_diff(&weights(&constant.raw_model()), &b) > 1e-4, "a constant rate moves them");
+    }
+
+    #[test]
+    fn antithetic_batches_come_in_mirrored_pairs_and_plain_ones_do_not() {
+        let paired = |antithetic: bool| {
+            let mut tr = small(|c| c.antithetic = antithetic);
+            let (_, _, tgt, _, ts, _) = tr.batch();
+            let b = ts.len();
+            // (x_0, t, ε) and (x_0, t, −ε): the same t, targets summing to 0, x_t's averaging to √ᾱ_t·x_0
+            let mut worst: f64 = 0.0;
+            for k in (0..b).step_by(2) {
+                let same_t = ts[k] == ts[k + 1];
+                let target_sum = (0..2).map(|j| (tgt[2 * k + j] + tgt[2 * k + 2 + j]).abs() as f64).fold(0.0, f64::max);
+                worst = worst.max(if same_t { target_sum } else { f64::INFINITY });
+            }
+            worst
+        };
+        assert!(paired(true) < 1e-6, "{}", paired(true));
+        assert!(paired(false) > 0.1, "the check can fail: independent draws are not mirrored");
+        // and the run trains: finite losses, every t still drawn
+        let mut tr = small(|c| c.antithetic = true);
+        let r = block_on(tr.run(20));
+        assert!(r.stopped.is_none() && r.mean.is_finite());
+    }
+
+    #[test]
+    fn loss_aware_sampling_draws_more_where_the_loss_is_and_reports_the_same_objective() {
+        // after its history fills (every t seen 10 times), small t — where L_simple's ε loss is
+        // large — is drawn more often than large t, whose loss is near 0
+        let mut tr = small(|c| c.t_sampling = TSampling::LossAware { uniform: 0.1 });
+        block_on(tr.run(150));
+        let before = (tr.bin_count[0], tr.bin_count[LOSS_BINS - 1]);
+        block_on(tr.run(150));
+        let first = tr.bin_count[0] - before.0;
+        let last = tr.bin_count[LOSS_BINS - 1] - before.1;
+        eprintln!("examples in the first t-bin {first}, in the last {last} (150 steps of 32)");
+        assert!(first > 3 * last, "{first} vs {last}");
+        let mut uniform = small(|_| {});
+        block_on(uniform.run(300));
+        let (u0, u1) = (uniform.bin_count[0] as f64, uniform.bin_count[LOSS_BINS - 1] as f64);
+        assert!(u0 < 1.5 * u1 && u1 < 1.5 * u0, "the check can fail: uniform t fills the bins evenly ({u0}, {u1})");
+        // the per-t losses it shows are the objective's (not the importance-weighted) ones
+        let (a, b) = (tr.loss_by_t(), uniform.loss_by_t());
+        assert!(a[0] > 3.0 * a[LOSS_BINS - 1] && b[0] > 3.0 * b[LOSS_BINS - 1]);
+    }
+}

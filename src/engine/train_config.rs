@@ -217,6 +217,8 @@ pub enum LrSchedule {
 
 impl LrSchedule {
     pub const NAMES: [&'static str; 3] = ["constant", "step_decay", "warmup_cosine"];
+    /// The warm-up cosine's numbers when only its kind is asked for.
+    pub const WARMUP_COSINE_DEFAULT: LrSchedule = LrSchedule::WarmupCosine { warmup: 100, total: 3000, floor: 0.05 };
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -276,6 +278,8 @@ pub enum TSampling {
 
 impl TSampling {
     pub const NAMES: [&'static str; 2] = ["uniform", "loss_aware"];
+    /// The uniform share of the loss-aware sampler when only its kind is asked for.
+    pub const LOSS_AWARE_UNIFORM: f64 = 0.1;
 
     pub fn name(&self) -> &'static str {
         match self {

@@ -13,11 +13,11 @@ use crate::diffusion::schedule::{BetaSchedule, ModelVariance, MAX_T, MIN_T};
 use crate::engine::chain::{ChainConfig, Init, SamplerKind, MAX_PARTICLES};
 use crate::engine::compare::{self, LangevinSetup};
 use crate::engine::evaluate::{EvalConfig, LOSS_BINS};
-use crate::engine::train_config::TrainConfig;
+use crate::engine::train_config::{LrSchedule, TSampling, TrainConfig};
 use crate::numerics::error::Rule;
 
 /// The valid names for every choice: `{schedules, parameterizations, variances, decoders, datasets,
-/// samplers, inits, weightings, sdeKinds, odeMethods, sdeSamplers}`.
+/// samplers, inits, weightings, sdeKinds, odeMethods, sdeSamplers, lrSchedules, tSamplings}`.
 #[wasm_bindgen(js_name = choices)]
 pub fn choices() -> JsValue {
     Obj::new()
@@ -32,7 +32,29 @@ pub fn choices() -> JsValue {
         .set("sdeKinds", names(&crate::diffusion::sde::Sde::NAMES))
         .set("odeMethods", names(&crate::diffusion::flow_ode::OdeMethod::NAMES))
         .set("sdeSamplers", names(&crate::diffusion::sde_samplers::SamplerFamily::NAMES))
+        .set("lrSchedules", names(&LrSchedule::NAMES))
+        .set("tSamplings", names(&TSampling::NAMES))
         .build()
+}
+
+/// `{kind, warmup, total, floor}`: the numbers are the warm-up cosine's (this schedule's when it
+/// is one, else what asking for the kind alone gives).
+fn lr_schedule(s: &LrSchedule) -> JsValue {
+    let numbers = match s {
+        LrSchedule::WarmupCosine { .. } => s.clone(),
+        _ => LrSchedule::WARMUP_COSINE_DEFAULT,
+    };
+    let LrSchedule::WarmupCosine { warmup, total, floor } = numbers else { unreachable!("a warm-up cosine") };
+    Obj::new().set("kind", s.name()).set("warmup", warmup as f64).set("total", total as f64).set("floor", floor).build()
+}
+
+/// `{kind, uniform}` (the loss-aware sampler's uniform share, whichever kind is the default).
+fn t_sampling(s: &TSampling) -> JsValue {
+    let uniform = match s {
+        TSampling::LossAware { uniform } => *uniform,
+        TSampling::Uniform => TSampling::LOSS_AWARE_UNIFORM,
+    };
+    Obj::new().set("kind", s.name()).set("uniform", uniform).build()
 }
 
 /// Every code an engine error can carry (`error.code`); each has `error.<code>` in the page's catalogues.
@@ -75,6 +97,10 @@ pub fn defaults() -> JsValue {
         .set("parameterization", t.parameterization.name())
         .set("weighting", t.weighting.name())
         .set("learningRate", t.learning_rate)
+        .set("lrSchedule", lr_schedule(&t.lr_schedule))
+        .set("ema", t.ema.unwrap_or(0.0))
+        .set("tSampling", t_sampling(&t.t_sampling))
+        .set("antithetic", t.antithetic)
         .set("batchSize", t.batch_size as f64)
         .set("seed", t.seed as f64)
         .set("width", t.model.width as f64)

@@ -20,8 +20,8 @@ use crate::engine::compare::{self, Reference};
 use crate::engine::evaluate::EvalConfig;
 use crate::engine::model::DenoiserConfig;
 use crate::engine::train::Trainer as CoreTrainer;
-use crate::engine::train_config::{DataSource, SigmaLadder, TrainConfig};
-use crate::numerics::error::{check_range, InputError, Interval, Rule};
+use crate::engine::train_config::{DataSource, LrSchedule, SigmaLadder, TSampling, TrainConfig};
+use crate::numerics::error::{check_range, short_number, InputError, Interval, Rule};
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -40,9 +40,90 @@ pub(super) struct TrainFields {
     depth: Option<f64>,
     time_dim: Option<f64>,
     learning_rate: Option<f64>,
+    lr_schedule: Option<Js>,
+    ema: Option<f64>,
+    t_sampling: Option<Js>,
+    antithetic: Option<bool>,
     batch_size: Option<f64>,
     seed: Option<f64>,
     ncsn: Option<Js>,
+}
+
+/// `lrSchedule: {kind: "constant" | "step_decay" | "warmup_cosine", warmup, total, floor}`; the
+/// numbers only for "warmup_cosine" (each defaults to the engine's).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LrScheduleFields {
+    kind: Option<String>,
+    warmup: Option<f64>,
+    total: Option<f64>,
+    floor: Option<f64>,
+}
+
+/// `tSampling: {kind: "uniform" | "loss_aware", uniform}` (`uniform`: the uniform share mixed in).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TSamplingFields {
+    kind: Option<String>,
+    uniform: Option<f64>,
+}
+
+/// A nested object's fields, with errors named `<outer>.<field>`.
+fn nested<T: serde::de::DeserializeOwned>(outer: &str, js: &Js) -> Result<T, InputError> {
+    from_tree(js).map_err(|e| {
+        let field = if e.field.is_empty() { outer.to_string() } else { format!("{outer}.{}", e.field) };
+        InputError::new(&field, e.rule, e.value)
+    })
+}
+
+fn lr_schedule(js: &Js, current: &LrSchedule) -> Result<LrSchedule, InputError> {
+    let f: LrScheduleFields = nested("lrSchedule", js)?;
+    let d = match current {
+        LrSchedule::WarmupCosine { .. } => current.clone(),
+        _ => LrSchedule::WARMUP_COSINE_DEFAULT,
+    };
+    let LrSchedule::WarmupCosine { warmup, total, floor } = d else { unreachable!("a warm-up cosine") };
+    let kind = f.kind.as_deref().unwrap_or(current.name());
+    let given = [("warmup", f.warmup), ("total", f.total), ("floor", f.floor)].into_iter().find_map(|(n, v)| v.map(|v| (n, v)));
+    match kind {
+        // the numbers belong to the warm-up cosine only
+        "constant" | "step_decay" if given.is_some() => {
+            let (name, v) = given.expect("checked");
+            Err(InputError::new(&format!("lrSchedule.{name}"), Rule::UnknownField(vec!["kind".into()]), Some(short_number(v))))
+        }
+        "constant" => Ok(LrSchedule::Constant),
+        "step_decay" => Ok(LrSchedule::StepDecay),
+        "warmup_cosine" => Ok(LrSchedule::WarmupCosine {
+            warmup: count("lrSchedule.warmup", f.warmup, warmup, 0, 100_000_000)?,
+            total: count("lrSchedule.total", f.total, total, 1, 100_000_000)?,
+            floor: match f.floor {
+                Some(v) => {
+                    check_range("lrSchedule.floor", v, Interval::closed(0.0, 1.0))?;
+                    v
+                }
+                None => floor,
+            },
+        }),
+        other => Err(InputError::one_of("lrSchedule.kind", other, &LrSchedule::NAMES)),
+    }
+}
+
+fn t_sampling(js: &Js, current: &TSampling) -> Result<TSampling, InputError> {
+    let f: TSamplingFields = nested("tSampling", js)?;
+    let uniform_default = match current {
+        TSampling::LossAware { uniform } => *uniform,
+        TSampling::Uniform => TSampling::LOSS_AWARE_UNIFORM,
+    };
+    match f.kind.as_deref().unwrap_or(current.name()) {
+        "uniform" if f.uniform.is_some() => Err(InputError::new("tSampling.uniform", Rule::UnknownField(vec!["kind".into()]), f.uniform.map(short_number))),
+        "uniform" => Ok(TSampling::Uniform),
+        "loss_aware" => {
+            let uniform = f.uniform.unwrap_or(uniform_default);
+            check_range("tSampling.uniform", uniform, Interval::open_closed(0.0, 1.0))?;
+            Ok(TSampling::LossAware { uniform })
+        }
+        other => Err(InputError::one_of("tSampling.kind", other, &TSampling::NAMES)),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -99,6 +180,19 @@ impl TrainFields {
         if let Some(v) = self.learning_rate {
             cfg.learning_rate = v;
         }
+        if let Some(js) = &self.lr_schedule {
+            cfg.lr_schedule = lr_schedule(js, &cfg.lr_schedule)?;
+        }
+        if let Some(v) = self.ema {
+            check_range("ema", v, Interval::closed_open(0.0, 1.0))?;
+            cfg.ema = if v == 0.0 { None } else { Some(v) }; // decay 0: the average is the weights
+        }
+        if let Some(js) = &self.t_sampling {
+            cfg.t_sampling = t_sampling(js, &cfg.t_sampling)?;
+        }
+        if let Some(v) = self.antithetic {
+            cfg.antithetic = v;
+        }
         cfg.seed = seed(self.seed, cfg.seed)?;
         if let Some(js) = &self.ncsn {
             let n: NcsnFields = from_tree(js).map_err(|e| InputError::new(&format!("ncsn.{}", e.field), e.rule, e.value))?;
@@ -110,6 +204,9 @@ impl TrainFields {
             });
             if self.parameterization.is_none() {
                 cfg.parameterization = crate::diffusion::parameterization::Prediction::Score;
+            }
+            if self.t_sampling.is_none() {
+                cfg.t_sampling = crate::engine::train_config::TSampling::Uniform; // the ladder's levels are drawn uniformly
             }
         }
         cfg.validate()?;
@@ -199,7 +296,10 @@ impl Trainer {
     /// Validate the config and build the trainer on `options.backend`: "auto" (default: WebGPU
     /// when it works, else CPU), "webgpu" or "cpu". The config is checked before any work.
     /// Config: `{dataset, points, dim, train, heldout, schedule, T, parameterization, weighting,
-    /// width, depth, timeDim, learningRate, batchSize, seed, ncsn: {sigmaMax, sigmaMin, levels}}`.
+    /// width, depth, timeDim, learningRate, lrSchedule: {kind, warmup, total, floor}, ema,
+    /// tSampling: {kind, uniform}, antithetic, batchSize, seed, ncsn: {sigmaMax, sigmaMin, levels}}`
+    /// (the recipe's fields default to `defaults().train`; `learningRate` is the schedule's peak,
+    /// `ema` the decay of the weights' moving average, 0 for none).
     pub async fn create(config_value: JsValue, options: JsValue) -> JsResult<Trainer> {
         let fields: TrainFields = config(&config_value)?;
         let cfg = fields.config()?;

@@ -30,9 +30,9 @@ const exportsList = surface(`${pkgDir}/diffusion_lab.d.ts`).filter((e) => !["sta
 // so the run stays minutes long and spends its time on the many cheap paths.
 // The argument-free vocabularies (defaults, choices, …) return constants: also a tenth as often.
 const HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "scoreMatching", "tweedie1d", "heldOut", "elboForms", "likelihood", "qualityVsSteps",
-  "measureBackends", "defaults", "choices", "errorCodes", "errorVocabulary", "probeCpu"]);
+  "measureBackends", "advance", "defaults", "choices", "errorCodes", "errorVocabulary", "probeCpu"]);
 // whole comparisons (seconds each in the dev build): a fiftieth as often
-const VERY_HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "measureBackends"]);
+const VERY_HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "measureBackends", "advance"]);
 // trainers and races (three networks) are costly: their exports are drawn together, less often
 const COSTLY = new Set(["Trainer", "Race"]);
 const trainerExports = exportsList.filter((e) => COSTLY.has(e.owner));

@@ -226,7 +226,36 @@ test("one source for defaults: the engine's own numbers", () => {
   // a chain built without settings uses exactly these
   const c = dl.Chain.withOracle({ sampler: "langevin", particles: 10 }, dl.Mixture.ring8({}));
   assert.equal(c.length, d.chain.langevin.steps);
-  assert.deepEqual(Object.keys(dl.choices()).sort(), ["datasets", "decoders", "inits", "odeMethods", "parameterizations", "samplers", "schedules", "sdeKinds", "sdeSamplers", "variances", "weightings"]);
+  assert.deepEqual(Object.keys(dl.choices()).sort(), ["datasets", "decoders", "inits", "lrSchedules", "odeMethods", "parameterizations", "samplers", "schedules", "sdeKinds", "sdeSamplers", "tSamplings", "variances", "weightings"]);
+});
+
+test("issue 14: the comparison as a job equals compareSamplers; measureBackends times the CPU and says why not WebGPU", async () => {
+  const ring = dl.Mixture.ring8({});
+  const whole = await dl.compareSamplers(ring, { particles: 300, seed: 2 });
+  const job = dl.Comparison.withOracle(ring, { particles: 300, seed: 2 });
+  assert.throws(() => job.result(), (e) => e.code === "busy" && e.params.field === "comparison");
+  let p = job.progress();
+  assert.deepEqual([p.done, p.steps, p.total, p.running], [false, 0, 1050, "ddpm"]);
+  const seen = [];
+  while (!(p = await job.advance()).done) seen.push(p.steps);
+  assert.deepEqual([p.steps, p.total, p.running], [1050, 1050, "done"]);
+  assert.ok(seen.every((v, i) => i === 0 || v > seen[i - 1]), `progress only grows: ${seen}`);
+  const r = job.result();
+  assert.deepEqual(Array.from(r.ddpm.state), Array.from(whole.ddpm.state));
+  assert.deepEqual(Array.from(r.ddim.state), Array.from(whole.ddim.state));
+  assert.deepEqual([r.ddpm.mmd2, r.ddim.mmd2, r.floor, r.sameStart], [whole.ddpm.mmd2, whole.ddim.mmd2, whole.floor, true]);
+  job.free();
+  // Node has no WebGPU: the CPU is timed and chosen, and the reason is given
+  const d = dl.defaults().backendChoice;
+  const m = await dl.measureBackends({ dataset: "ring8", batchSize: 64 }, { budgetMs: 50 });
+  assert.equal(m.chosen, "cpu");
+  assert.equal(m.webgpu, null);
+  assert.match(m.webgpuError, /WebGPU/);
+  assert.ok(m.cpu.steps >= d.minSteps && m.cpu.ms >= 50 && m.cpu.stepsPerSec > 0, JSON.stringify(m.cpu));
+  assert.equal(m.margin, d.margin);
+  assert.match(m.shape, /^34→128→128→128→2, batch 64$/);
+  await assert.rejects(dl.measureBackends({ dataset: "ring8" }, { budgetMs: -1 }), (e) => e.params.field === "budgetMs");
+  await assert.rejects(dl.measureBackends({ dataset: "ring8", batchSize: 0 }, {}), (e) => e.params.field === "batchSize");
 });
 
 test("the experiments the workers used to run: DDPM vs DDIM and plain vs annealed Langevin, in the engine", async () => {

@@ -65,7 +65,7 @@ test("on a desktop: first visit, refined estimate, the chain's keys and far move
   await t.test("the held-out estimate is refined until its standard errors are ≤ 0.02; the oracle's gap agrees with README", async () => {
     const t0 = Date.now(); // measured, not asserted: how long the background refinement takes here
     await until(page, "#training[data-refined=precise]", { timeout: 420_000 });
-    console.log(`BENCH page.heldout_refined_s ${((Date.now() - t0) / 1000).toFixed(0)} s (after the first chapters' checks; wasm CPU backend)`);
+    console.log(`BENCH page.heldout_refined_s ${((Date.now() - t0) / 1000).toFixed(0)} s`); // after the first chapters' checks; wasm CPU backend
     const d = await page.locator("#training").evaluate((el) => ({ ...el.dataset }));
     const [gap, gapSe, se] = [Number(d.oracleGap), Number(d.oracleGapSe), Number(d.heldoutSe)];
     console.log(`refined: oracle gap ${gap.toFixed(4)} ± ${gapSe.toFixed(4)}, network −ELBO ${Number(d.heldout).toFixed(4)} ± ${se.toFixed(4)}, network gap ± ${Number(d.gapSe).toFixed(4)}`);

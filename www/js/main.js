@@ -66,9 +66,11 @@ async function start() {
       try { startScoreByTView(train); } catch (err) { showSectionError("training", err); }
       try { startRaceView(engine, train); } catch (err) { showSectionError("sde", err); }
       const chain = startChainView(train);
-      train.restored.then(() => { chain.create(); writeUrlState(); }); // the pretrained (or your) model's chain, ready to step
+      // the pretrained (or your) model's chain, ready to step; then the model's held-out estimate
+      train.restored.then(async () => { await chain.create(); writeUrlState(); }).finally(train.estimate);
     } catch (err) {
       showSectionError("chain", err);
+      train.restored.then(train.estimate);
     }
   }
   await showBackend(engine);

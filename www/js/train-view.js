@@ -69,7 +69,11 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
     loaded("pretrained", h);
   }
 
-  // On load: the reader's saved model if there is one, else the pretrained checkpoint.
+  // On load: the reader's saved model if there is one, else the pretrained checkpoint. Its held-out
+  // estimate (seconds of network evaluations in the worker) waits for estimate(): main.js calls it
+  // once the chain has its first state, so the chain is usable at once.
+  let restoredModel = false;
+  const estimate = () => { if (restoredModel) client.heldOut($("train-variance").value); };
   async function restore() {
     let saved = null;
     try { saved = JSON.parse(localStorage.getItem(STORE) || "null"); } catch { saved = null; }
@@ -92,7 +96,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
       } else {
         await loadPretrained();
       }
-      client.heldOut($("train-variance").value);
+      restoredModel = true; // its held-out estimate starts at estimate(), once the chain is ready
     } catch (e) {
       showError(err, e);
       if (saved) localStorage.removeItem(STORE); // a stale or corrupt session must not block the page
@@ -349,5 +353,5 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   draw();
   onLanguageChange(draw); // the charts' legends and axes in the new language
   const restored = restore();
-  return { client, restored, drawn };
+  return { client, restored, drawn, estimate };
 }
