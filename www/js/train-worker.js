@@ -42,7 +42,11 @@ async function snapshot() {
 }
 
 let heldOutOptions = { variance: "beta" }; // points and tSamples: the engine's defaults (defaults().heldOut)
-const heldOut = () => exclusive(async () => { const step = trainer.stepCount; return { type: "heldout", step, variance: heldOutOptions.variance, ...(await trainer.heldOut(heldOutOptions)) }; });
+// (asked for on its own, the estimate stands back while the reader drives the chain, as the
+// refinement does: a chain step never waits behind seconds of held-out evaluation; a training
+// run's evaluations do not wait)
+const chainIdle = async () => { while (performance.now() - lastChainRequest < 1000) await new Promise((r) => setTimeout(r, 200)); };
+const heldOut = (standBack = false) => (standBack ? chainIdle() : Promise.resolve()).then(() => exclusive(async () => { const step = trainer.stepCount; return { type: "heldout", step, variance: heldOutOptions.variance, ...(await trainer.heldOut(heldOutOptions)) }; }));
 
 // The held-out estimate refined in the background while nothing trains: the engine pools one more
 // slice of held-out points per call until its standard error is within its target (`refined`);
@@ -265,7 +269,7 @@ onmessage = async ({ data: m }) => {
       }
       case "heldout":
         if (m.variance) heldOutOptions = { ...heldOutOptions, variance: m.variance };
-        post(await heldOut());
+        post(await heldOut(!running));
         if (!running) refine();
         break;
       case "elbo-forms": // chapter 3 for the network: both ELBO forms from the same trajectories
@@ -274,6 +278,7 @@ onmessage = async ({ data: m }) => {
       case "load": post({ type: "loaded", header: await exclusive(() => trainer.load(new Uint8Array(m.bytes))), id: m.id }); break;
       case "ncsn-train": { const r = await ncsnTrain(m); post({ type: "ncsn", id: m.id, ...(r || { replaced: true }) }); break; }
       case "score-error-t": { // the reader's network against the exact score, per t: between training chunks
+        if (!running) await chainIdle(); // a background picture: after the reader's chain steps
         const r = await exclusive(async () => {
           if (!trainer) throw Object.assign(new Error("there is no model yet: create one first"), { code: "missing", params: { field: "trainer" } });
           return { step: trainer.stepCount, ...(await trainer.scoreErrorByT(m.options || {})) };
