@@ -88,7 +88,7 @@ fn train() {
 /// `step_decay`; evaluated with σ_t² = β_t (the tight choice for this data) on 512 held-out
 /// points, every t.
 fn gap_config() -> TrainConfig {
-    let mut c = TrainConfig::toy(Dataset::ring8_default());
+    let mut c = TrainConfig::toy(Dataset::ring8_default()).plain_recipe(); // constant rate set per chunk below, no average, uniform t
     c.n_heldout = 512;
     c.batch_size = 512;
     c.learning_rate = 2e-3;

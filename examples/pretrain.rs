@@ -10,7 +10,8 @@ use diffusion_lab::engine::train_config::{step_decay, TrainConfig};
 fn main() {
     let device = init_cpu().device;
     // the 2-D sets: batch 512, Adam 2e-3 with step_decay (the time-to-entropy recipe of examples/bench.rs)
-    let toy = |name: &str| TrainConfig { batch_size: 512, learning_rate: 2e-3, ..TrainConfig::toy(Dataset::by_name(name).unwrap()) };
+    // (the plain recipe: the rate set per chunk below is the whole schedule, as when they were trained)
+    let toy = |name: &str| TrainConfig { batch_size: 512, learning_rate: 2e-3, ..TrainConfig::toy(Dataset::by_name(name).unwrap()).plain_recipe() };
     let jobs: Vec<(&str, TrainConfig, usize)> = vec![("ring8-eps", toy("ring8"), 9000), ("moons-eps", toy("moons"), 9000), ("digits-eps", TrainConfig::digits(), 3000)];
     for (name, config, steps) in jobs {
         let t0 = std::time::Instant::now();

@@ -187,7 +187,8 @@ async fn bench_chain_webgpu() {
 /// `step_decay`; the gap −ELBO − H with σ² = β on 256 held-out points, every t.
 #[wasm_bindgen_test]
 async fn bench_gap_cpu() {
-    let tr = match trainer(r#"{"dataset": "ring8", "batchSize": 512, "learningRate": 0.002, "heldout": 512, "seed": 0}"#, "cpu").await {
+    // the plain recipe (constant rate set per chunk below, no average, uniform t, independent noise)
+    let tr = match trainer(r#"{"dataset": "ring8", "batchSize": 512, "learningRate": 0.002, "lrSchedule": {"kind": "constant"}, "ema": 0, "tSampling": {"kind": "uniform"}, "antithetic": false, "heldout": 512, "seed": 0}"#, "cpu").await {
         Ok(tr) => tr,
         Err(e) => {
             console_log!("gap.wasm.cpu: no trainer: {e}");

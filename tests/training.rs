@@ -185,7 +185,7 @@ fn the_exact_oracle_bounds_what_a_network_can_reach() {
 fn an_ncsn_trained_by_denoising_score_matching_learns_the_noisy_scores() {
     use diffusion_lab::engine::predictor::Predictor;
     let device = init_cpu().device;
-    let mut c = TrainConfig::toy(Dataset::ring8_default());
+    let mut c = TrainConfig::toy(Dataset::ring8_default()).plain_recipe(); // the page's NCSN keeps the plain recipe
     c.parameterization = Prediction::Score;
     c.ncsn = Some(diffusion_lab::engine::train_config::SigmaLadder::default()); // the page's (ncsn: {})
     let mut tr = Trainer::new(c, &device).unwrap();
@@ -385,7 +385,7 @@ fn the_three_parameterizations_race_on_the_same_batches() {
 /// Adam 2e-3, T = 1000 linear, i.e. the VP SDE of Song et al. with β_min = 0.1, β_max = 20).
 fn trained_ring8(steps: usize) -> Trainer {
     let device = init_cpu().device;
-    let mut c = TrainConfig::toy(Dataset::ring8_default());
+    let mut c = TrainConfig::toy(Dataset::ring8_default()).plain_recipe(); // the rate set per chunk below
     c.n_heldout = 1024;
     c.batch_size = 512;
     c.learning_rate = 2e-3;

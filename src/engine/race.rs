@@ -83,9 +83,10 @@ pub fn paired_difference(a: &[f64], b: &[f64]) -> (f64, f64) {
 }
 
 impl Race {
-    /// The race's config on a data set's defaults: [`TrainConfig::toy`] with [`RACE_WEIGHTING`].
+    /// The race's config on a data set's defaults: [`TrainConfig::toy`] with [`RACE_WEIGHTING`] and
+    /// the plain recipe (uniform t: the runners' batches must stay the same).
     pub fn default_config(dataset: crate::data::toy::Dataset) -> TrainConfig {
-        TrainConfig { weighting: RACE_WEIGHTING, ..TrainConfig::toy(dataset) }
+        TrainConfig { weighting: RACE_WEIGHTING, ..TrainConfig::toy(dataset).plain_recipe() }
     }
 
     /// Three trainers on `config`, which differ only in the parameterization (whatever `config`

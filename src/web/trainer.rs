@@ -155,6 +155,9 @@ impl TrainFields {
                 TrainConfig::toy(Dataset::by_name(name).map_err(|_| InputError::one_of("dataset", name, &names))?)
             }
         };
+        if self.ncsn.is_some() {
+            cfg = cfg.plain_recipe(); // NCSN keeps DDPM's plain recipe unless the fields below ask otherwise
+        }
         let opt = |field: &str, v: Option<f64>, current: usize| count(field, v, current, 0, BIG);
         cfg.n_train = opt("train", self.train, cfg.n_train)?;
         cfg.n_heldout = opt("heldout", self.heldout, cfg.n_heldout)?;
@@ -205,9 +208,7 @@ impl TrainFields {
             if self.parameterization.is_none() {
                 cfg.parameterization = crate::diffusion::parameterization::Prediction::Score;
             }
-            if self.t_sampling.is_none() {
-                cfg.t_sampling = crate::engine::train_config::TSampling::Uniform; // the ladder's levels are drawn uniformly
-            }
+
         }
         cfg.validate()?;
         Ok(cfg)

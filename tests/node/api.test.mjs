@@ -649,3 +649,41 @@ test("issue 17, the SDE view with the exact oracle: sde, sdeCorrespondence, pfOd
   refuse(dl.qualityVsSteps, { particles: 1 }, "particles", "integer_range");
   refuse(dl.qualityVsSteps, { particles: 100000 }, "particles", "too_much_work");
 });
+
+test("the training recipe's fields: defaults and choices from the engine, each read, bad ones named", async () => {
+  const d = dl.defaults().train, c = dl.choices();
+  assert.deepEqual(Array.from(c.lrSchedules), ["constant", "step_decay", "warmup_cosine"]);
+  assert.deepEqual(Array.from(c.tSamplings), ["uniform", "loss_aware"]);
+  assert.ok(c.lrSchedules.includes(d.lrSchedule.kind) && c.tSamplings.includes(d.tSampling.kind));
+  assert.ok(d.lrSchedule.warmup < d.lrSchedule.total && d.lrSchedule.floor >= 0 && d.tSampling.uniform > 0);
+  assert.ok(d.ema >= 0 && d.ema < 1 && typeof d.antithetic === "boolean");
+  // the defaults as a config are accepted as they are, and every recipe trains
+  const small = { dataset: "ring8", T: 50, batchSize: 16, heldout: 16 };
+  for (const recipe of [
+    { lrSchedule: d.lrSchedule, ema: d.ema, tSampling: d.tSampling, antithetic: d.antithetic },
+    { lrSchedule: { kind: "warmup_cosine", warmup: 2, total: 10, floor: 0.1 }, ema: 0.9, tSampling: { kind: "loss_aware", uniform: 0.2 }, antithetic: true },
+    { lrSchedule: { kind: "constant" }, ema: 0, tSampling: { kind: "uniform" }, antithetic: false },
+    { lrSchedule: { kind: "step_decay" } },
+  ]) {
+    const tr = await dl.Trainer.create({ ...small, ...recipe }, { backend: "cpu" });
+    try {
+      const r = await tr.run(12);
+      assert.ok(r.steps === 12 && Number.isFinite(r.mean), JSON.stringify(recipe));
+    } finally {
+      tr.free();
+    }
+  }
+  const refuse = (extra, field, code) =>
+    assert.rejects(dl.Trainer.create({ ...small, ...extra }, { backend: "cpu" }), (e) => e.params?.field === field && e.code === code && e.message.length <= 220, JSON.stringify(extra));
+  await refuse({ ema: 1 }, "ema", "range");
+  await refuse({ ema: -0.1 }, "ema", "range");
+  await refuse({ lrSchedule: { kind: "linear" } }, "lrSchedule.kind", "unknown_choice");
+  await refuse({ lrSchedule: { kind: "warmup_cosine", warmup: 10, total: 10 } }, "lrSchedule.warmup", "integer_range");
+  await refuse({ lrSchedule: { kind: "warmup_cosine", total: 2.5 } }, "lrSchedule.total", "integer_range");
+  await refuse({ lrSchedule: { kind: "warmup_cosine", floor: 2 } }, "lrSchedule.floor", "range");
+  await refuse({ lrSchedule: { kind: "constant", total: 5 } }, "lrSchedule.total", "unknown_field");
+  await refuse({ lrSchedule: { kind: "constant", peak: 5 } }, "lrSchedule.peak", "unknown_field");
+  await refuse({ tSampling: { kind: "loss_aware", uniform: 0 } }, "tSampling.uniform", "range");
+  await refuse({ tSampling: { kind: "stratified" } }, "tSampling.kind", "unknown_choice");
+  await refuse({ antithetic: 1 }, "antithetic", "wrong_type");
+});
