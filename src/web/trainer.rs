@@ -323,7 +323,9 @@ impl Trainer {
         Ok(backend_info(&self.state.get()?.backend, None).build())
     }
 
-    /// The learning rate of the next steps (Adam keeps its moments): for a decay schedule.
+    /// The peak learning rate of the next steps (Adam keeps its moments); the config's
+    /// `lrSchedule` still scales it by the step (set `lrSchedule: {kind: "constant"}` to drive the
+    /// rate from here alone).
     #[wasm_bindgen(setter, js_name = learningRate)]
     pub fn set_learning_rate(&self, #[wasm_bindgen(js_name = value, unchecked_param_type = "number")] lr: JsValue) -> JsResult<()> {
         let lr = arg_number(&lr, "value")?;

@@ -47,7 +47,7 @@ const plausible = {};
 Object.assign(plausible, { t: 5, T: 50, n: 20, samples: 50, particles: 20, dim: 2, points: 30, dims: 2, position: 3, particle: 0, h: 1e-3, variance: 0.5, z: -1, nats: 1.5 });
 
 // ---- the instances alive: methods are called on them, and handles passed as arguments --------
-const pool = { Schedule: [], Mixture: [], Chain: [], Trainer: [], Race: [] };
+const pool = { Schedule: [], Mixture: [], Chain: [], Trainer: [], Race: [], Comparison: [] };
 let savedCheckpoint = null;
 const MAX_POOL = 4;
 function keep(kind, obj) {
@@ -65,6 +65,7 @@ async function refill() {
     keep("Trainer", tr);
   }
   if (pool.Race.length < 1) keep("Race", new dl.Race({ T: 50, width: 16, depth: 1, batchSize: 16, train: 64, heldout: 32 }));
+  if (pool.Comparison.length < 1) keep("Comparison", dl.Comparison.withOracle(pool.Mixture[0], { particles: 20, T: 50 }));
 }
 
 // ---- config shapes, learned from the engine's refusals ----------------------------------------
