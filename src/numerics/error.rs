@@ -275,7 +275,19 @@ impl InputError {
             Rule::Integer { min, max } => format!("{f} = {v} is out of range: {f} must be an integer in {min}..={max}"),
             Rule::Range(i) => format!("{f} = {v} is out of range: {f} must be a number in {i}"),
             Rule::OneOf(c) => format!("unknown {f} \"{v}\": valid ones are {}", quoted(c)),
-            Rule::UnknownField(c) => format!("unknown field \"{f}\": valid fields are {}", quoted(c)),
+            Rule::UnknownField(c) => {
+                // the whole list is in `params`; the sentence names as many as fit in a line
+                let mut names = String::new();
+                for (i, n) in c.iter().enumerate() {
+                    let next = format!("{}\"{n}\"", if i == 0 { "" } else { ", " });
+                    if names.len() + next.len() > 140 {
+                        names.push_str(", …");
+                        break;
+                    }
+                    names.push_str(&next);
+                }
+                format!("unknown field \"{f}\": valid fields are {names}")
+            }
             Rule::Type(t) => {
                 let what = match *t {
                     "integer" => "an integer",
