@@ -7,8 +7,11 @@
 //! ~100× slower than the CPU backend. A GPU that loses is never used silently: the page shows
 //! both figures.
 
+#[cfg(feature = "engine")]
 use crate::engine::backend::{Backend, BackendKind};
+#[cfg(feature = "engine")]
 use crate::engine::train::Trainer;
+#[cfg(feature = "engine")]
 use crate::engine::train_config::TrainConfig;
 
 /// How long to measure one device: `warmup` untimed steps (shader compilation, first
@@ -34,6 +37,7 @@ impl Default for MeasurePlan {
 pub const GPU_MARGIN: f64 = 1.1;
 
 /// One device's timed steps.
+#[cfg(feature = "engine")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
     pub kind: BackendKind,
@@ -43,6 +47,7 @@ pub struct Measurement {
     pub ms: f64,
 }
 
+#[cfg(feature = "engine")]
 impl Measurement {
     pub fn steps_per_sec(&self) -> f64 {
         self.steps as f64 / (self.ms.max(1e-9) / 1000.0)
@@ -53,6 +58,7 @@ impl Measurement {
 /// `backend` by `plan`, timing with `now` (milliseconds, any origin: the caller's clock —
 /// `performance.now()` in a browser). A step that fails (a lost device, a non-finite loss) is an
 /// error naming the device.
+#[cfg(feature = "engine")]
 pub async fn measure(config: &TrainConfig, backend: &Backend, plan: MeasurePlan, now: &dyn Fn() -> f64) -> Result<Measurement, String> {
     let mut trainer = Trainer::new(config.clone(), &backend.device).map_err(|e| e.to_string())?;
     let name = backend.kind.name();
@@ -73,6 +79,7 @@ pub async fn measure(config: &TrainConfig, backend: &Backend, plan: MeasurePlan,
 
 /// The device to train on: the GPU only when it measured at least [`GPU_MARGIN`] × the CPU's
 /// steps per second; the CPU when the GPU is missing, failed, or slower.
+#[cfg(feature = "engine")]
 pub fn choose(cpu: &Measurement, gpu: Option<&Result<Measurement, String>>) -> BackendKind {
     match gpu {
         Some(Ok(g)) if g.steps_per_sec() >= GPU_MARGIN * cpu.steps_per_sec() => BackendKind::WebGpu,
@@ -80,7 +87,7 @@ pub fn choose(cpu: &Measurement, gpu: Option<&Result<Measurement, String>>) -> B
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(all(test, feature = "engine", not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::data::toy::Dataset;

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::numerics::error::{InputError, Result, Rule};
-use crate::engine::model::DenoiserConfig;
+use crate::engine::denoiser_config::DenoiserConfig;
 
 const MAGIC: &[u8; 8] = b"DLCKPT01";
 

@@ -7,9 +7,11 @@
 //! exact. The noise is drawn from a fixed seed, so successive evaluations of a training run share
 //! their randomness and the curve is smooth. The standard error is over held-out points.
 
+#[cfg(feature = "engine")]
 use burn::prelude::*;
 
 use crate::diffusion::elbo::{denoising_kl, prior_kl, reconstruction, Decoder};
+#[cfg(feature = "engine")]
 use crate::engine::model::{read, rows, Denoiser};
 use crate::diffusion::oracle::GaussianMixture;
 use crate::diffusion::parameterization::Prediction;
@@ -112,6 +114,7 @@ pub fn plan(schedule: &NoiseSchedule, heldout: &[f64], dims: usize, eval: EvalCo
 }
 
 /// The network's predictions for every row of the plan (row-major, D each), in chunks.
+#[cfg(feature = "engine")]
 pub async fn network_predictions(model: &Denoiser, device: &Device, time_dim: usize, plan: &ElboPlan) -> Result<Vec<f64>, String> {
     let dims = plan.dims;
     let mut preds = Vec::with_capacity(plan.rows.len() * dims);

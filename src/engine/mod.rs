@@ -1,11 +1,18 @@
-//! The engine: everything that runs a network, on burn (WebGPU or CPU). burn appears only here.
+//! The engine: everything that runs a network, on burn (WebGPU or CPU). burn appears only here,
+//! and only with the `engine` cargo feature: without it (the mathematics module the page loads
+//! first) this module keeps the parts that run on the exact oracle — the chain, the comparisons,
+//! the SDE queries — and the plain settings and constants that `defaults()` states.
 
+#[cfg(feature = "engine")]
 pub mod backend; // the burn devices: WebGPU and the CPU (flex)
 pub mod backend_choice; // the faster device for a model, by timing a few warm steps on each
 pub mod failure; // a rejected input or a failed device
 pub mod embedding; // sinusoidal timestep embedding (DDPM)
+#[cfg(feature = "engine")]
 pub mod model; // the denoising MLP on (x_t, embedding of t)
+pub mod denoiser_config; // the network's shape (plain data: the defaults need it without burn)
 pub mod train_config; // a training run's settings, their defaults and their validation
+#[cfg(feature = "engine")]
 pub mod train; // Algorithm 1 with Adam: the stepping trainer
 pub mod t_sampler; // t importance-sampled by the per-t loss, reweighted so the objective is unchanged
 pub mod evaluate; // held-out −ELBO per dimension, KL per t

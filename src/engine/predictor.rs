@@ -1,9 +1,13 @@
 //! What the reverse chain asks at every step: a trained network or the exact oracle of a Gaussian
 //! mixture in its place, so the reader can tell the sampler's error from the network's.
+// (without the engine only the oracle's half is compiled; the network's imports rest unused)
+#![cfg_attr(not(feature = "engine"), allow(unused_imports, unused_variables, dead_code))]
 
+#[cfg(feature = "engine")]
 use burn::prelude::*;
 
 use crate::engine::failure::EngineFailure;
+#[cfg(feature = "engine")]
 use crate::engine::model::{read, rows, Denoiser};
 use crate::numerics::error::{InputError, Rule};
 use crate::diffusion::oracle::GaussianMixture;
@@ -15,8 +19,10 @@ use crate::diffusion::schedule::NoiseSchedule;
 pub enum Predictor {
     /// The exact E[ε|x_t] and ∇log q_σ of a known mixture.
     Oracle(GaussianMixture),
+    #[cfg(feature = "engine")]
     /// A trained denoiser predicting `param`, on `device`.
     Network { model: Denoiser, device: Device, param: Prediction, time_dim: usize },
+    #[cfg(feature = "engine")]
     /// A noise-conditional score network (NCSN) trained by denoising score matching (2.24) on the
     /// σ ladder `sigmas`; it is told the level index and predicts the score.
     NoiseConditional { model: Denoiser, device: Device, sigmas: Vec<f64>, time_dim: usize },
@@ -28,6 +34,7 @@ impl Predictor {
     pub fn cost_per_point(&self) -> f64 {
         match self {
             Predictor::Oracle(m) => (m.components() * m.dim * 10) as f64,
+            #[cfg(feature = "engine")]
             Predictor::Network { model, .. } | Predictor::NoiseConditional { model, .. } => model.multiply_adds() as f64,
         }
     }
@@ -35,7 +42,9 @@ impl Predictor {
     pub fn name(&self) -> &'static str {
         match self {
             Predictor::Oracle(_) => "oracle",
+            #[cfg(feature = "engine")]
             Predictor::Network { .. } => "network",
+            #[cfg(feature = "engine")]
             Predictor::NoiseConditional { .. } => "ncsn",
         }
     }
@@ -44,7 +53,9 @@ impl Predictor {
     pub fn param(&self) -> Prediction {
         match self {
             Predictor::Oracle(_) => Prediction::Eps,
+            #[cfg(feature = "engine")]
             Predictor::Network { param, .. } => *param,
+            #[cfg(feature = "engine")]
             Predictor::NoiseConditional { .. } => Prediction::Score,
         }
     }
@@ -55,7 +66,9 @@ impl Predictor {
             Predictor::Oracle(m) => {
                 Ok(m.predict(Prediction::Eps, x, s.alpha_bar(t)))
             }
+            #[cfg(feature = "engine")]
             Predictor::Network { model, device, time_dim, .. } => forward(model, device, *time_dim, x, dim, t).await,
+            #[cfg(feature = "engine")]
             Predictor::NoiseConditional { .. } => {
                 // it knows noise levels σ, not the diffusion chain's t: sample it with "langevin" or "annealed"
                 Err(InputError::new("sampler", Rule::OneOf(vec!["langevin".into(), "annealed".into()]), Some("ddpm or ddim".into())).into())
@@ -70,11 +83,13 @@ impl Predictor {
     pub async fn score_sigma(&self, s: &NoiseSchedule, x: &[f64], dim: usize, sigma: f64) -> Result<Vec<f64>, EngineFailure> {
         match self {
             Predictor::Oracle(m) => Ok(x.chunks(dim).flat_map(|p| m.score_sigma(p, sigma)).collect()),
+            #[cfg(feature = "engine")]
             Predictor::NoiseConditional { model, device, sigmas, time_dim } => {
                 // the level whose σ_i is nearest σ (in log space); level indices run 1..=L
                 let level = 1 + nearest_in_log(sigmas.iter().copied(), sigma.max(1e-300));
                 forward(model, device, *time_dim, x, dim, level).await
             }
+            #[cfg(feature = "engine")]
             Predictor::Network { param, .. } => {
                 let t = nearest_t(s, sigma);
                 let c = s.alpha_bar(t).sqrt();
@@ -92,6 +107,7 @@ impl Predictor {
     }
 }
 
+#[cfg(feature = "engine")]
 /// The network's output for n points (row-major, `dim` each) at embedding index t.
 async fn forward(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, EngineFailure> {
     let xs: Vec<f32> = x.iter().map(|v| *v as f32).collect();

@@ -17,16 +17,22 @@
 //! and −ELBOs that converge to each other — not equal trajectories, since the same loss in μ is a
 //! different function of the weights for each output (x_0 prediction's gradients at small t are
 //! ᾱ_{t−1}β_t²/(1 − ᾱ_t)² times larger per unit of output, ε's are uniform).
+// (without the engine only the settings and constants are compiled)
+#![cfg_attr(not(feature = "engine"), allow(unused_imports))]
 
+#[cfg(feature = "engine")]
 use burn::prelude::Device;
 
 use crate::diffusion::objective::Weighting;
 use crate::diffusion::parameterization::{model_mean, Prediction};
 use crate::diffusion::schedule::ModelVariance;
 use crate::engine::evaluate::{EvalConfig, HeldOut};
+#[cfg(feature = "engine")]
 use crate::engine::failure::EngineFailure;
+#[cfg(feature = "engine")]
 use crate::engine::train::{RunStats, Trainer};
 use crate::engine::train_config::TrainConfig;
+#[cfg(feature = "engine")]
 use crate::numerics::error::{check_points, Result};
 
 /// The runners, in this order everywhere (arrays of three are indexed by it).
@@ -42,6 +48,7 @@ pub const RACE_VARIANCE: ModelVariance = ModelVariance::BetaTilde;
 pub const MAX_MEAN_POINTS: usize = 4096;
 
 /// Three trainers, one per parameterization, that differ in nothing else.
+#[cfg(feature = "engine")]
 pub struct Race {
     /// in [`PARAMETERIZATIONS`] order
     pub trainers: [Trainer; 3],
@@ -82,11 +89,17 @@ pub fn paired_difference(a: &[f64], b: &[f64]) -> (f64, f64) {
     (mean, (var / n as f64).sqrt())
 }
 
+/// The race's config on a data set's defaults: [`TrainConfig::toy`] with [`RACE_WEIGHTING`] and
+/// the plain recipe (uniform t: the runners' batches must stay the same).
+pub fn race_config(dataset: crate::data::toy::Dataset) -> TrainConfig {
+    TrainConfig { weighting: RACE_WEIGHTING, ..TrainConfig::toy(dataset).plain_recipe() }
+}
+
+#[cfg(feature = "engine")]
 impl Race {
-    /// The race's config on a data set's defaults: [`TrainConfig::toy`] with [`RACE_WEIGHTING`] and
-    /// the plain recipe (uniform t: the runners' batches must stay the same).
+    /// [`race_config`].
     pub fn default_config(dataset: crate::data::toy::Dataset) -> TrainConfig {
-        TrainConfig { weighting: RACE_WEIGHTING, ..TrainConfig::toy(dataset).plain_recipe() }
+        race_config(dataset)
     }
 
     /// Three trainers on `config`, which differ only in the parameterization (whatever `config`

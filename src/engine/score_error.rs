@@ -13,6 +13,7 @@ use crate::diffusion::parameterization::{convert, Prediction};
 use crate::diffusion::schedule::NoiseSchedule;
 use crate::engine::failure::EngineFailure;
 use crate::engine::predictor::Predictor;
+#[cfg(feature = "engine")]
 use crate::engine::train::Trainer;
 use crate::numerics::rng::Rng;
 
@@ -33,6 +34,7 @@ pub fn default_score_ts(t_max: usize) -> Vec<usize> {
     ts
 }
 
+#[cfg(feature = "engine")]
 impl Trainer {
     /// The relative error of the network's score at each t of `ts` (t in 1..=T) against the exact
     /// score of the data's mixture, on the first `points` held-out x_0 with noise drawn from `seed`

@@ -7,6 +7,8 @@
 //! β(t) = β_min + t(β_max − β_min), β_min = T·β_start, β_max = T·β_end, N = T (β_i = β(t_i)/N,
 //! Song et al. eq. 10–11); the network trained at step i is asked at index 1 + t(N − 1). The
 //! cosine schedule is not a discretised VP SDE of this family: refused.
+// (without the engine only the oracle's half is compiled; the network's imports rest unused)
+#![cfg_attr(not(feature = "engine"), allow(unused_imports, unused_variables, dead_code))]
 
 use crate::diffusion::flow_ode::{oracle_likelihood, LikelihoodSolver, OdeMethod};
 use crate::diffusion::quality::{mmd2_at_most, MMD_MAX_POINTS};
@@ -15,6 +17,7 @@ use crate::diffusion::sde::Sde;
 use crate::diffusion::sde_samplers::{SamplerFamily, SamplerRun, SAMPLING_T_EPS};
 use crate::engine::failure::EngineFailure;
 use crate::engine::sde_queries::{answer, answer_eps};
+#[cfg(feature = "engine")]
 use crate::engine::train::Trainer;
 use crate::numerics::budget::check_job;
 use crate::numerics::error::{check_count, check_nonempty, InputError, Result, Rule};
@@ -111,6 +114,7 @@ fn choose_rows(points: &[f64], dim: usize, k: usize, seed: u64) -> Vec<f64> {
     idx[..k].iter().flat_map(|&i| points[i * dim..(i + 1) * dim].iter().copied()).collect()
 }
 
+#[cfg(feature = "engine")]
 impl Trainer {
     /// The VP SDE this trainer's chain discretises: linear β_start..β_end over T steps is
     /// β_min = T·β_start, β_max = T·β_end, N = T. Refused for an NCSN (`field`) and for the cosine
@@ -216,7 +220,7 @@ impl Trainer {
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(all(test, feature = "engine", not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::data::toy::Dataset;

@@ -10,13 +10,17 @@
 //! - ŝ: ε̂ = −s ŝ (1.143, score = −ε/s), div ε̂ = −s div ŝ.
 //!
 //! The divergence comes from [`Denoiser::forward_with_divergence`] (exact, forward mode).
+// (without the engine only the oracle's half is compiled; the network's imports rest unused)
+#![cfg_attr(not(feature = "engine"), allow(unused_imports, unused_variables, dead_code))]
 
+#[cfg(feature = "engine")]
 use burn::prelude::*;
 
 use crate::diffusion::parameterization::Prediction;
 use crate::diffusion::sde::Query;
 use crate::engine::embedding::timestep_embedding_at;
 use crate::engine::failure::EngineFailure;
+#[cfg(feature = "engine")]
 use crate::engine::model::{read, rows, Denoiser};
 use crate::engine::predictor::Predictor;
 use crate::numerics::error::{InputError, Rule};
@@ -29,10 +33,12 @@ const CHUNK: usize = 8192;
 pub async fn answer(predictor: &Predictor, q: &Query<'_>) -> Result<(Vec<f64>, Vec<f64>), EngineFailure> {
     match predictor {
         Predictor::Oracle(m) => Ok(m.answer(q)),
+        #[cfg(feature = "engine")]
         Predictor::Network { model, device, param, time_dim } => {
             let (raw, raw_div) = network(model, device, *time_dim, q).await?;
             Ok(to_eps(*param, q, &raw, &raw_div))
         }
+        #[cfg(feature = "engine")]
         Predictor::NoiseConditional { .. } => Err(InputError::new("sde", Rule::NotForNcsn, None).into()),
     }
 }
@@ -44,6 +50,7 @@ pub async fn answer_eps(predictor: &Predictor, q: &Query<'_>) -> Result<Vec<f64>
 }
 
 /// The network's raw output (n × dim, in its parameterization) and, when asked, its divergence.
+#[cfg(feature = "engine")]
 async fn network(model: &Denoiser, device: &Device, time_dim: usize, q: &Query<'_>) -> Result<(Vec<f64>, Vec<f64>), EngineFailure> {
     let dim = q.dim;
     let emb = timestep_embedding_at(q.index, time_dim);

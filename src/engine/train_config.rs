@@ -7,7 +7,7 @@ use crate::data::toy::Dataset;
 use crate::diffusion::objective::Weighting;
 use crate::diffusion::parameterization::Prediction;
 use crate::diffusion::schedule::{BetaSchedule, NoiseSchedule};
-use crate::engine::model::DenoiserConfig;
+use crate::engine::denoiser_config::DenoiserConfig;
 use crate::numerics::error::{check_count, check_range, short_number, InputError, Interval, Result, Rule};
 use crate::numerics::rng::Rng;
 

@@ -4,7 +4,6 @@
 
 use std::cell::RefCell;
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 use serde::Deserialize;
@@ -14,17 +13,12 @@ use super::trainer::TrainFields;
 use crate::engine::backend::{self, Backend};
 use crate::engine::backend_choice::{self, MeasurePlan, Measurement, GPU_MARGIN};
 use crate::numerics::error::{check_range, Interval};
+use super::webgpu::webgpu_available;
 
 thread_local! {
     static WEBGPU: RefCell<Option<Result<Backend, String>>> = const { RefCell::new(None) };
 }
 
-/// Whether this JavaScript context exposes `navigator.gpu` at all (window or worker).
-#[wasm_bindgen(js_name = webGpuAvailable)]
-pub fn webgpu_available() -> bool {
-    let nav = Reflect::get(&js_sys::global(), &JsValue::from_str("navigator")).unwrap_or(JsValue::UNDEFINED);
-    !nav.is_undefined() && Reflect::get(&nav, &JsValue::from_str("gpu")).map(|g| !g.is_undefined()).unwrap_or(false)
-}
 
 pub(super) async fn webgpu() -> Result<Backend, String> {
     if let Some(done) = WEBGPU.with(|w| w.borrow().clone()) {

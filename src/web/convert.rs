@@ -491,6 +491,7 @@ pub fn arg_string(v: &JsValue, field: &str) -> Result<String, InputError> {
     }
 }
 
+#[cfg(feature = "engine")]
 /// An argument that must be bytes: a `Uint8Array`, an `ArrayBuffer` or an array of integers 0..=255.
 pub fn arg_bytes(v: &JsValue, field: &str) -> Result<Vec<u8>, InputError> {
     let typed = if v.is_instance_of::<js_sys::Uint8Array>() {

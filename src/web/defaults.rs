@@ -149,7 +149,7 @@ pub fn defaults() -> JsValue {
         .set("samples", d.samples as f64)
         .set("theta", thetas.build())
         .build();
-    let race_config = crate::engine::race::Race::default_config(Dataset::ring8_default());
+    let race_config = crate::engine::race::race_config(Dataset::ring8_default());
     let race = Obj::new()
         .set("dataset", "ring8")
         .set("weighting", race_config.weighting.name())

@@ -9,10 +9,15 @@ use super::convert::{config, count, f64s, seed, JsResult, Obj};
 use super::mixture::Mixture;
 use super::schedule::{variance, Schedule};
 use super::vae::estimate;
-use crate::diffusion::elbo_forms::{self, ElboForms, Trajectories};
+use crate::diffusion::elbo_forms::{self, ElboForms};
+#[cfg(feature = "engine")]
+use crate::diffusion::elbo_forms::Trajectories;
 use crate::diffusion::oracle::GaussianMixture;
 use crate::diffusion::parameterization::Prediction;
-use crate::diffusion::schedule::{ModelVariance, NoiseSchedule};
+use crate::diffusion::schedule::ModelVariance;
+#[cfg(feature = "engine")]
+use crate::diffusion::schedule::NoiseSchedule;
+#[cfg(feature = "engine")]
 use crate::engine::predictor::Predictor;
 use crate::numerics::error::InputError;
 use crate::numerics::montecarlo::Estimate;
@@ -72,6 +77,7 @@ fn forms_object(f: &ElboForms, dims: usize) -> JsValue {
         .build()
 }
 
+#[cfg(feature = "engine")]
 /// Ask `predictor` at every t along the trajectories: T blocks of n · D values.
 async fn trajectory_predictions(p: &Predictor, s: &NoiseSchedule, tr: &Trajectories) -> Result<Vec<f64>, crate::engine::failure::EngineFailure> {
     let mut out = Vec::with_capacity(s.t_max * tr.n * tr.dims);
@@ -81,6 +87,7 @@ async fn trajectory_predictions(p: &Predictor, s: &NoiseSchedule, tr: &Trajector
     Ok(out)
 }
 
+#[cfg(feature = "engine")]
 /// Both forms for any predictor (the trained network asks the device: asynchronous).
 pub(super) async fn forms(p: &Predictor, s: &NoiseSchedule, dims: usize, i: &FormsInputs) -> JsResult<JsValue> {
     let tr = elbo_forms::sample_trajectories(s, &i.x0, i.n, i.seed)?;

@@ -5,7 +5,8 @@
 mod convert;
 mod handle;
 
-pub mod backend; // probeWebGpu, probeCpu, initBackend
+#[cfg(feature = "engine")]
+pub mod backend; // probeWebGpu, probeCpu, initBackend, measureBackends
 pub mod chain; // Chain: the steppable reverse chain; compareSamplers, mmd2
 pub mod compare; // Comparison: DDPM against DDIM one work budget at a time (progress, stop)
 pub mod defaults; // defaults(), choices(), errorCodes(): one source for every default
@@ -14,15 +15,19 @@ pub mod forms; // elboForms: consistency (1.45–1.47) vs denoising matching (1.
 pub mod gaussian; // gaussianKl, log-densities, decoders
 pub mod mixture; // Mixture (the exact oracle), sampleDataset, validatePoints
 pub mod noising; // noiseDataset: (1.73) against (1.63)
+#[cfg(feature = "engine")]
 pub mod race; // Race: x0, eps and score networks trained side by side on the same batches
 pub mod schedule; // Schedule: the forward process, posterior, parameterizations, ELBO terms
 pub mod score; // scoreMatching, energyScores, langevinCompare
 pub mod sde; // sde, sdeCorrespondence, pfOdeLikelihood, qualityVsSteps: the SDE view with the exact oracle
 pub mod steps; // langevinStep, annealedLangevin: pure Langevin steps on the caller's noise
+#[cfg(feature = "engine")]
 pub mod trainer; // Trainer: training, held-out ELBO, checkpoints, its chain and comparisons
 pub mod tweedie; // tweedie1d
 pub mod vae; // vaeElbo, vaeGradients, KL identities
+pub mod webgpu; // webGpuAvailable
 
+#[cfg(feature = "engine")]
 pub use backend::*;
 pub use chain::*;
 pub use compare::Comparison;
@@ -32,14 +37,17 @@ pub use forms::*;
 pub use gaussian::*;
 pub use mixture::*;
 pub use noising::*;
+#[cfg(feature = "engine")]
 pub use race::Race;
 pub use schedule::Schedule;
 pub use score::*;
 pub use sde::*;
 pub use steps::*;
+#[cfg(feature = "engine")]
 pub use trainer::*;
 pub use tweedie::*;
 pub use vae::*;
+pub use webgpu::*;
 
 use wasm_bindgen::prelude::*;
 

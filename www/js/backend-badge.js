@@ -18,10 +18,11 @@ let adapter = ""; // the WebGPU adapter's label, once found
 
 // At start-up: is there a WebGPU adapter? Training starts on the CPU either way (backend-choice.js)
 // until the first run measures both; data-webgpu = found | missing.
-export async function showBackend(engine) {
+// `client` is the training worker's (trainer-client.js): burn lives in the engine module, there.
+export async function showBackend(client) {
   const badge = document.getElementById("backend-badge");
   setText(badge, "backend.checking");
-  const b = await engine.initBackend();
+  const b = await client.backend();
   badge.dataset.webgpu = b.kind === "webgpu" ? "found" : "missing";
   if (!badge.dataset.kind) badge.dataset.kind = "cpu";
   if (b.kind === "webgpu") {

@@ -3,9 +3,10 @@
 // so that a heavy setting never freezes the page. It only routes: each message {id, job, args}
 // names an engine call (src/web/) and is answered by {id, result} or {id, error}, the error as
 // data {message, code, params} so the page renders it in either language.
-import init, * as dl from "../diffusion-lab.js";
+// the mathematics module: no burn, small, ready at once (the engine is the training worker's)
+import init, * as dl from "../diffusion-lab-math.js";
 
-const ready = init({ module_or_path: new URL("../diffusion-lab_bg.wasm", import.meta.url) });
+const ready = init({ module_or_path: new URL("../diffusion-lab-math_bg.wasm", import.meta.url) });
 
 /** An engine error as plain data: its English message, and code + params when it has them. */
 const errorData = (e) => ({ message: e && e.message ? e.message : String(e), code: e?.code, params: e?.params });

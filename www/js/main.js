@@ -20,6 +20,9 @@ import { startNcsnView } from "./ncsn-view.js";
 import { startSdeView } from "./sde-view.js";
 import { startRaceView } from "./race-view.js";
 import { startScoreByTView } from "./score-t-view.js";
+// The mathematics module (scripts/build-wasm.sh): the f64 core, the oracle and the companions, no
+// burn; the engine module (burn) is loaded by the training worker alone, in the background.
+import initMath, * as math from "../diffusion-lab-math.js";
 
 // an engine error by its code; anything else (a failed load, a bug) as its own text in a keyed frame
 const reason = (err) => (err && err.code ? describeError(err) : String(err && err.message ? err.message : err));
@@ -43,7 +46,7 @@ function showSectionError(id, err) {
 const TRAIN_KEYS = ["train-dataset", "train-param", "train-weighting", "train-lr", "train-batch", "train-seed"];
 
 async function start() {
-  const engine = window.wasmBindings;
+  const engine = math;
   let train = null;
   try {
     train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)), backendFromUrl: url.set.has("train-backend") });
@@ -73,7 +76,7 @@ async function start() {
       train.restored.then(train.estimate);
     }
   }
-  await showBackend(engine);
+  if (train) await showBackend(train.client).catch(() => {}); // (a failed worker has said so in its section)
   document.body.dataset.ready = "true";
 }
 
@@ -105,8 +108,6 @@ for (const a of document.querySelectorAll("a[data-focus]")) a.addEventListener("
 onLanguageChange(() => { renderTex(); writeUrlState(); });
 showChapter();
 trackUrlState();
-if (window.wasmBindings) start();
-else {
-  addEventListener("TrunkApplicationStarted", start, { once: true });
-  addEventListener("error", (e) => { if (!window.wasmBindings) showLoadError(e.message); });
-}
+// the mathematics module, then every view (window.wasmBindings: the same module, for the tests)
+initMath({ module_or_path: new URL("../diffusion-lab-math_bg.wasm", import.meta.url) })
+  .then(() => { window.wasmBindings = math; return start(); }, showLoadError);

@@ -4,7 +4,8 @@
 // (sized to take about 150 ms) and yields between them, so pause / resume / abort messages are
 // handled promptly. While it trains it sends snapshots of the weights (at the start and then at
 // most once a second), so that if the GPU fails the page can go on from them on the CPU.
-import init, * as dl from "../diffusion-lab.js";
+// the engine module (burn: WebGPU and the CPU), loaded here only, in the background
+import init, * as dl from "../diffusion-lab-engine.js";
 
 // Watch every WebGPU device this worker opens (burn's wgpu asks for one through the adapter): a
 // lost device — driver reset, out of memory, the GPU process gone — is reported at once, even if
@@ -21,7 +22,7 @@ if (self.GPUAdapter) {
   };
 }
 
-const ready = init({ module_or_path: new URL("../diffusion-lab_bg.wasm", import.meta.url) });
+const ready = init({ module_or_path: new URL("../diffusion-lab-engine_bg.wasm", import.meta.url) });
 let trainer = null;
 let paused = false, aborted = false, running = false;
 let job = null; // the running training loop (a promise), so that a new run or a new model can end it first
@@ -296,6 +297,9 @@ onmessage = async ({ data: m }) => {
         post({ type: m.cmd, id: m.id, result: r });
         break;
       }
+      case "backend": // the device burn would pick (the page's badge): WebGPU if it initialises, else the CPU and why
+        post({ type: "backend", id: m.id, result: await dl.initBackend() });
+        break;
       case "measure-backends": // issue 14: which device trains this model faster (throwaway copies, timed)
         post({ type: "measured", id: m.id, result: await exclusive(() => dl.measureBackends(m.config, m.options || {})) });
         break;
@@ -309,7 +313,7 @@ onmessage = async ({ data: m }) => {
       case "race-abort": raceRun++; post({ type: "race-aborted", id: m.id }); break;
       case "race-means": needRace(); post({ type: "race-means", id: m.id, result: await exclusive(() => race.meansAt({ x: m.x, t: m.t })) }); break;
       case "race-heldout": needRace(); post({ type: "race-heldout", id: m.id, result: await exclusive(() => race.heldOut(m.options || {})) }); break;
-      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "measure-backends", "race-create", "race-run", "race-abort", "race-means", "race-heldout"] } });
+      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "backend", "measure-backends", "race-create", "race-run", "race-abort", "race-means", "race-heldout"] } });
     }
   } catch (e) {
     if (m.cmd === "train") running = false;

@@ -133,6 +133,9 @@ export class TrainerClient {
   async likelihood(options = {}) { return (await this.request("likelihood", { options })).result; }
   /** The network's sample quality against NFE: options `{nfes, samplers, particles, seed}` (defaults().trainerQuality); resolves to `{step, nfes, samplers: {name: Float64Array}, evaluations, floor, particles}` (see Trainer.qualityVsSteps). */
   async qualityVsSteps(options = {}) { return (await this.request("quality-steps", { options })).result; }
+  /** The device burn picks in this browser (initBackend in the worker): `{kind, adapter, api, fallbackReason?}`. */
+  async backend() { return (await this.request("backend", {})).result; }
+
   /** Time a few warm training steps of `config`'s model on the CPU and on WebGPU (see measureBackends): `{chosen, margin, shape, cpu, webgpu, webgpuError?}`. */
   async measureBackends(config, options = {}) { return (await this.request("measure-backends", { config, options })).result; }
   async elboForms(options) { return (await this.request("elbo-forms", { options })).result; }
