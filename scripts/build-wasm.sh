@@ -5,7 +5,8 @@
 #   diffusion-lab-engine.js + _bg.wasm   everything (the default `engine` feature: burn, WebGPU + CPU)
 # The page and the compute worker load the first at once; the training worker loads the second.
 #
-#   scripts/build-wasm.sh OUT_DIR [dev|release]   (default: $TRUNK_PROFILE, else dev)
+#   scripts/build-wasm.sh OUT_DIR [dev|release] [both|math|engine]   (default: $TRUNK_PROFILE, else dev; both)
+#   BINDGEN_TARGET=nodejs scripts/build-wasm.sh pkg-math dev math        (the Node tests' copy)
 #
 # Run by Trunk as a post_build hook (Trunk.toml), which passes its staging folder; a release
 # build is then shrunk by binaryen's wasm-opt (Debian `binaryen`, scripts/setup.sh). Each module's
@@ -19,6 +20,8 @@ out="${1:-${TRUNK_STAGING_DIR:-}}"
 profile="${2:-${TRUNK_PROFILE:-debug}}"
 case "$profile" in dev|debug) profile=dev; dir=debug; flags=() ;; release) dir=release; flags=(--release) ;;
   *) echo "build-wasm.sh: profile must be dev or release, not $profile" >&2; exit 2 ;; esac
+which="${3:-both}"
+target="${BINDGEN_TARGET:-web}"
 mkdir -p "$out"
 wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/$dir/diffusion_lab.wasm"
 
@@ -33,7 +36,7 @@ WASM_FEATURES=(--enable-simd --enable-bulk-memory --enable-sign-ext --enable-non
 build() { # name, cargo feature flags…
   local name="$1"; shift
   cargo build --quiet --lib --target wasm32-unknown-unknown "${flags[@]}" "$@"
-  wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$name" "$wasm"
+  wasm-bindgen --target "$target" --no-typescript --out-dir "$out" --out-name "$name" "$wasm"
   if [ "$profile" = release ] && [ "${WASM_OPT:-1}" != 0 ]; then
     local level="$OPT_ENGINE"; [ "$name" = diffusion-lab-math ] && level="$OPT_MATH"
     wasm-opt "$level" "${WASM_FEATURES[@]}" "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
@@ -44,5 +47,5 @@ build() { # name, cargo feature flags…
 }
 
 # one after the other: both builds leave their artifact at the same path
-build diffusion-lab-math --no-default-features
-build diffusion-lab-engine
+[ "$which" = engine ] || build diffusion-lab-math --no-default-features
+[ "$which" = math ] || build diffusion-lab-engine

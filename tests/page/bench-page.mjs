@@ -3,8 +3,9 @@
 // 10,000 particles. Run by `./scripts/bench.sh page` on the built page (dist/, or DIST=…).
 // Each figure is one line `BENCH <name> <value> <unit>`: wasm.size.raw / wasm.size.gzip (MiB; with
 // the file's stem after `wasm.` when dist holds several), page.assets.raw / .gzip (html + js + css,
-// KiB), page.dist.total (KiB), the medians of three cold loads page.first_paint.cold,
-// page.first_contentful_paint.cold, page.engine_ready.cold, page.pretrained_loaded.cold (ms),
+// KiB), page.dist.total (KiB), the medians of three cold and three warm loads page.first_paint.*,
+// page.first_contentful_paint.*, page.math_ready.* (chapter 1's check has its verdict),
+// page.engine_ready.*, page.pretrained_loaded.*, page.chain_ready_after_engine.* (ms, .cold / .warm),
 // page.draw.p10000 (ms/frame), page.chain.oracle.p10000 (steps/s), page.chain.frame.mean / .median /
 // .p95 (ms). A part that fails prints `BENCH <part>.failed 1 flag` and the others go on. Other
 // lines are free text and never start with BENCH.
@@ -49,37 +50,65 @@ bench("page.dist.total", ((await Promise.all(all.map((f) => stat(f)))).reduce((s
 const lab = await launch({ dist });
 const { http, browser } = lab;
 try {
-  // first paint and a ready engine, three cold loads (fresh context each: no cache, no storage)
+  // first paint, the mathematics ready, the engine ready: three cold loads (a fresh context each:
+  // no cache, no storage), then three warm ones (reloads in one context: the HTTP cache and
+  // Chromium's compiled-wasm cache). Times are the page's own clock (performance.now(): ms after
+  // navigation started), sampled every animation frame.
+  const at = (page, selector) => page.waitForFunction((sel) => document.querySelector(sel) && performance.now(), selector, { polling: "raf", timeout: 300_000 }).then((h) => h.jsonValue());
+  async function load(page, step) {
+    const math = await at(page, "#vae-status[data-pass]"); // chapter 1's check has its verdict (the mathematics module)
+    const ready = await at(page, "body[data-ready=true]"); // the engine module up in the training worker, its device known
+    const restored = await at(page, "#training[data-restored]"); // the pretrained model loaded into it
+    // the chain with the pretrained network: made, then one step taken (issue 14: usable ≤ 1 s after the engine is ready)
+    const chainMade = await at(page, "#chain[data-source=network][data-position='0']");
+    let stepped = NaN;
+    if (step) {
+      await page.click("#chain-step");
+      stepped = await at(page, "#chain[data-position='1']");
+    }
+    const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("paint").map((p) => [p.name, Math.round(p.startTime)])));
+    return { fp: paint["first-paint"], fcp: paint["first-contentful-paint"], math, ready, restored, chain: chainMade - ready, stepped: stepped - ready };
+  }
+  const report = (kind, loads) => {
+    const m = (k) => Math.round(median(loads.map((l) => l[k])));
+    bench(`page.first_paint.${kind}`, m("fp"), "ms");
+    bench(`page.first_contentful_paint.${kind}`, m("fcp"), "ms");
+    bench(`page.math_ready.${kind}`, m("math"), "ms");
+    bench(`page.engine_ready.${kind}`, m("ready"), "ms");
+    bench(`page.pretrained_loaded.${kind}`, m("restored"), "ms");
+    bench(`page.chain_ready_after_engine.${kind}`, m("chain"), "ms");
+    if (kind === "cold") bench(`page.chain_first_step_after_engine.${kind}`, m("stepped"), "ms");
+  };
+  const line = (kind, i, l) => console.log(`${kind} load ${i + 1}: first paint ${l.fp} ms, first contentful paint ${l.fcp} ms, mathematics ready ${Math.round(l.math)} ms, engine ready ${Math.round(l.ready)} ms, pretrained model loaded ${Math.round(l.restored)} ms`);
   try {
     const loads = [];
     for (let i = 0; i < 3; i++) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await ctx.newPage();
-      const t0 = Date.now();
       await page.goto(http.url);
-      await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
-      const ready = Date.now() - t0;
-      await page.waitForSelector("#training[data-restored]", { timeout: 300_000 });
-      const restored = Date.now() - t0;
-      // the chain with the pretrained network: made, then one step taken (issue 14: usable ≤ 1 s after the engine is ready)
-      await page.waitForSelector("#chain[data-source=network][data-position='0']", { timeout: 300_000 });
-      const chainMade = Date.now() - t0;
-      await page.click("#chain-step");
-      await page.waitForSelector("#chain[data-position='1']", { timeout: 300_000 });
-      const stepped = Date.now() - t0;
-      const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("paint").map((p) => [p.name, Math.round(p.startTime)])));
-      loads.push({ fp: paint["first-paint"], fcp: paint["first-contentful-paint"], ready, restored, chain: chainMade - ready, stepped: stepped - ready });
-      console.log(`load ${i + 1}: first paint ${paint["first-paint"]} ms, first contentful paint ${paint["first-contentful-paint"]} ms, engine ready ${ready} ms, pretrained model loaded ${restored} ms`);
+      loads.push(await load(page, true));
+      line("cold", i, loads[i]);
       await ctx.close();
     }
-    bench("page.first_paint.cold", median(loads.map((l) => l.fp)), "ms");
-    bench("page.first_contentful_paint.cold", median(loads.map((l) => l.fcp)), "ms");
-    bench("page.engine_ready.cold", median(loads.map((l) => l.ready)), "ms");
-    bench("page.pretrained_loaded.cold", median(loads.map((l) => l.restored)), "ms");
-    bench("page.chain_ready_after_engine.cold", median(loads.map((l) => l.chain)), "ms");
-    bench("page.chain_first_step_after_engine.cold", median(loads.map((l) => l.stepped)), "ms");
+    report("cold", loads);
   } catch (e) {
     failed("page.load", e);
+  }
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(http.url);
+    await load(page, false); // fills the caches
+    const loads = [];
+    for (let i = 0; i < 3; i++) {
+      await page.reload();
+      loads.push(await load(page, false));
+      line("warm", i, loads[i]);
+    }
+    report("warm", loads);
+    await ctx.close();
+  } catch (e) {
+    failed("page.load.warm", e);
   }
 
   // the reverse chain with 10,000 particles: frame times while it plays, and the drawing alone

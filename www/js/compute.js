@@ -31,6 +31,9 @@ function start() {
   };
 }
 
+/** Start the worker now (at page load: it fetches and compiles the mathematics module while the page does too). */
+export function warmUp() { if (!worker) start(); }
+
 export function compute(job, args) {
   if (!worker) start();
   const id = nextId++;

@@ -23,6 +23,7 @@ import { startScoreByTView } from "./score-t-view.js";
 // The mathematics module (scripts/build-wasm.sh): the f64 core, the oracle and the companions, no
 // burn; the engine module (burn) is loaded by the training worker alone, in the background.
 import initMath, * as math from "../diffusion-lab-math.js";
+import { warmUp } from "./compute.js";
 
 // an engine error by its code; anything else (a failed load, a bug) as its own text in a keyed frame
 const reason = (err) => (err && err.code ? describeError(err) : String(err && err.message ? err.message : err));
@@ -63,6 +64,7 @@ async function start() {
   }
   try { startSteppers(engine); } catch (err) { showSectionError("kl-mse", err); }
   try { startSdeView(engine, train); } catch (err) { showSectionError("sde", err); } // the oracle's parts need no trainer
+  let chainMade = Promise.resolve();
   if (train) {
     try {
       try { startNcsnView(train); } catch (err) { showSectionError("training", err); }
@@ -70,12 +72,15 @@ async function start() {
       try { startRaceView(engine, train); } catch (err) { showSectionError("sde", err); }
       const chain = startChainView(train);
       // the pretrained (or your) model's chain, ready to step; then the model's held-out estimate
-      train.restored.then(async () => { await chain.create(); writeUrlState(); }).finally(train.estimate);
+      chainMade = train.restored.then(async () => { await chain.create(); writeUrlState(); });
+      chainMade.finally(train.estimate).catch(() => {}); // (the chain view shows its own error)
     } catch (err) {
       showSectionError("chain", err);
       train.restored.then(train.estimate);
     }
   }
+  // the device burn would pick, asked once the chain is up (WebGPU's set-up would only delay it)
+  await chainMade.catch(() => {});
   if (train) await showBackend(train.client).catch(() => {}); // (a failed worker has said so in its section)
   document.body.dataset.ready = "true";
 }
@@ -108,6 +113,7 @@ for (const a of document.querySelectorAll("a[data-focus]")) a.addEventListener("
 onLanguageChange(() => { renderTex(); writeUrlState(); });
 showChapter();
 trackUrlState();
+warmUp(); // the compute worker loads its copy of the mathematics module meanwhile
 // the mathematics module, then every view (window.wasmBindings: the same module, for the tests)
 initMath({ module_or_path: new URL("../diffusion-lab-math_bg.wasm", import.meta.url) })
   .then(() => { window.wasmBindings = math; return start(); }, showLoadError);
