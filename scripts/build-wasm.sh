@@ -23,11 +23,12 @@ case "$profile" in dev|debug) profile=dev; dir=debug; flags=() ;; release) dir=r
 which="${3:-both}"
 target="${BINDGEN_TARGET:-web}"
 mkdir -p "$out"
+# wasm-bindgen's nodejs glue is CommonJS; the project's package.json says "module"
+[ "$target" != nodejs ] || echo '{ "type": "commonjs" }' > "$out/package.json"
 wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/$dir/diffusion_lab.wasm"
 
-# wasm-opt's optimisation level per module: the mathematics for size (it is on the critical path
-# of the first paint's numbers), the engine for speed (training runs in it). Measured in README.
-OPT_MATH="${OPT_MATH:--Oz}"
+# wasm-opt's optimisation level per module (measured in README, "Start-up and size").
+OPT_MATH="${OPT_MATH:--O3}"
 OPT_ENGINE="${OPT_ENGINE:--O3}"
 # the features rustc emits for wasm32 (Rust 1.95's defaults, and +simd128 from .cargo/config.toml)
 WASM_FEATURES=(--enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
@@ -36,11 +37,22 @@ WASM_FEATURES=(--enable-simd --enable-bulk-memory --enable-sign-ext --enable-non
 build() { # name, cargo feature flags…
   local name="$1"; shift
   cargo build --quiet --lib --target wasm32-unknown-unknown "${flags[@]}" "$@"
-  wasm-bindgen --target "$target" --no-typescript --out-dir "$out" --out-name "$name" "$wasm"
+  local input="$wasm"
   if [ "$profile" = release ] && [ "${WASM_OPT:-1}" != 0 ]; then
+    # before wasm-bindgen, not after: Debian's binaryen (108) reads wasm-bindgen's externref table
+    # as anyref and writes it back so (the module then fails at instantiation); rustc's own output
+    # has no reference-typed values, and wasm-opt keeps the exports and sections wasm-bindgen reads
     local level="$OPT_ENGINE"; [ "$name" = diffusion-lab-math ] && level="$OPT_MATH"
-    wasm-opt "$level" "${WASM_FEATURES[@]}" "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+    input="$(mktemp --suffix .wasm)"
+    wasm-opt "$level" "${WASM_FEATURES[@]}" "$wasm" -o "$input"
   fi
+  local log; log="$(mktemp)"
+  wasm-bindgen --target "$target" --no-typescript --out-dir "$out" --out-name "$name" "$input" 2>"$log" \
+    || { cat "$log" >&2; exit 1; }
+  # (the release profile strips the features section, so wasm-bindgen says it cannot see them: known)
+  grep -v "target_features. custom section is missing" "$log" >&2 || true
+  rm -f "$log"
+  [ "$input" = "$wasm" ] || rm -f "$input"
   local f="$out/${name}_bg.wasm"
   echo "BENCH size.${name#diffusion-lab-}.$profile.raw $(stat -c %s "$f") bytes"
   echo "BENCH size.${name#diffusion-lab-}.$profile.gzip $(gzip -9 -c "$f" | wc -c) bytes"
