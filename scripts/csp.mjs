@@ -1,10 +1,10 @@
-// Trunk post-build hook: give the built page a strict Content-Security-Policy. Trunk writes its
-// wasm loader as an inline script; it is allowed by its SHA-256 hash, every other script must come
-// from the page's own origin. (Trunk's live-reload client is rewritten at serve time, so its hash
+// Trunk post-build hook: give the built page a strict Content-Security-Policy, and preload its
+// modules. Scripts must come from the page's own origin (main.js loads the wasm itself; an inline
+// script, if one were added, would be allowed by its SHA-256 hash). (Trunk's live-reload client is rewritten at serve time, so its hash
 // would not match: scripts/serve.sh runs `trunk serve --no-autoreload`.)
 // No remote hosts anywhere: the page makes no network access beyond its own files.
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dir = process.env.TRUNK_STAGING_DIR || process.argv[2];
@@ -30,6 +30,17 @@ export const POLICY = [
   "form-action 'none'",
   "object-src 'none'",
 ].join("; ");
+
+// Module preloads (issue 15): main.js imports the views, they import plot.js, i18n.js, …, so the
+// browser would discover the page's modules level by level (three round trips before main.js runs).
+// One <link rel="modulepreload"> per module of the page lets it fetch them all at once. The
+// workers' scripts are left out: they run in their own contexts.
+const jsDir = join(dir, "js");
+const modules = readdirSync(jsDir, { recursive: true }).filter((f) => f.endsWith(".js") && !f.endsWith("-worker.js")).sort();
+html = html.replace(/<link rel="modulepreload" href="js\/[^"]*">\n?\s*/g, "");
+const preloads = modules.map((f) => `<link rel="modulepreload" href="js/${f}">`).join("\n  ");
+if (!/<script type="module" src="js\/main.js"><\/script>/.test(html)) throw new Error("csp.mjs: index.html has no js/main.js module script to preload for");
+html = html.replace(/<script type="module" src="js\/main.js"><\/script>/, (m) => `${preloads}\n  ${m}`);
 
 const meta = `<meta http-equiv="Content-Security-Policy" content="${POLICY}">`;
 if (!/<meta charset="utf-8">/.test(html)) throw new Error("csp.mjs: index.html has no <meta charset> to put the policy after");

@@ -2,7 +2,7 @@
 import { startScheduleView } from "./schedule-view.js";
 import { startTweedieView } from "./tweedie-view.js";
 import { showBackend } from "./backend-badge.js";
-import { renderTex } from "./tex.js";
+import { renderTex, renderTexProgressively } from "./tex.js";
 import { bindText, describeError, language, onLanguageChange, setText, startLanguage, t } from "./i18n.js";
 import { applyUrlState, showChapter, trackUrlState, writeUrlState } from "./url-state.js";
 import { startTrainView } from "./train-view.js";
@@ -21,9 +21,9 @@ import { startSdeView } from "./sde-view.js";
 import { startRaceView } from "./race-view.js";
 import { startScoreByTView } from "./score-t-view.js";
 // The mathematics module (scripts/build-wasm.sh): the f64 core, the oracle and the companions, no
-// burn; the engine module (burn) is loaded by the training worker alone, in the background.
-import initMath, * as math from "../diffusion-lab-math.js";
-import { warmUp } from "./compute.js";
+// burn, loaded by boot.js; the engine module (burn) is loaded by the training worker alone, later.
+import { mathReady } from "./boot.js";
+import { firstAnswerPromise } from "./compute.js";
 
 // an engine error by its code; anything else (a failed load, a bug) as its own text in a keyed frame
 const reason = (err) => (err && err.code ? describeError(err) : String(err && err.message ? err.message : err));
@@ -46,11 +46,13 @@ function showSectionError(id, err) {
 // The training settings a link can carry; if it carries any, they win over a saved session's.
 const TRAIN_KEYS = ["train-dataset", "train-param", "train-weighting", "train-lr", "train-batch", "train-seed"];
 
-async function start() {
+async function start(math) {
   const engine = math;
   let train = null;
   try {
-    train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)), backendFromUrl: url.set.has("train-backend") });
+    // the engine module loads once the first chapters have their numbers (or after 1.5 s at most)
+    const engineGate = Promise.race([firstAnswerPromise, new Promise((r) => setTimeout(r, 1500))]);
+    train = startTrainView({ fromUrl: TRAIN_KEYS.some((k) => url.set.has(k)), backendFromUrl: url.set.has("train-backend"), engineGate });
     train.sample = (name, n) => (name === "points" ? train.drawn.sample(n) : engine.sampleDataset({ name, n, seed: 999 }));
   } catch (err) {
     showSectionError("training", err);
@@ -64,6 +66,7 @@ async function start() {
   }
   try { startSteppers(engine); } catch (err) { showSectionError("kl-mse", err); }
   try { startSdeView(engine, train); } catch (err) { showSectionError("sde", err); } // the oracle's parts need no trainer
+  performance.mark("dl:views");
   let chainMade = Promise.resolve();
   if (train) {
     try {
@@ -86,6 +89,7 @@ async function start() {
 }
 
 // before any view starts: the language, the link's settings into the controls, then the equations typeset
+performance.mark("dl:script"); // (the stages of a load, for the page benchmark)
 startLanguage(); // English or 中文: from the link, the last choice, or the browser
 const url = applyUrlState();
 if (url.issues.length) {
@@ -100,7 +104,8 @@ if (url.issues.length) {
   note.hidden = false;
 }
 if (language() === "zh") writeUrlState(); // ?lang=zh in the address, also when the choice came from storage
-renderTex(); // the equations need no engine
+// the equations need no engine: typeset in slices between frames, so the views start meanwhile
+renderTexProgressively().then(() => performance.mark("dl:tex"));
 // the skip links: focus the control itself (a fragment link alone would only scroll to it)
 for (const a of document.querySelectorAll("a[data-focus]")) a.addEventListener("click", (e) => {
   const el = document.getElementById(a.dataset.focus);
@@ -113,7 +118,5 @@ for (const a of document.querySelectorAll("a[data-focus]")) a.addEventListener("
 onLanguageChange(() => { renderTex(); writeUrlState(); });
 showChapter();
 trackUrlState();
-warmUp(); // the compute worker loads its copy of the mathematics module meanwhile
-// the mathematics module, then every view (window.wasmBindings: the same module, for the tests)
-initMath({ module_or_path: new URL("../diffusion-lab-math_bg.wasm", import.meta.url) })
-  .then(() => { window.wasmBindings = math; return start(); }, showLoadError);
+// the views once the mathematics module is there (window.wasmBindings: the same module, for the tests)
+mathReady.then((m) => { performance.mark("dl:math"); window.wasmBindings = m; return start(m); }, showLoadError);

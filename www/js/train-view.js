@@ -8,7 +8,7 @@ import { describeError, onLanguageChange, setText, t } from "./i18n.js";
 import { forget, measured, remember, resolve } from "./backend-choice.js";
 import { showTraining } from "./backend-badge.js";
 
-export function startTrainView({ fromUrl = false, backendFromUrl = false } = {}) {
+export function startTrainView({ fromUrl = false, backendFromUrl = false, engineGate } = {}) {
   const $ = (id) => document.getElementById(id);
   const section = $("training");
   const err = $("train-error"), progress = $("train-progress"), heldOutText = $("train-heldout");
@@ -17,7 +17,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false } = {})
   // losses: {step (the model's total step count), value}; resumeSteps: what a run restored paused has still to go
   let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null, unit = "", resumeSteps = 0;
 
-  const client = new TrainerClient(onEvent);
+  const client = new TrainerClient(onEvent, { gate: engineGate });
   const drawn = startDrawPoints(); // the "points you draw" data set
   const STORE = "diffusion-lab.training", BACKEND_STORE = "diffusion-lab.backend";
   const PRETRAINED = { ring8: "ring8-eps", moons: "moons-eps", digits: "digits-eps" };

@@ -11,8 +11,28 @@ import { pageError, workerError } from "./errors.js";
 
 const received = (data) => workerError(data.error ?? data.message, data); // the engine's code and params, when sent
 
+// A worker made only once `gate` resolves (issue 15: the engine module loads after the first
+// chapters are live, so it does not compete with them for the CPU); messages wait for it in order.
+class LateWorker {
+  constructor(url, gate) {
+    this.queue = [];
+    gate.then(() => {
+      if (!this.queue) return; // terminated before it was made
+      this.worker = new Worker(url, { type: "module" });
+      this.worker.onmessage = (e) => this.onmessage?.(e);
+      this.worker.onerror = (e) => this.onerror?.(e);
+      for (const [m, transfer] of this.queue) this.worker.postMessage(m, transfer);
+      this.queue = [];
+    });
+  }
+  postMessage(m, transfer = []) { if (this.worker) this.worker.postMessage(m, transfer); else this.queue?.push([m, transfer]); }
+  terminate() { this.worker?.terminate(); this.queue = null; }
+}
+
 export class TrainerClient {
-  constructor(onEvent) {
+  /** `gate`: a promise after which the worker (and the engine module with it) is loaded. */
+  constructor(onEvent, { gate = Promise.resolve() } = {}) {
+    this.gate = gate;
     this.onEvent = onEvent;
     this.pending = new Map();
     this.nextId = 1;
@@ -26,7 +46,7 @@ export class TrainerClient {
   }
 
   spawn() {
-    this.worker = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
+    this.worker = new LateWorker(new URL("./train-worker.js", import.meta.url), this.gate);
     this.worker.onmessage = ({ data }) => this.receive(data);
     this.worker.onerror = (e) => this.failed(pageError("worker_failed", { field: "train-worker", label: "field.train_worker", message: e.message || "—" }), "train");
   }
