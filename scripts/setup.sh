@@ -8,7 +8,7 @@ cd "$ROOT"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # what each installation took, as a benchmark line (a fresh machine's minutes in README)
-timed() { local name="$1" t=$SECONDS; shift; "$@"; echo "BENCH setup.$name $((SECONDS - t)) s"; }
+timed() { local name="$1" t=$SECONDS rc=0; shift; "$@" || rc=$?; echo "BENCH setup.$name $((SECONDS - t)) s"; return "$rc"; }
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
