@@ -24,6 +24,22 @@ test("the page loads with a backend badge and no console errors", async () => {
   assert.deepEqual(problems, []);
 });
 
+test("two wasm modules: the page fetches the mathematics module only; the engine is the training worker's", async () => {
+  await page.waitForSelector("#chain[data-source]"); // the training worker's engine has made the chain
+  // the page's own resource timeline (a worker's fetches are in the worker's, not here)
+  const fetched = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname.split("/").pop()));
+  assert.ok(fetched.includes("diffusion-lab-math_bg.wasm"), `the mathematics module: ${fetched.filter((f) => f.endsWith(".wasm"))}`);
+  // (a module worker's imports, the engine's 150 KB of JS glue among them, show in the page's
+  // timeline too; its 17 MB of wasm is fetched by the worker's own code and does not)
+  assert.ok(!fetched.includes("diffusion-lab-engine_bg.wasm"), `the page itself fetched the engine: ${fetched.filter((f) => f.startsWith("diffusion-lab"))}`);
+  // what it holds: no Trainer on the page's module (window.wasmBindings), the oracle's Chain there
+  assert.deepEqual(await page.evaluate(() => [typeof window.wasmBindings.Trainer, typeof window.wasmBindings.Chain, typeof window.wasmBindings.initBackend]), ["undefined", "function", "undefined"]);
+  // and the load's stages in order (the marks the page benchmark reads)
+  const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("mark").filter((m) => m.name.startsWith("dl:")).map((m) => [m.name, m.startTime])));
+  for (const m of ["dl:script", "dl:math", "dl:views", "dl:first-compute"]) assert.ok(m in marks, `${m}: ${JSON.stringify(marks)}`);
+  assert.ok(marks["dl:script"] <= marks["dl:views"] && marks["dl:math"] <= marks["dl:views"], JSON.stringify(marks));
+});
+
 test("a strict Content-Security-Policy, nothing it blocks, and every equation typeset by the bundled KaTeX", async () => {
   const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
   assert.match(policy, /default-src 'none'/);
