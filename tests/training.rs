@@ -313,9 +313,9 @@ fn the_score_error_by_t_falls_with_training() {
 
 #[test]
 fn the_three_parameterizations_race_on_the_same_batches() {
-    use diffusion_lab::engine::race::{Race, PARAMETERIZATIONS};
+    use diffusion_lab::engine::race::{race_config, Race, PARAMETERIZATIONS};
     let device = init_cpu().device;
-    let config = Race::default_config(Dataset::ring8_default()); // ELBO weights: one function of μ_θ
+    let config = race_config(Dataset::ring8_default()); // ELBO weights: one function of μ_θ
     let mut race = Race::new(config.clone(), &device).unwrap();
     assert_eq!(race.trainers.iter().map(|t| t.config.parameterization).collect::<Vec<_>>(), PARAMETERIZATIONS);
     // probes drawn from q_t itself (noised held-out points): where the data is, at three t
@@ -376,7 +376,7 @@ fn the_three_parameterizations_race_on_the_same_batches() {
     block_on(same.run(1));
     assert!(same.same_batches());
     // and under L_simple the ε and score losses are different functions: far apart
-    let mut simple = Race::new(TrainConfig { weighting: Weighting::Simple, ..Race::default_config(Dataset::ring8_default()) }, &device).unwrap();
+    let mut simple = Race::new(TrainConfig { weighting: Weighting::Simple, ..race_config(Dataset::ring8_default()) }, &device).unwrap();
     let r = block_on(simple.run(20));
     assert!(r[2].mean > 10.0 * r[1].mean, "{} vs {}", r[2].mean, r[1].mean);
 }

@@ -97,11 +97,6 @@ pub fn race_config(dataset: crate::data::toy::Dataset) -> TrainConfig {
 
 #[cfg(feature = "engine")]
 impl Race {
-    /// [`race_config`].
-    pub fn default_config(dataset: crate::data::toy::Dataset) -> TrainConfig {
-        race_config(dataset)
-    }
-
     /// Three trainers on `config`, which differ only in the parameterization (whatever `config`
     /// names is replaced); one seed, so the same initial weights and the same batches.
     pub fn new(config: TrainConfig, device: &Device) -> Result<Self> {

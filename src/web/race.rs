@@ -35,10 +35,10 @@ struct RaceFields {
 }
 
 impl RaceFields {
-    /// The race's config over [`CoreRace::default_config`] (a 2-D data set; ring8 has the oracle).
+    /// The race's config over [`crate::engine::race::race_config`] (a 2-D data set; ring8 has the oracle).
     fn config(self) -> Result<TrainConfig, InputError> {
         let name = self.dataset.as_deref().unwrap_or("ring8");
-        let mut cfg = CoreRace::default_config(Dataset::by_name(name).map_err(|_| InputError::one_of("dataset", name, &Dataset::NAMES))?);
+        let mut cfg = crate::engine::race::race_config(Dataset::by_name(name).map_err(|_| InputError::one_of("dataset", name, &Dataset::NAMES))?);
         const BIG: usize = 10_000_000;
         let opt = |field: &str, v: Option<f64>, current: usize| count(field, v, current, 0, BIG);
         cfg.n_train = opt("train", self.train, cfg.n_train)?;

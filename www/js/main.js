@@ -46,8 +46,7 @@ function showSectionError(id, err) {
 // The training settings a link can carry; if it carries any, they win over a saved session's.
 const TRAIN_KEYS = ["train-dataset", "train-param", "train-weighting", "train-lr", "train-batch", "train-seed"];
 
-async function start(math) {
-  const engine = math;
+async function start(engine) { // the mathematics module
   let train = null;
   try {
     // the engine module loads once the first chapters have their numbers (or after 1.5 s at most)
