@@ -7,6 +7,7 @@ pub mod ddpm_variance; // DDPM: L_{t−1} = ‖μ̃ − μ_θ‖²/2σ_t² + C f
 pub mod decoder; // DDPM's L_0: the discretized decoder's bins by quadrature, their sum 1
 pub mod denoising; // (1.50)–(1.62) the denoising-matching form: Bayes' trick, the telescoping cancellation
 pub mod dsm; // (2.18)–(2.24) denoising score matching
+pub mod flow_matching; // rectified flow: the velocity from x̂₀, ε̂ and the score, DDPM's ε, the continuity equation
 pub mod hvae; // (1.26)–(1.32) the Markov hierarchical VAE on a two-level linear-Gaussian model
 pub mod integration_by_parts; // (2.14) → (2.15) explicit to implicit score matching
 pub mod parameterizations; // (1.96)–(1.140) μ_θ and the loss with x₀, ε or the score
@@ -43,7 +44,7 @@ impl Default for Inputs {
 }
 
 /// The derivations, in the seeds' order.
-pub const NAMES: [&str; 10] = ["hvae", "consistency", "denoising", "posterior", "parameterizations", "tweedie", "ddpm_variance", "decoder", "by_parts", "dsm"];
+pub const NAMES: [&str; 11] = ["hvae", "consistency", "denoising", "posterior", "parameterizations", "tweedie", "ddpm_variance", "decoder", "by_parts", "dsm", "flow_matching"];
 
 /// One derivation by name, at the reader's inputs.
 pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
@@ -58,6 +59,7 @@ pub fn evaluate(name: &str, inputs: &Inputs) -> Result<Derivation> {
         "decoder" => decoder::evaluate(inputs),
         "by_parts" => integration_by_parts::evaluate(inputs),
         "dsm" => dsm::evaluate(inputs),
+        "flow_matching" => flow_matching::evaluate(inputs),
         other => Err(InputError::one_of("name", other, &NAMES)),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod elbo; // the terms of the denoising-matching ELBO (1.62)
 pub mod elbo_forms; // consistency (1.45–1.47) vs denoising-matching (1.62) ELBO by Monte Carlo
+pub mod flow_matching; // rectified flow x_τ = (1 − τ)x₀ + τε: its velocity from x̂₀, ε̂ or the score, Euler sampling
 pub mod flow_ode; // the probability-flow ODE's exact likelihood, a pull-based solver (Song et al. 2021, eq. 13)
 pub mod forward; // q(x_t | x_{t−1}) (1.63) and q(x_t | x_0) (1.72–1.73)
 pub mod noising; // a data set noised by the closed form and by the iterated chain, compared

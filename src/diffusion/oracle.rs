@@ -287,6 +287,24 @@ impl GaussianMixture {
         MarginalComponents::new(self, m).score_and_laplacian(x).0
     }
 
+    /// The exact E[x_0 | x_t] at a general marginal N(m x_0, s² I), from each component's Gaussian
+    /// posterior mean μ_k + m Σ_k (x − m μ_k)/(m² Σ_k + s²) weighted by its responsibility: not from
+    /// the score's sum, so the flow-matching derivation's identities between the two test something.
+    pub fn posterior_mean_x0_at(&self, x: &[f64], m: Marginal) -> Vec<f64> {
+        let c = MarginalComponents::new(self, m);
+        let lj = c.log_joint(x);
+        let lse = log_sum_exp(&lj);
+        let mut out = vec![0.0; self.dim];
+        for (k, l) in lj.iter().enumerate() {
+            let r = (l - lse).exp();
+            for j in 0..self.dim {
+                let mu = self.means[k][j];
+                out[j] += r * (mu + m.mean_scale * self.variances[k][j] * (x[j] - m.mean_scale * mu) * c.inv_vars[k][j]);
+            }
+        }
+        out
+    }
+
     /// The exact ε̂ = E[ε | x_t] = −s ∇log q_t(x) (x_t = m x_0 + s ε averaged given x_t, as in
     /// (1.143)) and its divergence div ε̂ = −s tr ∇² log q_t(x), exactly (the covariances are
     /// diagonal, so the Hessian's trace is a sum over coordinates).
