@@ -24,4 +24,8 @@ pub mod compare; // DDPM against DDIM, plain against annealed Langevin, from one
 pub mod race; // x_0, ε and score networks trained side by side on the same batches
 pub mod score_error; // the learned score against the exact one, per t
 pub mod sde_queries; // ε̂ and its divergence at a continuous SDE time, from the network or the oracle
+pub mod nfe_samplers; // DDPM, DDIM and rectified flow's Euler at a stated NFE, from a given x_T
+pub mod live_samples; // a few-step batch of samples of the training network and its MMD²
+pub mod flow_path; // the reverse process as animation frames: particles, a deforming lattice, the density of x_t
+pub mod flow_compare; // a diffusion and a flow-matching network from one seed, at equal NFE; their velocities
 pub mod sde_evaluate; // the network as a VP SDE: PF-ODE log-likelihood, sample quality against NFE

@@ -26,6 +26,18 @@ pub enum Predictor {
     /// A noise-conditional score network (NCSN) trained by denoising score matching (2.24) on the
     /// σ ladder `sigmas`; it is told the level index and predicts the score.
     NoiseConditional { model: Denoiser, device: Device, sigmas: Vec<f64>, time_dim: usize },
+    #[cfg(feature = "engine")]
+    /// A flow-matching network: told the index τ·`levels`, it predicts rectified flow's velocity
+    /// (src/diffusion/flow_matching.rs). Asked at a diffusion step it answers ε̂ through the path
+    /// with the same signal-to-noise ratio (see [`flow_point`]): one model, two clocks.
+    Velocity { model: Denoiser, device: Device, levels: usize, time_dim: usize },
+}
+
+/// Where a point of any Gaussian path N(m x₀, s² I) lies on rectified flow's path with the same
+/// signal-to-noise ratio: τ = s/(m + s) and x_τ = x/(m + s) (the same x₀ and ε).
+pub fn flow_point(mean_scale: f64, std: f64) -> (f64, f64) {
+    let scale = 1.0 / (mean_scale + std);
+    (std * scale, scale)
 }
 
 impl Predictor {
@@ -35,7 +47,7 @@ impl Predictor {
         match self {
             Predictor::Oracle(m) => (m.components() * m.dim * 10) as f64,
             #[cfg(feature = "engine")]
-            Predictor::Network { model, .. } | Predictor::NoiseConditional { model, .. } => model.multiply_adds() as f64,
+            Predictor::Network { model, .. } | Predictor::NoiseConditional { model, .. } | Predictor::Velocity { model, .. } => model.multiply_adds() as f64,
         }
     }
 
@@ -46,6 +58,8 @@ impl Predictor {
             Predictor::Network { .. } => "network",
             #[cfg(feature = "engine")]
             Predictor::NoiseConditional { .. } => "ncsn",
+            #[cfg(feature = "engine")]
+            Predictor::Velocity { .. } => "flow",
         }
     }
 
@@ -57,6 +71,8 @@ impl Predictor {
             Predictor::Network { param, .. } => *param,
             #[cfg(feature = "engine")]
             Predictor::NoiseConditional { .. } => Prediction::Score,
+            #[cfg(feature = "engine")]
+            Predictor::Velocity { .. } => Prediction::Eps,
         }
     }
 
@@ -73,6 +89,41 @@ impl Predictor {
                 // it knows noise levels σ, not the diffusion chain's t: sample it with "langevin" or "annealed"
                 Err(InputError::new("sampler", Rule::OneOf(vec!["langevin".into(), "annealed".into()]), Some("ddpm or ddim".into())).into())
             }
+            #[cfg(feature = "engine")]
+            Predictor::Velocity { .. } => {
+                let ab = s.alpha_bar(t);
+                self.eps_at(x, dim, ab.sqrt(), (1.0 - ab).sqrt()).await
+            }
+        }
+    }
+
+    /// ε̂ at points of the Gaussian path N(m x₀, s² I) (m = `mean_scale`, s = `std`), for the
+    /// oracle and a flow network (a diffusion network knows only its own discrete steps).
+    pub async fn eps_at(&self, x: &[f64], dim: usize, mean_scale: f64, std: f64) -> Result<Vec<f64>, EngineFailure> {
+        let (tau, scale) = flow_point(mean_scale, std);
+        match self {
+            Predictor::Oracle(m) => Ok(x.chunks(dim).flat_map(|p| m.eps_and_divergence(p, crate::diffusion::sde::Marginal { mean_scale, std }).0).collect()),
+            #[cfg(feature = "engine")]
+            Predictor::Velocity { .. } => {
+                let xf: Vec<f64> = x.iter().map(|v| v * scale).collect();
+                let v = self.velocity(&xf, dim, tau).await?;
+                Ok(crate::diffusion::flow_matching::x0_and_eps_from_velocity(&xf, tau, &v).1)
+            }
+            #[cfg(feature = "engine")]
+            _ => Err(InputError::new("source", Rule::OneOf(vec!["oracle".into(), "flow".into()]), Some(self.name().into())).into()),
+        }
+    }
+
+    /// Rectified flow's velocity v(x, τ) at n points (row-major): the oracle's exact one
+    /// ([`crate::diffusion::flow_matching::oracle_velocity`]) or a flow network's; a diffusion
+    /// network is asked through its own sampler instead (DDIM).
+    pub async fn velocity(&self, x: &[f64], dim: usize, tau: f64) -> Result<Vec<f64>, EngineFailure> {
+        match self {
+            Predictor::Oracle(m) => Ok(crate::diffusion::flow_matching::oracle_velocity(m, x, tau)),
+            #[cfg(feature = "engine")]
+            Predictor::Velocity { model, device, levels, time_dim } => forward_at(model, device, *time_dim, x, dim, tau * *levels as f64).await,
+            #[cfg(feature = "engine")]
+            _ => Err(InputError::new("source", Rule::OneOf(vec!["oracle".into(), "flow".into()]), Some(self.name().into())).into()),
         }
     }
 
@@ -88,6 +139,12 @@ impl Predictor {
                 // the level whose σ_i is nearest σ (in log space); level indices run 1..=L
                 let level = 1 + nearest_in_log(sigmas.iter().copied(), sigma.max(1e-300));
                 forward(model, device, *time_dim, x, dim, level).await
+            }
+            #[cfg(feature = "engine")]
+            Predictor::Velocity { .. } => {
+                // x̃ = x₀ + σε is the path with m = 1, s = σ; its score is −ε̂/σ
+                let eps = self.eps_at(x, dim, 1.0, sigma).await?;
+                Ok(eps.into_iter().map(|e| -e / sigma.max(1e-300)).collect())
             }
             #[cfg(feature = "engine")]
             Predictor::Network { param, .. } => {
@@ -110,8 +167,15 @@ impl Predictor {
 #[cfg(feature = "engine")]
 /// The network's output for n points (row-major, `dim` each) at embedding index t.
 async fn forward(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], dim: usize, t: usize) -> Result<Vec<f64>, EngineFailure> {
+    forward_at(model, device, time_dim, x, dim, t as f64).await
+}
+
+#[cfg(feature = "engine")]
+/// The network's output at a (possibly fractional) embedding index.
+async fn forward_at(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64], dim: usize, index: f64) -> Result<Vec<f64>, EngineFailure> {
+    let t = index.round().max(0.0) as usize;
     let xs: Vec<f32> = x.iter().map(|v| *v as f32).collect();
-    let emb = crate::engine::embedding::timestep_embedding(t, time_dim);
+    let emb = crate::engine::embedding::timestep_embedding_at(index, time_dim);
     let xs = rows(xs, dim, device); // [n, D]
     let emb = rows(emb, time_dim, device); // [1, E]: every point is at the same t
     let out: Vec<f64> = read(model.forward_shared_t(xs, emb)).await.map_err(EngineFailure::Device)?.into_iter().map(|v| v as f64).collect(); // [n, D]

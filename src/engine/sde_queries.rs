@@ -40,6 +40,18 @@ pub async fn answer(predictor: &Predictor, q: &Query<'_>) -> Result<(Vec<f64>, V
         }
         #[cfg(feature = "engine")]
         Predictor::NoiseConditional { .. } => Err(InputError::new("sde", Rule::NotForNcsn, None).into()),
+        #[cfg(feature = "engine")]
+        Predictor::Velocity { model, device, levels, time_dim } => {
+            // the same point on rectified flow's path: x_τ = x/(m + s), τ = s/(m + s); then
+            // ε̂ = x_τ + (1 − τ) v and div ε̂ = (D + (1 − τ) div v)/(m + s)
+            let (tau, scale) = crate::engine::predictor::flow_point(q.marginal.mean_scale, q.marginal.std);
+            let xf: Vec<f64> = q.x.iter().map(|v| v * scale).collect();
+            let qf = Query { x: &xf, index: tau * *levels as f64, ..*q };
+            let (v, div_v) = network(model, device, *time_dim, &qf).await?;
+            let eps = xf.iter().zip(&v).map(|(x, v)| x + (1.0 - tau) * v).collect();
+            let div = div_v.iter().map(|d| scale * (q.dim as f64 + (1.0 - tau) * d)).collect();
+            Ok((eps, div))
+        }
     }
 }
 

@@ -107,6 +107,12 @@ impl Trainer {
         let device = device.clone().autodiff();
         let model = config.model.init(&device, config.seed);
         let (emb, weights, noise): (Vec<f32>, Vec<f64>, Vec<(f64, f64)>) = match &config.ncsn {
+            None if config.flow => {
+                // rectified flow: x_τ = (1 − τ) x₀ + τ ε at τ = t/T, plain MSE on the velocity
+                let t_max = schedule.t_max;
+                let m = |t: usize| crate::diffusion::flow_matching::marginal(t as f64 / t_max as f64);
+                (embedding_table(t_max, config.model.time_dim), vec![1.0 / config.data_dim() as f64; t_max], (1..=t_max).map(|t| (m(t).mean_scale, m(t).std)).collect())
+            }
             None => (
                 embedding_table(schedule.t_max, config.model.time_dim),
                 weights_by_t(&schedule, config.parameterization, config.weighting, config.data_dim()),
@@ -188,6 +194,16 @@ impl Trainer {
         self.bin_sum.iter().zip(&self.bin_count).map(|(s, c)| if *c == 0 { f64::NAN } else { s / *c as f64 }).collect()
     }
 
+    /// What the network's output means, as checkpoints name it: "x0", "eps", "score", or
+    /// "velocity" for flow matching.
+    pub fn parameterization_name(&self) -> &'static str {
+        if self.config.flow {
+            "velocity"
+        } else {
+            self.config.parameterization.name()
+        }
+    }
+
     /// The data set's name for checkpoints and reports.
     pub fn dataset_name(&self) -> &'static str {
         match &self.config.data {
@@ -203,6 +219,7 @@ impl Trainer {
         let (model, device, time_dim) = (self.model(), self.base_device.clone(), self.config.model.time_dim);
         match &self.config.ncsn {
             Some(l) => Predictor::NoiseConditional { model, device, sigmas: l.sigmas(), time_dim },
+            None if self.config.flow => Predictor::Velocity { model, device, levels: self.schedule.t_max, time_dim },
             None => Predictor::Network { model, device, param: self.config.parameterization, time_dim },
         }
     }
@@ -269,11 +286,20 @@ impl Trainer {
 
     /// The held-out −ELBO per dimension of the current network (see [`crate::engine::evaluate`]).
     pub async fn held_out(&self, eval: EvalConfig, variance: ModelVariance) -> std::result::Result<HeldOut, EngineFailure> {
-        if self.config.ncsn.is_some() {
-            return Err(InputError::new("ELBO", Rule::NotForNcsn, None).into());
-        }
+        self.check_elbo()?;
         let plan = evaluate::plan(&self.schedule, &self.heldout, self.config.data_dim(), eval);
         self.network_on(&plan, &self.heldout, variance).await
+    }
+
+    /// The ELBO belongs to the diffusion chain: an NCSN or a flow-matching network has none.
+    fn check_elbo(&self) -> Result<()> {
+        if self.config.ncsn.is_some() {
+            return Err(InputError::new("ELBO", Rule::NotForNcsn, None));
+        }
+        if self.config.flow {
+            return Err(InputError::new("ELBO", Rule::NotForFlow, None));
+        }
+        Ok(())
     }
 
     /// The network's estimate on `plan`, drawn for the held-out `points`.
@@ -301,7 +327,7 @@ impl Trainer {
     /// The same estimate with the exact oracle in place of the network, where the data is a known
     /// mixture (ring8): the floor the network could reach with this schedule and variance.
     pub fn oracle_held_out(&self, eval: EvalConfig, variance: ModelVariance) -> Option<Result<HeldOut>> {
-        if self.config.ncsn.is_some() {
+        if self.config.ncsn.is_some() || self.config.flow {
             return None;
         }
         self.mixture()?; // none to compare with: no plan drawn
@@ -324,9 +350,7 @@ impl Trainer {
     /// mixture both gaps) within `TARGET_STD_ERROR`, or `MAX_PASSES` passes made. A new step
     /// count or variance starts a new pool.
     pub async fn refine_held_out(&mut self, per_call: usize, variance: ModelVariance) -> std::result::Result<Refined, EngineFailure> {
-        if self.config.ncsn.is_some() {
-            return Err(InputError::new("ELBO", Rule::NotForNcsn, None).into());
-        }
+        self.check_elbo()?;
         let d = self.config.data_dim();
         let n = self.heldout.len() / d;
         let key = (self.step, variance);
@@ -388,7 +412,7 @@ impl Trainer {
             width: c.model.width,
             depth: c.model.depth,
             time_dim: c.model.time_dim,
-            parameterization: c.parameterization.name().into(),
+            parameterization: self.parameterization_name().into(),
             weighting: c.weighting.name().into(),
             schedule: if c.ncsn.is_some() { "ncsn".into() } else { c.schedule.name().into() },
             t_max: self.noise_levels().len(),
@@ -404,10 +428,10 @@ impl Trainer {
     /// and so must the parameterization and schedule (the weights mean nothing under others).
     pub fn load(&mut self, bytes: &[u8]) -> Result<crate::engine::checkpoint::CheckpointHeader> {
         let (h, w) = crate::engine::checkpoint::from_bytes(bytes, Some(&self.config.model))?;
-        if h.parameterization != self.config.parameterization.name() {
+        if h.parameterization != self.parameterization_name() {
             return Err(InputError::new(
                 "checkpoint",
-                Rule::CheckpointMismatch { what: "parameterization", file: h.parameterization.clone(), model: self.config.parameterization.name().into() },
+                Rule::CheckpointMismatch { what: "parameterization", file: h.parameterization.clone(), model: self.parameterization_name().into() },
                 None,
             ));
         }
@@ -463,6 +487,8 @@ impl Trainer {
             emb.extend_from_slice(&self.emb[(t - 1) * e..t * e]);
             if self.config.ncsn.is_some() {
                 tgt.extend(eps.iter().map(|z| (-z / s) as f32)); // ∇log q_σ(x̃|x) = −ε/σ (2.23)
+            } else if self.config.flow {
+                tgt.extend(crate::diffusion::flow_matching::target(x0, &eps).iter().map(|v| *v as f32)); // ε − x₀
             } else {
                 tgt.extend(target(&self.schedule, self.config.parameterization, t, x0, &eps).iter().map(|v| *v as f32));
             }

@@ -51,6 +51,10 @@ pub struct TrainConfig {
     /// ladder instead of the diffusion chain: x̃ = x + σ_i z, target −z/σ_i, weight λ(σ_i) = σ_i²
     /// (2.17, 2.23–2.25). The network is told the level i, and predicts the score.
     pub ncsn: Option<SigmaLadder>,
+    /// Train by flow matching on rectified flow's straight path instead (src/diffusion/flow_matching.rs):
+    /// x_τ = (1 − τ) x₀ + τ ε at τ = t/T, t drawn as for the chain, target ε − x₀, weight 1/D
+    /// (plain MSE); the network is told t and predicts the velocity.
+    pub flow: bool,
 }
 
 /// NCSN's geometric noise ladder σ_1 > … > σ_L (see [`crate::diffusion::sampler::sigma_ladder`]).
@@ -100,6 +104,7 @@ impl TrainConfig {
             batch_size: 256,
             seed: 0,
             ncsn: None,
+            flow: false,
         }
     }
 
@@ -176,6 +181,14 @@ impl TrainConfig {
             range("levels", l.levels, 1, 1000)?;
             if self.parameterization != Prediction::Score {
                 return Err(InputError::one_of("parameterization", self.parameterization.name(), &["score"]));
+            }
+            if self.weighting != Weighting::Simple {
+                return Err(InputError::one_of("weighting", self.weighting.name(), &["simple"]));
+            }
+        }
+        if self.flow {
+            if self.ncsn.is_some() {
+                return Err(InputError::new("ncsn", Rule::OneOf(vec!["none (flow matching has its own path)".into()]), Some("{sigmaMax, sigmaMin, levels}".into())));
             }
             if self.weighting != Weighting::Simple {
                 return Err(InputError::one_of("weighting", self.weighting.name(), &["simple"]));

@@ -101,6 +101,8 @@ pub enum Rule {
     MixtureOnly,
     /// this needs the diffusion chain, not a noise-conditional score network (NCSN)
     NotForNcsn,
+    /// this needs the diffusion chain's ε, x₀ or score network, not a flow-matching (velocity) one
+    NotForFlow,
     /// two fields that must agree do not (`other` names the second)
     Mismatch { other: String },
     /// the inputs are valid one by one but the result overflows f64 (NaN or ±Infinity)
@@ -109,11 +111,11 @@ pub enum Rule {
 
 impl Rule {
     /// Every code, for the catalogue test (each must have `error.<code>` in both languages).
-    pub const CODES: [&'static str; 25] = [
+    pub const CODES: [&'static str; 26] = [
         "not_finite", "not_positive", "integer_range", "range", "unknown_choice", "unknown_field", "wrong_type", "missing",
         "length", "empty", "less_than", "too_much_work", "unreadable", "busy", "disposed", "not_checkpoint",
         "checkpoint_mismatch", "no_chain", "needs_sampler", "non_finite_prediction", "mixture_only", "not_for_ncsn",
-        "mismatch", "device", "overflow",
+        "not_for_flow", "mismatch", "device", "overflow",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -140,6 +142,7 @@ impl Rule {
             Rule::NonFinitePrediction { .. } => "non_finite_prediction",
             Rule::MixtureOnly => "mixture_only",
             Rule::NotForNcsn => "not_for_ncsn",
+            Rule::NotForFlow => "not_for_flow",
             Rule::Mismatch { .. } => "mismatch",
             Rule::Overflow => "overflow",
         }
@@ -316,6 +319,7 @@ impl InputError {
             Rule::NonFinitePrediction { t } => format!("{f} is not finite: the model predicts a non-finite value at t = {t}"),
             Rule::MixtureOnly => format!("{f} needs data from a known mixture (ring8)"),
             Rule::NotForNcsn => format!("{f} belongs to the diffusion chain; a noise-conditional score network has no {f}"),
+            Rule::NotForFlow => format!("{f} belongs to the diffusion chain's ELBO; a flow-matching network predicts a velocity and has no {f}"),
             Rule::Mismatch { other } => format!("{f} does not match {other}"),
             Rule::Overflow => format!("{f} makes the result overflow (NaN or ±Infinity in f64): use values nearer the data's scale"),
         };
@@ -515,7 +519,7 @@ mod tests {
             Rule::LessThan { other: "a".into(), other_value: "1".into() }, Rule::TooMuchWork { max: "1".into() }, Rule::Unreadable,
             Rule::Busy, Rule::Disposed, Rule::NotCheckpoint { reason: "magic" },
             Rule::CheckpointMismatch { what: "width", file: "1".into(), model: "2".into() }, Rule::NoChain, Rule::NeedsSampler,
-            Rule::NonFinitePrediction { t: 1 }, Rule::MixtureOnly, Rule::NotForNcsn, Rule::Mismatch { other: "b".into() }, Rule::Overflow,
+            Rule::NonFinitePrediction { t: 1 }, Rule::MixtureOnly, Rule::NotForNcsn, Rule::NotForFlow, Rule::Mismatch { other: "b".into() }, Rule::Overflow,
         ];
         for r in &rules {
             assert!(Rule::CODES.contains(&r.code()), "{}", r.code());
