@@ -11,6 +11,9 @@ pub mod chain; // Chain: the steppable reverse chain; compareSamplers, mmd2
 pub mod compare; // Comparison: DDPM against DDIM one work budget at a time (progress, stop)
 pub mod defaults; // defaults(), choices(), errorCodes(): one source for every default
 pub mod derivation; // derivation(), derivationNames(): the seeds' derivations line by line
+pub mod flow; // flowPath: the reverse process as animation frames, with the exact oracle
+#[cfg(feature = "engine")]
+pub mod flow_compare; // FlowComparison: a diffusion and a flow-matching network from one seed
 pub mod forms; // elboForms: consistency (1.45–1.47) vs denoising matching (1.62)
 pub mod gaussian; // gaussianKl, log-densities, decoders
 pub mod mixture; // Mixture (the exact oracle), sampleDataset, validatePoints
@@ -33,6 +36,9 @@ pub use chain::*;
 pub use compare::Comparison;
 pub use defaults::*;
 pub use derivation::*;
+pub use flow::*;
+#[cfg(feature = "engine")]
+pub use flow_compare::FlowComparison;
 pub use forms::*;
 pub use gaussian::*;
 pub use mixture::*;

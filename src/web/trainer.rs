@@ -247,6 +247,14 @@ struct LikelihoodOptions {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LiveOptions {
+    particles: Option<f64>,
+    nfe: Option<f64>,
+    seed: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct QualityOptions {
     nfes: Option<Vec<f64>>,
     samplers: Option<Vec<String>>,
@@ -595,6 +603,57 @@ impl Trainer {
                 .set("floor", q.floor)
                 .set("particles", q.particles as f64)
                 .build())
+        })
+    }
+
+    /// A few-step batch of samples of the network as it is now (issue 19; DDIM for a diffusion
+    /// network, Euler for a flow network), from the same seeded x_T every call: options
+    /// `{particles: 256, nfe: 10, seed: 19}` (`defaults().live`). Resolves to `{samples:
+    /// Float64Array (particles × D), mmd2, floor, nfe, sampler, step}`; `mmd2` against 512 held-out
+    /// points, `floor` the same for as many training points.
+    #[wasm_bindgen(js_name = liveSamples)]
+    pub fn live_samples(&self, options: JsValue) -> js_sys::Promise {
+        use crate::engine::live_samples as l;
+        let state = self.state.clone();
+        let read = config::<LiveOptions>(&options);
+        promise(async move {
+            let o = read?;
+            let particles = count("particles", o.particles, l::LIVE_PARTICLES, 2, l::LIVE_MAX_PARTICLES)?;
+            let nfe = count("nfe", o.nfe, l::LIVE_NFE, 1, l::LIVE_MAX_NFE)?;
+            let seed = seed(o.seed, l::LIVE_SEED)?;
+            let st = state.get()?;
+            let r = st.core.live_samples(particles, nfe, seed).await?;
+            Ok(Obj::new()
+                .set("samples", finite_all("samples", &r.samples)?)
+                .set("mmd2", r.mmd2)
+                .set("floor", r.floor)
+                .set("nfe", r.nfe as f64)
+                .set("sampler", r.sampler)
+                .set("step", r.step as f64)
+                .build())
+        })
+    }
+
+    /// The animation's frames for this trainer's network (2-D data): options as the free
+    /// `flowPath` (`path` defaults to the network's own sampler: "ddim", or "flow" for a flow
+    /// network); the density is the kernel estimate of the particles.
+    #[wasm_bindgen(js_name = flowPath)]
+    pub fn flow_path(&self, options: JsValue) -> js_sys::Promise {
+        let state = self.state.clone();
+        let read = config::<super::flow::PathOptions>(&options);
+        promise(async move {
+            let o = read?;
+            if let Some(m) = o.model() {
+                return Err(InputError::one_of("model", m, &["(none: this trainer's network)"]).into());
+            }
+            let st = state.get()?;
+            if st.core.config.data_dim() != 2 {
+                return Err(InputError::new("dataset", Rule::OneOf(vec!["a 2-D data set".into()]), Some(st.core.dataset_name().into())).into());
+            }
+            let p = st.core.predictor();
+            let cfg = o.config(crate::engine::nfe_samplers::FewStep::default_for(&p))?;
+            let f = crate::engine::flow_path::flow_path(&p, &st.core.schedule, cfg, None).await?;
+            Ok(super::flow::path_object(&f, cfg.kind))
         })
     }
 
