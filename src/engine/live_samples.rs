@@ -26,6 +26,8 @@ pub const LIVE_MAX_NFE: usize = 100;
 #[derive(Debug, Clone)]
 pub struct LiveSamples {
     pub samples: Vec<f64>,
+    /// as many held-out points, to draw the samples over
+    pub reference: Vec<f64>,
     pub mmd2: f64,
     pub floor: f64,
     pub nfe: usize,
@@ -50,7 +52,8 @@ impl Trainer {
         let mmd2 = mmd2_at_most(&samples, &self.heldout, d, LIVE_REFERENCE)?.0;
         let train = self.config.datasets()?.0;
         let floor = mmd2_at_most(&train[..particles.min(train.len() / d) * d], &self.heldout, d, LIVE_REFERENCE)?.0;
-        Ok(LiveSamples { samples, mmd2, floor, nfe, sampler: kind.name(), step: self.step_count() })
+        let reference = self.heldout[..particles.min(self.heldout.len() / d) * d].to_vec();
+        Ok(LiveSamples { samples, reference, mmd2, floor, nfe, sampler: kind.name(), step: self.step_count() })
     }
 }
 

@@ -192,7 +192,40 @@ pub fn defaults() -> JsValue {
             .set("margin", crate::engine::backend_choice::GPU_MARGIN)
             .build()
     };
+    let live = {
+        use crate::engine::live_samples as l;
+        Obj::new().set("particles", l::LIVE_PARTICLES as f64).set("nfe", l::LIVE_NFE as f64).set("seed", l::LIVE_SEED as f64).set("reference", l::LIVE_REFERENCE as f64).build()
+    };
+    let flow_path = {
+        use crate::engine::flow_path as p;
+        Obj::new()
+            .set("frames", p::PATH_FRAMES as f64)
+            .set("particles", p::PATH_PARTICLES as f64)
+            .set("lattice", p::PATH_LATTICE as f64)
+            .set("grid", p::PATH_GRID as f64)
+            .set("extent", p::PATH_EXTENT)
+            .set("latticeExtent", p::PATH_LATTICE_EXTENT)
+            .set("seed", p::PATH_SEED as f64)
+            .set("paths", names(&["ddim", "flow"]))
+            .build()
+    };
+    let flow = {
+        use crate::engine::flow_compare as f;
+        let c = f::flow_config(Dataset::ring8_default());
+        Obj::new()
+            .set("dataset", "ring8")
+            .set("seed", c.seed as f64)
+            .set("steps", f::FLOW_STEPS as f64)
+            .set("nfes", super::convert::f64s(&f::FLOW_NFES.map(|v| v as f64)))
+            .set("particles", f::FLOW_PARTICLES as f64)
+            .set("sampleSeed", f::FLOW_SEED as f64)
+            .set("samplers", names(&crate::engine::nfe_samplers::FewStep::NAMES))
+            .build()
+    };
     Obj::new()
+        .set("live", live) // live samples while training (issue 19)
+        .set("flowPath", flow_path) // the animated reverse process (issue 19)
+        .set("flow", flow) // flow matching beside diffusion (issue 19)
         .set("backendChoice", backend_choice) // measureBackends (issue 14)
         .set("sde", super::sde::defaults_object()) // the SDE view with the exact oracle (issue 17)
         .set("trainerLikelihood", trainer_likelihood)

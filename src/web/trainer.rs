@@ -609,8 +609,9 @@ impl Trainer {
     /// A few-step batch of samples of the network as it is now (issue 19; DDIM for a diffusion
     /// network, Euler for a flow network), from the same seeded x_T every call: options
     /// `{particles: 256, nfe: 10, seed: 19}` (`defaults().live`). Resolves to `{samples:
-    /// Float64Array (particles × D), mmd2, floor, nfe, sampler, step}`; `mmd2` against 512 held-out
-    /// points, `floor` the same for as many training points.
+    /// Float64Array (particles × D), reference: Float64Array (as many held-out points), dim, mmd2,
+    /// floor, nfe, sampler, step}`; `mmd2` against 512 held-out points, `floor` the same for as many
+    /// training points.
     #[wasm_bindgen(js_name = liveSamples)]
     pub fn live_samples(&self, options: JsValue) -> js_sys::Promise {
         use crate::engine::live_samples as l;
@@ -625,6 +626,8 @@ impl Trainer {
             let r = st.core.live_samples(particles, nfe, seed).await?;
             Ok(Obj::new()
                 .set("samples", finite_all("samples", &r.samples)?)
+                .set("reference", f64s(&r.reference))
+                .set("dim", st.core.config.data_dim() as f64)
                 .set("mmd2", r.mmd2)
                 .set("floor", r.floor)
                 .set("nfe", r.nfe as f64)

@@ -30,11 +30,11 @@ const exportsList = surface(`${pkgDir}/diffusion_lab.d.ts`).filter((e) => !["sta
 // so the run stays minutes long and spends its time on the many cheap paths.
 // The argument-free vocabularies (defaults, choices, …) return constants: also a tenth as often.
 const HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "scoreMatching", "tweedie1d", "heldOut", "elboForms", "likelihood", "qualityVsSteps",
-  "measureBackends", "advance", "defaults", "choices", "errorCodes", "errorVocabulary", "probeCpu"]);
+  "measureBackends", "advance", "defaults", "choices", "errorCodes", "errorVocabulary", "probeCpu", "flowPath", "liveSamples", "atEqualNfe", "velocityAt"]);
 // whole comparisons (seconds each in the dev build): a fiftieth as often
-const VERY_HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "measureBackends", "advance"]);
+const VERY_HEAVY = new Set(["langevinCompare", "compareSamplers", "compare", "measureBackends", "advance", "atEqualNfe"]);
 // trainers and races (three networks) are costly: their exports are drawn together, less often
-const COSTLY = new Set(["Trainer", "Race"]);
+const COSTLY = new Set(["Trainer", "Race", "FlowComparison"]);
 const trainerExports = exportsList.filter((e) => COSTLY.has(e.owner));
 const otherExports = exportsList.filter((e) => !COSTLY.has(e.owner));
 const defaults = dl.defaults();
@@ -47,7 +47,7 @@ const plausible = {};
 Object.assign(plausible, { t: 5, T: 50, n: 20, samples: 50, particles: 20, dim: 2, points: 30, dims: 2, position: 3, particle: 0, h: 1e-3, variance: 0.5, z: -1, nats: 1.5 });
 
 // ---- the instances alive: methods are called on them, and handles passed as arguments --------
-const pool = { Schedule: [], Mixture: [], Chain: [], Trainer: [], Race: [], Comparison: [] };
+const pool = { Schedule: [], Mixture: [], Chain: [], Trainer: [], Race: [], Comparison: [], FlowComparison: [] };
 let savedCheckpoint = null;
 const MAX_POOL = 4;
 function keep(kind, obj) {
@@ -65,6 +65,7 @@ async function refill() {
     keep("Trainer", tr);
   }
   if (pool.Race.length < 1) keep("Race", new dl.Race({ T: 50, width: 16, depth: 1, batchSize: 16, train: 64, heldout: 32 }));
+  if (pool.FlowComparison.length < 1) keep("FlowComparison", new dl.FlowComparison({ width: 16, depth: 1, batchSize: 16, train: 64, heldout: 32 }));
   if (pool.Comparison.length < 1) keep("Comparison", dl.Comparison.withOracle(pool.Mixture[0], { particles: 20, T: 50 }));
 }
 

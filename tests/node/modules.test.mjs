@@ -11,14 +11,14 @@ const engine = require("../../pkg/diffusion_lab.js");
 const math = require("../../pkg-math/diffusion-lab-math.js");
 
 const exported = (m) => Object.keys(m).filter((k) => !k.startsWith("__") && k !== "start").sort();
-// what only the engine has: the trainer, the race, burn's devices and their measurement
-const ENGINE_ONLY = ["Race", "Trainer", "initBackend", "measureBackends", "probeCpu", "probeWebGpu"];
+// what only the engine has: the trainer, the race, the flow-matching pair, burn's devices and their measurement
+const ENGINE_ONLY = ["FlowComparison", "Race", "Trainer", "initBackend", "measureBackends", "probeCpu", "probeWebGpu"];
 
 test("the mathematics module is the engine module without burn's exports", () => {
   const e = exported(engine), m = exported(math);
   assert.deepEqual(m.filter((k) => !e.includes(k)), [], "every mathematics export is an engine export");
   assert.deepEqual(e.filter((k) => !m.includes(k)), ENGINE_ONLY, "the engine adds exactly the network's exports");
-  for (const k of ["Schedule", "Mixture", "Chain", "Comparison", "vaeElbo", "defaults", "choices", "errorCodes", "webGpuAvailable"]) assert.ok(m.includes(k), k);
+  for (const k of ["Schedule", "Mixture", "Chain", "Comparison", "vaeElbo", "defaults", "choices", "errorCodes", "webGpuAvailable", "flowPath"]) assert.ok(m.includes(k), k);
 });
 
 test("one source of defaults: the same defaults(), choices() and errorCodes() in both modules", () => {

@@ -36,6 +36,7 @@ const JOBS = {
   sdeCorrespondence: (config) => dl.sdeCorrespondence(config),
   pfOdeLikelihood: (config) => dl.pfOdeLikelihood(config),
   qualityVsSteps: (config) => dl.qualityVsSteps(config),
+  flowPath: (config) => dl.flowPath(config), // issue 19: the reverse process as frames, with the oracle
 };
 
 self.onmessage = async ({ data: { id, job, args } }) => {

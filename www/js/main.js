@@ -19,6 +19,7 @@ import { startSteppers } from "./stepper-view.js";
 import { startNcsnView } from "./ncsn-view.js";
 import { startSdeView } from "./sde-view.js";
 import { startRaceView } from "./race-view.js";
+import { startFlowView } from "./flow-view.js";
 import { startScoreByTView } from "./score-t-view.js";
 // The mathematics module (scripts/build-wasm.sh): the f64 core, the oracle and the companions, no
 // burn, loaded by boot.js; the engine module (burn) is loaded by the training worker alone, later.
@@ -72,6 +73,7 @@ async function start(engine) { // the mathematics module
       try { startNcsnView(train); } catch (err) { showSectionError("training", err); }
       try { startScoreByTView(train); } catch (err) { showSectionError("training", err); }
       try { startRaceView(engine, train); } catch (err) { showSectionError("sde", err); }
+      try { startFlowView(engine, train); } catch (err) { showSectionError("flow", err); }
       const chain = startChainView(train);
       // the pretrained (or your) model's chain, ready to step; then the model's held-out estimate
       chainMade = train.restored.then(async () => { await chain.create(); writeUrlState(); });

@@ -1,6 +1,7 @@
 // Section 3: train a denoiser in the worker; loss curve, held-out ELBO against the data's entropy,
 // loss per t; pause / resume / reset; export and import weights.
 import { chartNote, lineChart, fmt, readNumber } from "./plot.js";
+import { dots, prepareCanvas } from "./cloud.js";
 import { TrainerClient } from "./trainer-client.js";
 import { startDrawPoints } from "./draw-points.js";
 import { clearError, pageError, showError, workerError } from "./errors.js";
@@ -18,6 +19,8 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
   let losses = [], elbo = [], entropy = null, lossByT = null, state = "idle", lastConfigKey = null, lastBackend = null, unit = "", resumeSteps = 0;
 
   const client = new TrainerClient(onEvent, { gate: engineGate });
+  // issue 19: the live samples of the current run ({step, mmd2, floor} per batch) and the last batch
+  let live = [], liveLast = null;
   const drawn = startDrawPoints(); // the "points you draw" data set
   const STORE = "diffusion-lab.training", BACKEND_STORE = "diffusion-lab.backend";
   const PRETRAINED = { ring8: "ring8-eps", moons: "moons-eps", digits: "digits-eps" };
@@ -154,6 +157,37 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
     $("elbo-unit").textContent = unit ? `(${unit})` : ""; // inside a caption the language switch rewrites
   }
 
+  // The live samples over the held-out data: points for 2-D data, the first 16 as 8×8 images for the digits.
+  function drawLive() {
+    const canvas = $("train-live-canvas");
+    if (!liveLast) { prepareCanvas(canvas); return; }
+    const { samples, reference, dim } = liveLast;
+    if (dim === 2) {
+      const c = prepareCanvas(canvas);
+      dots(c, reference, "rgba(120, 120, 130, 0.45)", 1);
+      dots(c, samples, "rgba(214, 95, 20, 0.85)", 1.3);
+    } else {
+      const side = Math.round(Math.sqrt(dim)), c = prepareCanvas(canvas), cell = c.size / 4, img = c.ctx.createImageData(side, side);
+      const tmp = new OffscreenCanvas(side, side), tctx = tmp.getContext("2d");
+      c.ctx.imageSmoothingEnabled = false;
+      for (let k = 0; k < Math.min(16, samples.length / dim); k++) {
+        for (let i = 0; i < dim; i++) {
+          const v = Math.max(0, Math.min(255, Math.round(((1 - samples[k * dim + i]) / 2) * 255))); // pixels in [−1, 1], ink dark
+          img.data.set([v, v, v, 255], 4 * i);
+        }
+        tctx.putImageData(img, 0, 0);
+        c.ctx.drawImage(tmp, (k % 4) * cell + 2, Math.floor(k / 4) * cell + 2, cell - 4, cell - 4);
+      }
+    }
+    const mmd = $("chart-live-mmd");
+    lineChart(mmd, [
+      { label: t("train.legend_live_mmd"), x: live.map((l) => l.step), y: live.map((l) => Math.max(l.mmd2, 1e-5)) },
+      { label: t("train.legend_live_floor"), x: live.map((l) => l.step), y: live.map((l) => Math.max(l.floor, 1e-5)), dashed: true },
+    ], { logY: true, xLabel: t("common.step_axis") });
+    const share = liveLast.elapsedMs > 0 ? (100 * liveLast.liveMs) / liveLast.elapsedMs : 0;
+    setText($("train-live-text"), "train.live_text", { step: liveLast.step, mmd2: fmt(liveLast.mmd2), floor: fmt(liveLast.floor), nfe: liveLast.nfe, sampler: liveLast.sampler.toUpperCase(), share: share.toFixed(1) });
+  }
+
   function setState(s) {
     state = s;
     section.dataset.state = s;
@@ -165,6 +199,19 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
   }
 
   function onEvent(m) {
+    if (m.type === "live") {
+      if (live.length && m.step < live[live.length - 1].step) live = []; // a new model
+      live.push({ step: m.step, mmd2: m.mmd2, floor: m.floor });
+      liveLast = m;
+      section.dataset.liveStep = String(m.step);
+      section.dataset.liveMmd2 = String(m.mmd2);
+      section.dataset.liveCount = String(live.length);
+      section.dataset.liveFirstMmd2 = String(live[0].mmd2);
+      section.dataset.liveShare = String(m.liveMs / Math.max(m.elapsedMs, 1e-9));
+      drawLive();
+      return;
+    }
+    if (m.type === "live-off") { setText($("train-live-text"), "train.live_off", { message: m.message }); return; }
     if (m.type === "progress") {
       const first = m.totalSteps - m.losses.length;
       m.losses.forEach((value, i) => losses.push({ step: first + i + 1, value }));
@@ -217,6 +264,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
       showError(err, workerError(m.error ?? m.message, m)); // why the engine stopped: a non-finite loss, a failed device
     } else if (m.type === "finished") {
       setState("finished");
+      dispatchEvent(new CustomEvent("trained-dl")); // the flow animation of "your network" follows
       persist();
     } else if (m.type === "error") {
       if (m.fallbackFrom) showError(err, m.error, (message) => t("train.fallback_failed", { reason: describeError(m.fallbackFrom), message }));
@@ -274,7 +322,8 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
       await ensureTrainer(); // a paused run ends here: Train starts a new one (on a new model if the settings changed)
       if (!elbo.length) client.heldOut($("train-variance").value); // the starting point of the curve
       setState("training");
-      client.train(steps, Math.max(50, Math.round(steps / 10)));
+      live = []; // this run's curve
+      client.train(steps, Math.max(50, Math.round(steps / 10)), { live: $("train-live-on").checked });
     } catch (e) {
       showError(err, e);
       setState(lastConfigKey ? "ready" : "idle");
@@ -288,7 +337,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
       clearError(err);
       const steps = resumeSteps;
       setState("training");
-      client.train(steps, Math.max(50, Math.round(steps / 10)));
+      client.train(steps, Math.max(50, Math.round(steps / 10)), { live: $("train-live-on").checked });
     } else if (state === "paused") { client.resume(); setState("training"); }
   });
   btnReset.addEventListener("click", () => {
@@ -351,7 +400,8 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
   });
   setState("idle");
   draw();
-  onLanguageChange(draw); // the charts' legends and axes in the new language
+  onLanguageChange(() => { draw(); drawLive(); }); // the charts' legends and axes in the new language
+  drawLive();
   const restored = restore();
   return { client, restored, drawn, estimate };
 }

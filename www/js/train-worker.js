@@ -85,11 +85,30 @@ async function refine() {
   }
 }
 
-async function train({ steps, evalEvery = 200, job: id }) {
+// Live samples (issue 19): about once a second while training, a few-step batch of the network as
+// it is (trainer.liveSamples: DDIM or, for a flow network, Euler; MMD² against held-out points),
+// between chunks through the same lock. `liveMs` is the time they took, so the page (and the
+// benchmark) can say what share of the run they cost.
+const LIVE_EVERY_MS = 1000;
+async function liveSample(id, t0, live) {
+  const c0 = performance.now();
+  const s = await exclusive(() => trainer.liveSamples({}));
+  live.ms += performance.now() - c0;
+  post({ type: "live", job: id, ...s, liveMs: live.ms, elapsedMs: performance.now() - t0 }, [s.samples.buffer, s.reference.buffer]);
+}
+
+async function train({ steps, evalEvery = 200, job: id, live: liveOn = true }) {
   running = true; paused = false; aborted = false;
   let done = 0, sinceEval = 0, chunk = 1, lastSnapshot = performance.now();
   await snapshot();
   const t0 = performance.now();
+  const live = { ms: 0, on: liveOn, last: t0 };
+  const sampleLive = async () => {
+    if (!live.on) return;
+    live.last = performance.now();
+    try { await liveSample(id, t0, live); } catch (e) { live.on = false; post({ type: "live-off", job: id, ...errorData(e) }); } // (an NCSN has none)
+  };
+  await sampleLive();
   while (done < steps && !aborted) {
     if (paused) { await new Promise((r) => setTimeout(r, 50)); continue; }
     const c0 = performance.now();
@@ -106,8 +125,10 @@ async function train({ steps, evalEvery = 200, job: id }) {
       post({ ...(await heldOut()), job: id });
     }
     if (performance.now() - lastSnapshot > 1000) { await snapshot(); lastSnapshot = performance.now(); }
+    if (performance.now() - live.last >= LIVE_EVERY_MS && done < steps) await sampleLive();
     await tick();
   }
+  await sampleLive(); // the network as the run left it
   running = false;
   post({ type: "finished", job: id, aborted, totalSteps: await exclusive(() => trainer.stepCount) });
   if (!aborted) refine();
@@ -198,6 +219,31 @@ async function raceTrain({ steps }) {
   }
   return { done, steps, totalSteps: await exclusive(() => mine.stepCount) };
 }
+
+// Issue 19's flow matching: a diffusion (ε) and a flow-matching network from one seed on the same
+// batches (src/engine/flow_compare.rs), on the CPU like the race, one comparison at a time
+// ("flow-create" replaces it). "flow-run" trains in ~150 ms chunks through `exclusive` and posts
+// {type: "flow-progress", done, steps, totalSteps, mean: {diffusion, flow}} per chunk; "flow-abort"
+// (or a new comparison or run) ends it after its chunk.
+let flowPair = null, flowRun = 0;
+const needFlow = () => { if (!flowPair) throw Object.assign(new Error("there is no flow comparison yet: flow-create first"), { code: "missing", params: { field: "flowComparison" } }); };
+async function flowTrain({ steps }) {
+  needFlow();
+  const run = ++flowRun, mine = flowPair;
+  let done = 0, chunk = 2;
+  while (done < steps) {
+    if (run !== flowRun) return { replaced: true, done, steps };
+    const c0 = performance.now();
+    const r = await exclusive(() => mine.run(Math.min(chunk, steps - done)));
+    chunk = Math.max(1, Math.min(50, Math.round((chunk * 150) / Math.max(performance.now() - c0, 1))));
+    done += r.steps;
+    post({ type: "flow-progress", done, steps, totalSteps: r.totalSteps, mean: r.mean });
+    if (r.stopped) return { done, steps, totalSteps: r.totalSteps, stopped: r.stopped };
+    await tick();
+  }
+  return { done, steps, totalSteps: await exclusive(() => mine.stepCount), sameBatches: await exclusive(() => mine.sameBatches) };
+}
+const pathTransfer = (p) => [p.points.buffer, p.density.buffer, p.times.buffer];
 
 // DDPM (1000 steps) and DDIM (50 steps, η = 0) from the same seed, so the same x_T: one work
 // budget per turn of the lock (src/web/compare.rs), so the chain and training interleave, with a
@@ -303,6 +349,25 @@ onmessage = async ({ data: m }) => {
       case "measure-backends": // issue 14: which device trains this model faster (throwaway copies, timed)
         post({ type: "measured", id: m.id, result: await exclusive(() => dl.measureBackends(m.config, m.options || {})) });
         break;
+      case "flow-path": { // the animation's frames for the reader's network (issue 19)
+        const r = await exclusive(async () => {
+          if (!trainer) throw Object.assign(new Error("there is no model yet: create one first"), { code: "missing", params: { field: "trainer" } });
+          return { step: trainer.stepCount, ...(await trainer.flowPath(m.options || {})) };
+        });
+        post({ type: "flow-path", id: m.id, result: r }, pathTransfer(r));
+        break;
+      }
+      case "flow-create": {
+        flowRun++;
+        const step = await exclusive(() => { const fresh = new dl.FlowComparison(m.config || {}); flowPair?.free(); flowPair = fresh; return flowPair.stepCount; });
+        post({ type: "flow-created", id: m.id, stepCount: step });
+        break;
+      }
+      case "flow-run": post({ type: "flow", id: m.id, ...(await flowTrain(m)) }); break;
+      case "flow-abort": flowRun++; post({ type: "flow-aborted", id: m.id }); break;
+      case "flow-nfe": needFlow(); post({ type: "flow-nfe", id: m.id, result: await exclusive(() => flowPair.atEqualNfe(m.options || {})) }); break;
+      case "flow-velocity": needFlow(); post({ type: "flow-velocity", id: m.id, result: await exclusive(() => flowPair.velocityAt({ x: m.x, tau: m.tau })) }); break;
+      case "flow-pair-path": { needFlow(); const r = await exclusive(() => flowPair.flowPath(m.options || {})); post({ type: "flow-pair-path", id: m.id, result: r }, pathTransfer(r)); break; }
       case "race-create": {
         raceRun++; // a running race ends after its chunk
         const step = await exclusive(() => { const fresh = new dl.Race(m.config || {}); race?.free(); race = fresh; return race.stepCount; });
@@ -313,7 +378,7 @@ onmessage = async ({ data: m }) => {
       case "race-abort": raceRun++; post({ type: "race-aborted", id: m.id }); break;
       case "race-means": needRace(); post({ type: "race-means", id: m.id, result: await exclusive(() => race.meansAt({ x: m.x, t: m.t })) }); break;
       case "race-heldout": needRace(); post({ type: "race-heldout", id: m.id, result: await exclusive(() => race.heldOut(m.options || {})) }); break;
-      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "backend", "measure-backends", "race-create", "race-run", "race-abort", "race-means", "race-heldout"] } });
+      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "backend", "measure-backends", "race-create", "race-run", "race-abort", "race-means", "race-heldout", "flow-path", "flow-create", "flow-run", "flow-abort", "flow-nfe", "flow-velocity", "flow-pair-path"] } });
     }
   } catch (e) {
     if (m.cmd === "train") running = false;

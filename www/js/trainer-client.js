@@ -60,6 +60,7 @@ export class TrainerClient {
     }
     if (data.type === "ncsn-progress") { this.onNcsnProgress?.(data); return; }
     if (data.type === "race-progress") { this.onRaceProgress?.(data); return; }
+    if (data.type === "flow-progress") { this.onFlowProgress?.(data); return; }
     if (data.type === "compare-progress") { this.onCompareProgress?.(data); return; }
     if (data.type === "snapshot") { this.snapshot = { bytes: data.bytes, step: data.step }; return; }
     if (data.type === "device-lost") { this.failed(received(data), "train"); return; }
@@ -92,7 +93,7 @@ export class TrainerClient {
       if (snapshot) step = (await this.load(snapshot.bytes)).steps;
       this.onEvent({ type: "fallback", reason, step, backend: r.backend });
       const remaining = job.target - step;
-      if (remaining > 0) this.train(remaining, job.evalEvery);
+      if (remaining > 0) this.train(remaining, job.evalEvery, { live: this.live });
       else this.onEvent({ type: "finished", aborted: false, totalSteps: step });
     } catch (e) {
       this.job = null;
@@ -116,9 +117,11 @@ export class TrainerClient {
     this.backendKind = r.backend.kind;
     return r;
   }
-  train(steps, evalEvery) {
+  /** Train `steps`; `live`: draw live samples about once a second (`{type: "live"}` events, issue 19). */
+  train(steps, evalEvery, { live = true } = {}) {
+    this.live = live;
     this.job = { id: ++this.jobs, target: this.stepCount + steps, evalEvery };
-    this.worker.postMessage({ cmd: "train", steps, evalEvery, job: this.job.id });
+    this.worker.postMessage({ cmd: "train", steps, evalEvery, job: this.job.id, live });
   }
   pause() { this.worker.postMessage({ cmd: "pause" }); }
   /** Steps the current run has still to go (0 when none runs). */
@@ -136,6 +139,22 @@ export class TrainerClient {
   }
   /** The reader's network's score error per t against the exact score (ring8): `{step, ts, relativeError}`; options `{points, seed, ts}` (defaults().scoreErrorByT). Answered between training chunks. */
   async scoreErrorByT(options = {}) { const { step, ts, relativeError } = await this.request("score-error-t", { options }); return { step, ts, relativeError }; }
+  // Issue 19: the animation's frames of the reader's network, and the flow-matching comparison.
+  /** The reader's network's reverse process as frames: options and result as `Trainer.flowPath`. */
+  async flowPath(options = {}) { return (await this.request("flow-path", { options })).result; }
+  /** A new diffusion/flow pair (replacing any): config as `new FlowComparison(config)`, defaults().flow. */
+  async flowCreate(config = {}) { const { stepCount } = await this.request("flow-create", { config }); return { stepCount }; }
+  /** Train both `steps` more steps; `onProgress` gets `{done, steps, totalSteps, mean: {diffusion, flow}}` per chunk. Resolves to `{done, steps, totalSteps, sameBatches, stopped?, replaced?}`. */
+  async flowRun(steps, onProgress) { this.onFlowProgress = onProgress; const { type, id, ...r } = await this.request("flow-run", { steps }); return r; }
+  /** End a running pair after its chunk. */
+  flowAbort() { return this.request("flow-abort"); }
+  /** DDPM, DDIM and the flow at equal NFE: see FlowComparison.atEqualNfe. */
+  async flowAtEqualNfe(options = {}) { return (await this.request("flow-nfe", { options })).result; }
+  /** The three velocities at (x, τ): see FlowComparison.velocityAt. */
+  async flowVelocity({ x, tau }) { return (await this.request("flow-velocity", { x, tau })).result; }
+  /** The pair's frames (`model: "flow" | "diffusion"`): see FlowComparison.flowPath. */
+  async flowPairPath(options = {}) { return (await this.request("flow-pair-path", { options })).result; }
+
   // Issue 17's race (x0, eps and score networks on the same batches, on the CPU in this worker).
   /** A new race (replacing any): config as `new Race(config)`, defaults().race. Resolves to `{stepCount}`. */
   async raceCreate(config = {}) { const { stepCount } = await this.request("race-create", { config }); return { stepCount }; }

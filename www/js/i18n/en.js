@@ -11,6 +11,7 @@
 // Entries under data-i18n-html are HTML (the page's own markup); "tex.*" entries are TeX.
 import { en as derivations } from "./derivations/index.js";
 import { en as sde } from "./sde.js";
+import { en as flow } from "./flow.js";
 
 const E = (n) => `<span class="eq">(${n})</span>`;
 
@@ -444,6 +445,7 @@ export default {
   "error.non_finite_prediction": "{field} is not finite: the model's prediction at t = {t} is not finite",
   "error.mixture_only": "this needs the exact mixture (ring8 data)",
   "error.not_for_ncsn": "{field} belongs to the diffusion chain: a noise-conditional score network has none",
+  "error.not_for_flow": "{field} belongs to the diffusion chain's ELBO: a flow-matching network predicts a velocity and has none",
   "error.overflow": "{field} makes the result overflow (NaN or ±Infinity in f64): use values nearer the data's scale",
   "error.mismatch": "{field} does not match {other}",
   "error.device": "the device failed: {message}",
@@ -543,6 +545,8 @@ export default {
   ...derivations,
   // chapter 9 and the per-t score error (i18n/sde.js)
   ...sde,
+  // issue 19: live samples, the flow animated, flow matching (i18n/flow.js)
+  ...flow,
   "deriv.prev": "◀ previous line",
   "deriv.next": "next line ▶",
   "deriv.all": "show every line",

@@ -2,6 +2,7 @@
 // Terms follow the seed notes: 重建项, 先验匹配项, 去噪匹配项, 一致性项, 分数, 朗之万动力学.
 import { zh as derivations } from "./derivations/index.js";
 import { zh as sde } from "./sde.js";
+import { zh as flow } from "./flow.js";
 
 const E = (n) => `<span class="eq">(${n})</span>`;
 
@@ -435,6 +436,7 @@ export default {
   "error.non_finite_prediction": "{field} 不是有限数：模型在 t = {t} 处的预测不是有限数",
   "error.mixture_only": "这需要精确的混合分布（ring8 数据）",
   "error.not_for_ncsn": "{field} 属于扩散链：噪声条件分数网络没有它",
+  "error.not_for_flow": "{field} 属于扩散链的 ELBO：流匹配网络预测的是速度，没有它",
   "error.overflow": "{field} 使结果溢出（f64 中出现 NaN 或 ±Infinity）：请用更接近数据尺度的值",
   "error.mismatch": "{field} 与 {other} 不符",
   "error.device": "设备出错：{message}",
@@ -534,6 +536,8 @@ export default {
   ...derivations,
   // chapter 9 and the per-t score error (i18n/sde.js)
   ...sde,
+  // issue 19: live samples, the flow animated, flow matching (i18n/flow.js)
+  ...flow,
   "deriv.prev": "◀ 上一行",
   "deriv.next": "下一行 ▶",
   "deriv.all": "显示全部各行",

@@ -11,7 +11,8 @@ import decoder from "./decoder.js";
 import integrationByParts from "./by_parts.js";
 import dsm from "./dsm.js";
 import timeEmbedding from "./embedding.js";
+import flowMatching from "./flow_matching.js";
 
-const all = [hvae, consistency, denoising, posterior, parameterizations, tweedie, ddpmVariance, decoder, integrationByParts, dsm, timeEmbedding];
+const all = [hvae, consistency, denoising, posterior, parameterizations, tweedie, ddpmVariance, decoder, integrationByParts, dsm, timeEmbedding, flowMatching];
 export const en = Object.assign({}, ...all.map((d) => d.en));
 export const zh = Object.assign({}, ...all.map((d) => d.zh));
