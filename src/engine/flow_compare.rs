@@ -52,7 +52,15 @@ pub struct VelocityAt {
     pub oracle: Option<Vec<f64>>,
     pub diffusion: Vec<f64>,
     pub t: usize,
+    /// over [`FIELD_POINTS`] held-out x₀ noised to τ (seed [`FIELD_SEED`]): E‖v − v_exact‖² / E‖v_exact‖²
+    /// for the flow network and for the ε-network's implied velocity (a mixture's data only). One point
+    /// can sit where two modes pull apart and the velocity turns sharply; the field's error does not.
+    pub field_error: Option<(f64, f64)>,
 }
+
+/// The held-out points and the seed of the velocity field's error in [`FlowComparison::velocity_at`].
+pub const FIELD_POINTS: usize = 256;
+pub const FIELD_SEED: u64 = 29;
 
 #[cfg(feature = "engine")]
 pub struct FlowComparison {
@@ -122,19 +130,33 @@ impl FlowComparison {
         crate::numerics::error::check_finite("x", x)?;
         let flow = self.flow.predictor().velocity(x, d, tau).await?;
         let oracle = self.diffusion.mixture().map(|m| crate::diffusion::flow_matching::oracle_velocity(&m, x, tau));
-        let (diffusion, t) = implied_velocity(&self.diffusion.predictor(), &self.diffusion.schedule, x, tau).await?;
-        Ok(VelocityAt { tau, flow, oracle, diffusion, t })
+        let (diffusion, t) = implied_velocity(&self.diffusion.predictor(), &self.diffusion.schedule, x, d, tau).await?;
+        let field_error = match self.diffusion.mixture() {
+            None => None,
+            Some(m) => {
+                let n = FIELD_POINTS.min(self.diffusion.heldout.len() / d);
+                let x0 = &self.diffusion.heldout[..n * d];
+                let xs = crate::diffusion::flow_matching::interpolate(x0, &Rng::new(FIELD_SEED).normals(n * d), tau);
+                let exact = crate::diffusion::flow_matching::oracle_velocity(&m, &xs, tau);
+                let learnt = self.flow.predictor().velocity(&xs, d, tau).await?;
+                let implied = implied_velocity(&self.diffusion.predictor(), &self.diffusion.schedule, &xs, d, tau).await?.0;
+                let norm: f64 = exact.iter().map(|v| v * v).sum();
+                let err = |a: &[f64]| a.iter().zip(&exact).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / norm.max(1e-300);
+                Some((err(&learnt), err(&implied)))
+            }
+        };
+        Ok(VelocityAt { tau, flow, oracle, diffusion, t, field_error })
     }
 }
 
 /// The velocity a diffusion predictor implies at (x, τ): its ε̂ at the VP point x/c of the step t
 /// whose ᾱ_t is nearest (1 − τ)²/c² (c² = (1 − τ)² + τ²), then v = (ε̂ − x)/(1 − τ); and that t.
 #[cfg(feature = "engine")]
-pub async fn implied_velocity(p: &crate::engine::predictor::Predictor, s: &crate::diffusion::schedule::NoiseSchedule, x: &[f64], tau: f64) -> std::result::Result<(Vec<f64>, usize), EngineFailure> {
+pub async fn implied_velocity(p: &crate::engine::predictor::Predictor, s: &crate::diffusion::schedule::NoiseSchedule, x: &[f64], dim: usize, tau: f64) -> std::result::Result<(Vec<f64>, usize), EngineFailure> {
     use crate::diffusion::parameterization::{convert, Prediction};
     let (ab, xv) = crate::diffusion::flow_matching::vp_equivalent(x, tau);
     let t = 1 + s.alphas_cumprod.iter().enumerate().min_by(|a, b| (a.1.ln() - ab.ln()).abs().total_cmp(&(b.1.ln() - ab.ln()).abs())).map_or(0, |(i, _)| i);
-    let pred = p.predict(s, &xv, x.len(), t).await?;
+    let pred = p.predict(s, &xv, dim, t).await?;
     let eps = convert(s, p.param(), Prediction::Eps, &xv, t, &pred)?;
     Ok((crate::diffusion::flow_matching::velocity_from_eps(x, tau, &eps), t))
 }
@@ -172,10 +194,20 @@ mod tests {
         let rel = |a: &[f64]| a.iter().zip(&o).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt() / o.iter().map(|b| b * b).sum::<f64>().sqrt();
         // the flow network learns the velocity itself; the ε-network's, divided by 1 − τ, is rougher
         assert!(rel(&v.flow) < 0.1 && rel(&v.diffusion) < 0.5, "flow {:?} diffusion {:?} oracle {o:?}", v.flow, v.diffusion);
+        let (ef, ed) = v.field_error.unwrap();
+        eprintln!("velocity field error at τ = 0.5: flow {ef}, implied by ε {ed}");
+        assert!(ef < 0.1 && ed < 0.3, "{ef} {ed}");
+        for tau in [0.1, 0.9] {
+            let (ef, ed) = block_on(c.velocity_at(&[1.5, 0.5], tau)).unwrap().field_error.unwrap();
+            eprintln!("velocity field error at τ = {tau}: flow {ef}, implied by ε {ed}");
+        }
+        // the untrained pair is far off
+        let fresh = FlowComparison::new(small(), &device).unwrap();
+        assert!(block_on(fresh.velocity_at(&[1.5, 0.5], 0.5)).unwrap().field_error.unwrap().0 > 0.5);
         // the conversion itself is right: the exact oracle's ε̂ through it gives the exact velocity
         // (to the spacing of the diffusion steps near that ᾱ)
         let m = c.diffusion.mixture().unwrap();
-        let (via_eps, t) = block_on(implied_velocity(&crate::engine::predictor::Predictor::Oracle(m), &c.diffusion.schedule, &[1.5, 0.5], 0.5)).unwrap();
+        let (via_eps, t) = block_on(implied_velocity(&crate::engine::predictor::Predictor::Oracle(m), &c.diffusion.schedule, &[1.5, 0.5], 2, 0.5)).unwrap();
         assert!(rel(&via_eps) < 0.01 && t == v.t, "{via_eps:?} vs {o:?}");
         assert!(block_on(c.velocity_at(&[0.0, 0.0], 1.0)).unwrap_err().to_string().starts_with("tau"));
         assert!(block_on(c.velocity_at(&[0.0], 0.5)).unwrap_err().to_string().starts_with("x"));

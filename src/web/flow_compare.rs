@@ -155,7 +155,8 @@ impl FlowComparison {
 
     /// The velocity at the reader's point `{x: [2], tau ∈ (0, 1)}`: `{tau, flow, oracle (null
     /// without a mixture), diffusion (from the ε-network's ε̂ at step t), t, errors: {flow,
-    /// diffusion} (‖v − v_oracle‖/‖v_oracle‖, null without a mixture)}`.
+    /// diffusion} (‖v − v_oracle‖/‖v_oracle‖, null without a mixture), fieldError: {flow, diffusion,
+    /// points} (E‖v − v_exact‖²/E‖v_exact‖² over 256 held-out points noised to τ; null without a mixture)}`.
     #[wasm_bindgen(js_name = velocityAt)]
     pub fn velocity_at(&self, options: JsValue) -> js_sys::Promise {
         let state = self.state.clone();
@@ -177,6 +178,10 @@ impl FlowComparison {
                 .set("diffusion", finite_all("x", &v.diffusion)?)
                 .set("t", v.t as f64)
                 .set("errors", Obj::new().set("flow", err(&v.flow)).set("diffusion", err(&v.diffusion)).build())
+                .set("fieldError", match v.field_error {
+                    Some((f, d)) => Obj::new().set("flow", f).set("diffusion", d).set("points", crate::engine::flow_compare::FIELD_POINTS as f64).build(),
+                    None => JsValue::NULL,
+                })
                 .build())
         })
     }

@@ -47,6 +47,7 @@ pub(super) struct TrainFields {
     batch_size: Option<f64>,
     seed: Option<f64>,
     ncsn: Option<Js>,
+    flow_matching: Option<bool>,
 }
 
 /// `lrSchedule: {kind: "constant" | "step_decay" | "warmup_cosine", warmup, total, floor}`; the
@@ -210,6 +211,7 @@ impl TrainFields {
             }
 
         }
+        cfg.flow = self.flow_matching.unwrap_or(false);
         cfg.validate()?;
         Ok(cfg)
     }
@@ -306,7 +308,7 @@ impl Trainer {
     /// when it works, else CPU), "webgpu" or "cpu". The config is checked before any work.
     /// Config: `{dataset, points, dim, train, heldout, schedule, T, parameterization, weighting,
     /// width, depth, timeDim, learningRate, lrSchedule: {kind, warmup, total, floor}, ema,
-    /// tSampling: {kind, uniform}, antithetic, batchSize, seed, ncsn: {sigmaMax, sigmaMin, levels}}`
+    /// tSampling: {kind, uniform}, antithetic, batchSize, seed, ncsn: {sigmaMax, sigmaMin, levels}, flowMatching}`
     /// (the recipe's fields default to `defaults().train`; `learningRate` is the schedule's peak,
     /// `ema` the decay of the weights' moving average, 0 for none).
     pub async fn create(config_value: JsValue, options: JsValue) -> JsResult<Trainer> {

@@ -152,6 +152,62 @@ try {
   } catch (e) {
     failed("page.chain", e);
   }
+
+  // issue 19: what the live samples cost a training run (about one batch a second) — the same
+  // untrained x₀ network on the CPU trained in runs of 400 steps, live samples on and off in turn;
+  // the steps/s of each run (the worker's own figure, live sampling included) and the share of the
+  // run's time the live batches took. Slowdown = 1 − (on / off).
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(http.url + "?train-backend=cpu");
+    await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
+    await page.selectOption("#train-param", "x0");
+    await page.waitForSelector("#training[data-loaded=untrained]", { timeout: 60_000 });
+    await page.fill("#train-steps", "400");
+    const rates = { on: [], off: [] }, shares = [];
+    let steps = 0;
+    for (const live of ["off", "on", "off", "on", "off", "on"]) {
+      if (live === "on") await page.check("#train-live-on"); else await page.uncheck("#train-live-on");
+      await page.click("#train-start");
+      steps += 400;
+      await page.waitForSelector(`#training[data-state=finished][data-steps='${steps}']`, { timeout: 300_000 });
+      rates[live].push(Number(await page.locator("#training").getAttribute("data-rate")));
+      if (live === "on") shares.push(Number(await page.locator("#training").getAttribute("data-live-share")));
+      console.log(`run ${steps / 400} (live ${live}): ${rates[live].at(-1).toFixed(1)} steps/s`);
+    }
+    const on = median(rates.on), off = median(rates.off);
+    bench("page.train.live.steps_per_s", on.toFixed(1), "steps/s");
+    bench("page.train.nolive.steps_per_s", off.toFixed(1), "steps/s");
+    bench("page.train.live.slowdown", (100 * (1 - on / off)).toFixed(1), "%");
+    bench("page.train.live.share", (100 * median(shares)).toFixed(1), "%");
+    await ctx.close();
+  } catch (e) {
+    failed("page.train.live", e);
+  }
+
+  // issue 19: the flow animation's frame times while the oracle's path plays
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(http.url + "#flow");
+    await page.waitForSelector("body[data-ready=true]", { timeout: 300_000 });
+    await page.locator("#flow-canvas").scrollIntoViewIfNeeded();
+    const t0 = Date.now();
+    await page.waitForSelector("#flow[data-path-state=ready]", { timeout: 120_000 });
+    bench("page.flow.frames_ready", Date.now() - t0, "ms");
+    const frames = await page.evaluate(() => new Promise((resolve) => {
+      const out = []; let last = performance.now();
+      const tick = (now) => { out.push(now - last); last = now; if (document.getElementById("flow").dataset.playing === "true" && out.length < 2000) requestAnimationFrame(tick); else resolve(out); };
+      requestAnimationFrame(tick);
+    }));
+    const sorted = frames.slice(2).sort((a, b) => a - b);
+    bench("page.flow.frame.median", median(sorted).toFixed(1), "ms");
+    bench("page.flow.frame.p95", sorted[Math.floor(0.95 * sorted.length)].toFixed(1), "ms");
+    await ctx.close();
+  } catch (e) {
+    failed("page.flow", e);
+  }
 } finally {
   await lab.close();
 }

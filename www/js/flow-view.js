@@ -12,11 +12,15 @@ import { clearError, showError } from "./errors.js";
 import { onLanguageChange, setText, t } from "./i18n.js";
 
 const PASS_MS = 6000; // one pass from noise to data while playing
-// the flow network's velocity at the reader's point must be within this share of the exact one
-export const VELOCITY_TOLERANCE = 0.25;
+// the flow network's velocity field, over 256 held-out points noised to the reader's τ, must be
+// within this relative squared error of the exact one (E‖v_θ − v‖²/E‖v‖²; ~0.04 after 800 steps,
+// ~1 untrained: src/engine/flow_compare.rs measures both). At one point alone the field can turn
+// sharply where two modes pull apart, so the point's numbers are shown, the field is judged.
+export const VELOCITY_TOLERANCE = 0.1;
 // at the largest NFE every sampler's MMD² must be within this of the floor (the samples are the data)
 export const QUALITY_MARGIN = 0.01;
-const SAMPLERS = ["ddpm", "ddim", "flow"];
+const SAMPLER_LABELS = { ddpm: "flow.sampler_ddpm", ddim: "flow.sampler_ddim", flow: "flow.sampler_flow" };
+const SAMPLERS = Object.keys(SAMPLER_LABELS);
 
 export function startFlowView(engine, train) {
   const $ = (id) => document.getElementById(id);
@@ -146,7 +150,7 @@ export function startFlowView(engine, train) {
     const tr = document.createElement("tr");
     for (const h of [t("flow.col_sampler"), ...Array.from(q.nfes, (n) => `NFE ${n}`)]) { const th = document.createElement("th"); th.textContent = h; tr.append(th); }
     head.append(tr);
-    fillTable(document.querySelector("#flow-table tbody"), [...SAMPLERS.map((s) => [t(`flow.sampler_${s}`), ...Array.from(q.mmd2[s])]), [t("flow.floor"), ...Array.from(q.nfes, () => q.floor)]]);
+    fillTable(document.querySelector("#flow-table tbody"), [...SAMPLERS.map((s) => [t(SAMPLER_LABELS[s]), ...Array.from(q.mmd2[s])]), [t("flow.floor"), ...Array.from(q.nfes, () => q.floor)]]);
     for (const s of SAMPLERS) {
       const c = prepareCanvas($(`flow-samples-${s}`));
       dots(c, q.samples[s], "rgba(214, 95, 20, 0.8)", 1.2);
@@ -157,15 +161,17 @@ export function startFlowView(engine, train) {
       steps, nfe: q.nfes[n], ddpm: fmt(q.mmd2.ddpm[n]), ddim: fmt(q.mmd2.ddim[n]), flow: fmt(q.mmd2.flow[n]), floor: fmt(q.floor), margin: fmt(QUALITY_MARGIN),
       few: q.nfes[0], fddpm: fmt(q.mmd2.ddpm[0]), fddim: fmt(q.mmd2.ddim[0]), fflow: fmt(q.mmd2.flow[0]),
     });
-    const vpass = v.errors.flow != null && v.errors.flow <= VELOCITY_TOLERANCE;
+    const vpass = v.fieldError != null && v.fieldError.flow <= VELOCITY_TOLERANCE;
     const vec = (a) => `(${Array.from(a).map(fmt).join(", ")})`;
     setCheck(vstatus, vpass, vpass ? "flow.velocity_pass" : "flow.velocity_fail", {
       tau: fmt(v.tau), flow: vec(v.flow), oracle: v.oracle ? vec(v.oracle) : "—", diffusion: vec(v.diffusion), t: v.t,
-      eflow: fmt(100 * (v.errors.flow ?? NaN)), ediff: fmt(100 * (v.errors.diffusion ?? NaN)), tol: fmt(100 * VELOCITY_TOLERANCE),
+      eflow: fmt(100 * (v.errors.flow ?? NaN)), ediff: fmt(100 * (v.errors.diffusion ?? NaN)), tol: fmt(VELOCITY_TOLERANCE),
+      fflow: fmt(v.fieldError?.flow ?? NaN), fdiff: fmt(v.fieldError?.diffusion ?? NaN), points: v.fieldError?.points ?? 0,
     });
     section.dataset.flowSteps = String(steps);
     section.dataset.flowMmd2 = String(q.mmd2.flow[n]);
     section.dataset.velocityError = String(v.errors.flow);
+    section.dataset.fieldError = String(v.fieldError?.flow);
   }
   onLanguageChange(() => { draw(); drawResult(); });
 

@@ -219,6 +219,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
       const eta = (m.steps - m.done) / Math.max(m.stepsPerSec, 1e-9);
       setText(progress, "train.progress", { step: m.totalSteps, rate: m.stepsPerSec.toFixed(1), eta: eta < 1 ? "<1" : Math.round(eta) });
       section.dataset.steps = String(m.totalSteps);
+      section.dataset.rate = String(m.stepsPerSec); // this run's steps/s so far (the page benchmark reads it)
       draw();
     } else if (m.type === "heldout") {
       // a refinement of the estimate at the same step replaces the point on the chart
