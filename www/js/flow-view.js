@@ -117,10 +117,12 @@ export function startFlowView(engine, train) {
       section.dataset.pathState = "ready";
       setText($("flow-anim-status"), r.exact ? "flow.density_exact" : "flow.density_kde", { particles: r.particles, step: r.step ?? 0 });
       draw();
-      // it plays by itself, unless the reader's system asks for reduced motion: then it waits at the start
+      // it plays by itself once in view (autoplay), unless the reader's system asks for reduced
+      // motion: then it waits at the start; a model chosen later plays at once
       section.dataset.reducedMotion = String(reduced.matches);
-      setPlaying(!reduced.matches);
       if (reduced.matches) setText($("flow-anim-status"), "flow.reduced", {});
+      else if (autoplayed) setPlaying(true);
+      else autoplay();
     } catch (e) {
       if (mine !== request) return;
       section.dataset.pathState = "failed";
@@ -155,11 +157,12 @@ export function startFlowView(engine, train) {
       const c = prepareCanvas($(`flow-samples-${s}`));
       dots(c, q.samples[s], "rgba(214, 95, 20, 0.8)", 1.2);
     }
-    const n = q.nfes.length - 1, worst = Math.max(...SAMPLERS.map((s) => q.mmd2[s][n]));
+    $("flow-table").hidden = false;
+    const n = q.nfes.length - 1, worst = Math.max(...SAMPLERS.map((s) => q.mmd2[s][n])), few = Math.min(1, n);
     const pass = sameBatches && worst <= q.floor + QUALITY_MARGIN;
     setCheck(status, pass, pass ? "flow.pass" : "flow.fail", {
       steps, nfe: q.nfes[n], ddpm: fmt(q.mmd2.ddpm[n]), ddim: fmt(q.mmd2.ddim[n]), flow: fmt(q.mmd2.flow[n]), floor: fmt(q.floor), margin: fmt(QUALITY_MARGIN),
-      few: q.nfes[0], fddpm: fmt(q.mmd2.ddpm[0]), fddim: fmt(q.mmd2.ddim[0]), fflow: fmt(q.mmd2.flow[0]),
+      few: q.nfes[few], fddpm: fmt(q.mmd2.ddpm[few]), fddim: fmt(q.mmd2.ddim[few]), fflow: fmt(q.mmd2.flow[few]),
     });
     const vpass = v.fieldError != null && v.fieldError.flow <= VELOCITY_TOLERANCE;
     const vec = (a) => `(${Array.from(a).map(fmt).join(", ")})`;
@@ -213,13 +216,17 @@ export function startFlowView(engine, train) {
   $("flow-form").addEventListener("submit", (e) => e.preventDefault());
 
   draw();
-  // the frames are made (and the animation starts) when the section first comes into view
-  const seen = new IntersectionObserver((entries) => {
+  // the frames are made when the chapter first comes into view, and the animation starts by
+  // itself when the picture itself is (a third of it) on the screen, so the reader sees it begin
+  let visible = false, autoplayed = false;
+  const autoplay = () => { if (visible && path && !autoplayed && !reduced.matches) { autoplayed = true; setPlaying(true); } };
+  const near = new IntersectionObserver((entries) => {
     if (!entries.some((e) => e.isIntersecting)) return;
-    seen.disconnect();
+    near.disconnect();
     load();
-  }, { rootMargin: "200px" });
-  seen.observe(canvas);
+  }, { rootMargin: "300px" });
+  near.observe(section);
+  new IntersectionObserver((entries) => { visible = entries.some((e) => e.isIntersecting); autoplay(); }, { threshold: 0.3 }).observe(canvas);
   addEventListener("trained-dl", () => { if (source.value === "network") load(); }); // the reader's network moved on
   return { reload: () => { if (source.value === "network" || (source.value === "flow-net" && pairTrained)) load(); } };
 }

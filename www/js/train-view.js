@@ -76,7 +76,8 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
   // estimate (seconds of network evaluations in the worker) waits for estimate(): main.js calls it
   // once the chain has its first state, so the chain is usable at once.
   let restoredModel = false;
-  const estimate = () => { if (restoredModel) client.heldOut($("train-variance").value); };
+  // (and one batch of live samples of the model as it was loaded, so the panel shows it at once)
+  const estimate = () => { if (restoredModel) { client.heldOut($("train-variance").value); client.liveOnce(); } };
   async function restore() {
     let saved = null;
     try { saved = JSON.parse(localStorage.getItem(STORE) || "null"); } catch { saved = null; }
@@ -159,8 +160,8 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
 
   // The live samples over the held-out data: points for 2-D data, the first 16 as 8×8 images for the digits.
   function drawLive() {
-    const canvas = $("train-live-canvas");
-    if (!liveLast) { prepareCanvas(canvas); return; }
+    const canvas = $("train-live-canvas"), mmd = $("chart-live-mmd");
+    if (!liveLast) { prepareCanvas(canvas); chartNote(mmd, "train.live_empty"); setText($("train-live-text"), "train.live_empty"); return; }
     const { samples, reference, dim } = liveLast;
     if (dim === 2) {
       const c = prepareCanvas(canvas);
@@ -179,11 +180,12 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
         c.ctx.drawImage(tmp, (k % 4) * cell + 2, Math.floor(k / 4) * cell + 2, cell - 4, cell - 4);
       }
     }
-    const mmd = $("chart-live-mmd");
+    // (MMD² is an unbiased estimate: near the floor it can dip below 0; drawn at 10⁻⁴ there)
     lineChart(mmd, [
-      { label: t("train.legend_live_mmd"), x: live.map((l) => l.step), y: live.map((l) => Math.max(l.mmd2, 1e-5)) },
-      { label: t("train.legend_live_floor"), x: live.map((l) => l.step), y: live.map((l) => Math.max(l.floor, 1e-5)), dashed: true },
+      { label: t("train.legend_live_mmd"), x: live.map((l) => l.step), y: live.map((l) => Math.max(l.mmd2, 1e-4)) },
+      { label: t("train.legend_live_floor"), x: live.map((l) => l.step), y: live.map((l) => Math.max(l.floor, 1e-4)), dashed: true },
     ], { logY: true, xLabel: t("common.step_axis") });
+    chartNote(mmd, null);
     const share = liveLast.elapsedMs > 0 ? (100 * liveLast.liveMs) / liveLast.elapsedMs : 0;
     setText($("train-live-text"), "train.live_text", { step: liveLast.step, mmd2: fmt(liveLast.mmd2), floor: fmt(liveLast.floor), nfe: liveLast.nfe, sampler: liveLast.sampler.toUpperCase(), share: share.toFixed(1) });
   }

@@ -314,6 +314,11 @@ onmessage = async ({ data: m }) => {
         post({ type: "saved", bytes, id: m.id }, [bytes.buffer]);
         break;
       }
+      case "live": { // one batch of live samples outside a run (the model as loaded)
+        const t0 = performance.now(), live = { ms: 0 };
+        if (trainer && !running) await liveSample(undefined, t0, live).catch((e) => post({ type: "live-off", ...errorData(e) }));
+        break;
+      }
       case "heldout":
         if (m.variance) heldOutOptions = { ...heldOutOptions, variance: m.variance };
         post(await heldOut(!running));
@@ -378,7 +383,7 @@ onmessage = async ({ data: m }) => {
       case "race-abort": raceRun++; post({ type: "race-aborted", id: m.id }); break;
       case "race-means": needRace(); post({ type: "race-means", id: m.id, result: await exclusive(() => race.meansAt({ x: m.x, t: m.t })) }); break;
       case "race-heldout": needRace(); post({ type: "race-heldout", id: m.id, result: await exclusive(() => race.heldOut(m.options || {})) }); break;
-      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "backend", "measure-backends", "race-create", "race-run", "race-abort", "race-means", "race-heldout", "flow-path", "flow-create", "flow-run", "flow-abort", "flow-nfe", "flow-velocity", "flow-pair-path"] } });
+      default: throw Object.assign(new Error(`unknown command ${m.cmd}`), { code: "unknown_choice", params: { field: "cmd", value: String(m.cmd), choices: ["create", "train", "pause", "resume", "abort", "save", "heldout", "elbo-forms", "load", "ncsn-train", "score-error-t", "likelihood", "quality-steps", "backend", "measure-backends", "race-create", "race-run", "race-abort", "race-means", "race-heldout", "live", "flow-path", "flow-create", "flow-run", "flow-abort", "flow-nfe", "flow-velocity", "flow-pair-path"] } });
     }
   } catch (e) {
     if (m.cmd === "train") running = false;

@@ -129,6 +129,8 @@ export class TrainerClient {
   resume() { this.worker.postMessage({ cmd: "resume" }); }
   abort() { this.job = null; this.worker.postMessage({ cmd: "abort" }); }
   heldOut(variance) { this.worker.postMessage({ cmd: "heldout", variance }); }
+  /** One batch of live samples of the model as it is (a `{type: "live"}` event, issue 19). */
+  liveOnce() { this.worker.postMessage({ cmd: "live" }); }
   // the reverse chain, hosted by the same worker (it uses the trainer's network)
   chain(cmd, fields = {}) { return this.request("chain-" + cmd, fields); }
   async save() { return (await this.request("save")).bytes; }
