@@ -206,18 +206,26 @@ const needRace = () => { if (!race) throw Object.assign(new Error("there is no r
 async function raceTrain({ steps }) {
   needRace();
   const run = ++raceRun, mine = race; // a new race or run ends this one (and never trains the new race here)
+  return chunked(mine, () => run === raceRun, steps, "race-progress");
+}
+
+// A side job (the race, the flow pair) trained in chunks of ~150 ms through `exclusive`, posting
+// {type: progress, done, steps, totalSteps, losses, mean} per chunk; it ends after the chunk in
+// which `current()` turns false (a new job or an abort). Resolves to {done, steps, totalSteps,
+// sameBatches, stopped?, replaced?}.
+async function chunked(model, current, steps, progress) {
   let done = 0, chunk = 2;
   while (done < steps) {
-    if (run !== raceRun) return { replaced: true, done, steps };
+    if (!current()) return { replaced: true, done, steps };
     const c0 = performance.now();
-    const r = await exclusive(() => mine.run(Math.min(chunk, steps - done)));
+    const r = await exclusive(() => model.run(Math.min(chunk, steps - done)));
     chunk = Math.max(1, Math.min(50, Math.round((chunk * 150) / Math.max(performance.now() - c0, 1))));
     done += r.steps;
-    post({ type: "race-progress", done, steps, totalSteps: r.totalSteps, losses: r.losses, mean: r.mean });
+    post({ type: progress, done, steps, totalSteps: r.totalSteps, losses: r.losses, mean: r.mean });
     if (r.stopped) return { done, steps, totalSteps: r.totalSteps, stopped: r.stopped };
     await tick();
   }
-  return { done, steps, totalSteps: await exclusive(() => mine.stepCount) };
+  return { done, steps, totalSteps: await exclusive(() => model.stepCount), sameBatches: await exclusive(() => model.sameBatches) };
 }
 
 // Issue 19's flow matching: a diffusion (ε) and a flow-matching network from one seed on the same
@@ -230,18 +238,7 @@ const needFlow = () => { if (!flowPair) throw Object.assign(new Error("there is 
 async function flowTrain({ steps }) {
   needFlow();
   const run = ++flowRun, mine = flowPair;
-  let done = 0, chunk = 2;
-  while (done < steps) {
-    if (run !== flowRun) return { replaced: true, done, steps };
-    const c0 = performance.now();
-    const r = await exclusive(() => mine.run(Math.min(chunk, steps - done)));
-    chunk = Math.max(1, Math.min(50, Math.round((chunk * 150) / Math.max(performance.now() - c0, 1))));
-    done += r.steps;
-    post({ type: "flow-progress", done, steps, totalSteps: r.totalSteps, mean: r.mean });
-    if (r.stopped) return { done, steps, totalSteps: r.totalSteps, stopped: r.stopped };
-    await tick();
-  }
-  return { done, steps, totalSteps: await exclusive(() => mine.stepCount), sameBatches: await exclusive(() => mine.sameBatches) };
+  return chunked(mine, () => run === flowRun, steps, "flow-progress");
 }
 const pathTransfer = (p) => [p.points.buffer, p.density.buffer, p.times.buffer];
 
