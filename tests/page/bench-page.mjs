@@ -7,7 +7,10 @@
 // page.first_contentful_paint.*, page.math_ready.* (chapter 1's check has its verdict),
 // page.engine_ready.*, page.pretrained_loaded.*, page.chain_ready_after_engine.* (ms, .cold / .warm),
 // page.draw.p10000 (ms/frame), page.chain.oracle.p10000 (steps/s), page.chain.frame.mean / .median /
-// .p95 (ms). A part that fails prints `BENCH <part>.failed 1 flag` and the others go on. Other
+// .p95 (ms); issue 19: page.train.live.steps_per_s / page.train.nolive.steps_per_s (median of three
+// 400-step runs each, alternating, after a warm-up run), page.train.live.slowdown (%, 1 − on/off),
+// page.train.live.share (% of a run's time the live batches took), page.flow.frames_ready (ms),
+// page.flow.frame.median / .p95 (ms while the oracle's path plays). A part that fails prints `BENCH <part>.failed 1 flag` and the others go on. Other
 // lines are free text and never start with BENCH.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
@@ -167,14 +170,15 @@ try {
     await page.fill("#train-steps", "400");
     const rates = { on: [], off: [] }, shares = [];
     let steps = 0;
-    for (const live of ["off", "on", "off", "on", "off", "on"]) {
-      if (live === "on") await page.check("#train-live-on"); else await page.uncheck("#train-live-on");
+    for (const live of ["warm-up", "off", "on", "off", "on", "off", "on"]) { // (the first run warms the engine up: not counted)
+      if (live === "off") await page.uncheck("#train-live-on"); else await page.check("#train-live-on");
       await page.click("#train-start");
       steps += 400;
       await page.waitForSelector(`#training[data-state=finished][data-steps='${steps}']`, { timeout: 300_000 });
-      rates[live].push(Number(await page.locator("#training").getAttribute("data-rate")));
+      const rate = Number(await page.locator("#training").getAttribute("data-rate"));
+      if (live !== "warm-up") rates[live].push(rate);
       if (live === "on") shares.push(Number(await page.locator("#training").getAttribute("data-live-share")));
-      console.log(`run ${steps / 400} (live ${live}): ${rates[live].at(-1).toFixed(1)} steps/s`);
+      console.log(`run ${steps / 400} (live ${live}): ${rate.toFixed(1)} steps/s`);
     }
     const on = median(rates.on), off = median(rates.off);
     bench("page.train.live.steps_per_s", on.toFixed(1), "steps/s");
