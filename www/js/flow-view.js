@@ -97,6 +97,8 @@ export function startFlowView(engine, train) {
   }
 
   async function load() {
+    // (a link may name the flow network before it exists on this visit: the oracle's path then)
+    if (source.value === "flow-net" && !pairTrained) source.value = "oracle-ddim";
     const mine = ++request, which = source.value;
     clearError(animErr);
     setPlaying(false);
