@@ -271,26 +271,27 @@ impl InputError {
     fn english(&self) -> String {
         let f = &self.field;
         let v = self.value.as_deref().unwrap_or("");
-        let quoted = |c: &[String]| c.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+        // the whole list is in `params`; a sentence names as many as fit in a line of 140 characters
+        // (every message stays ≤ 220 characters however many choices there are)
+        let quoted = |c: &[String]| {
+            let mut names = String::new();
+            for (i, n) in c.iter().enumerate() {
+                let next = format!("{}\"{n}\"", if i == 0 { "" } else { ", " });
+                if names.len() + next.len() > 140 {
+                    names.push_str(", …");
+                    break;
+                }
+                names.push_str(&next);
+            }
+            names
+        };
         let mut s = match &self.rule {
             Rule::Finite => format!("{f} = {v} is not a finite number"),
             Rule::Positive => format!("{f} = {v} is out of range: {f} must be a finite number > 0"),
             Rule::Integer { min, max } => format!("{f} = {v} is out of range: {f} must be an integer in {min}..={max}"),
             Rule::Range(i) => format!("{f} = {v} is out of range: {f} must be a number in {i}"),
             Rule::OneOf(c) => format!("unknown {f} \"{v}\": valid ones are {}", quoted(c)),
-            Rule::UnknownField(c) => {
-                // the whole list is in `params`; the sentence names as many as fit in a line
-                let mut names = String::new();
-                for (i, n) in c.iter().enumerate() {
-                    let next = format!("{}\"{n}\"", if i == 0 { "" } else { ", " });
-                    if names.len() + next.len() > 140 {
-                        names.push_str(", …");
-                        break;
-                    }
-                    names.push_str(&next);
-                }
-                format!("unknown field \"{f}\": valid fields are {names}")
-            }
+            Rule::UnknownField(c) => format!("unknown field \"{f}\": valid fields are {}", quoted(c)),
             Rule::Type(t) => {
                 let what = match *t {
                     "integer" => "an integer",
@@ -509,6 +510,19 @@ mod tests {
         assert_eq!(short_number(1e-300), "1e-300");
         assert_eq!(short_number(-1.5e154), "-1.5e154");
         assert_eq!(short_text(&"a".repeat(300)).chars().count(), 40);
+    }
+
+    /// A long list of choices (the derivations' names, a value of 40 characters) keeps the sentence
+    /// within 220 characters: the names that fit, then "…"; the whole list stays in the params.
+    #[test]
+    fn a_long_list_of_choices_keeps_the_message_short() {
+        let names = crate::derivation::NAMES;
+        let e = InputError::one_of("name", &"x".repeat(50), &names);
+        assert!(e.message.chars().count() <= 220 && e.message.ends_with("…"), "{} ({} chars)", e.message, e.message.chars().count());
+        assert!(e.message.contains("\"hvae\", \"consistency\""));
+        assert!(matches!(&e.rule, Rule::OneOf(c) if c.len() == names.len()));
+        let short = InputError::one_of("weighting", "x", &["simple", "elbo"]);
+        assert!(short.message.ends_with("\"simple\", \"elbo\""), "{}", short.message);
     }
 
     #[test]
