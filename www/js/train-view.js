@@ -187,7 +187,9 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
     ], { logY: true, xLabel: t("common.step_axis") });
     chartNote(mmd, null);
     const share = liveLast.elapsedMs > 0 ? (100 * liveLast.liveMs) / liveLast.elapsedMs : 0;
-    setText($("train-live-text"), "train.live_text", { step: liveLast.step, mmd2: fmt(liveLast.mmd2), floor: fmt(liveLast.floor), nfe: liveLast.nfe, sampler: liveLast.sampler.toUpperCase(), share: share.toFixed(1) });
+    const params = { step: liveLast.step, mmd2: fmt(liveLast.mmd2), floor: fmt(liveLast.floor), nfe: liveLast.nfe, sampler: liveLast.sampler.toUpperCase(), share: share.toFixed(1) };
+    // a batch of a run says what share of it live sampling took; the one of a model as loaded has no run
+    setText($("train-live-text"), liveLast.job === undefined ? "train.live_text_loaded" : "train.live_text", params);
   }
 
   function setState(s) {
@@ -209,7 +211,7 @@ export function startTrainView({ fromUrl = false, backendFromUrl = false, engine
       section.dataset.liveMmd2 = String(m.mmd2);
       section.dataset.liveCount = String(live.length);
       section.dataset.liveFirstMmd2 = String(live[0].mmd2);
-      section.dataset.liveShare = String(m.liveMs / Math.max(m.elapsedMs, 1e-9));
+      if (m.job !== undefined) section.dataset.liveShare = String(m.liveMs / Math.max(m.elapsedMs, 1e-9));
       drawLive();
       return;
     }
