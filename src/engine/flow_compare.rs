@@ -117,7 +117,7 @@ impl FlowComparison {
                 samples[k] = x;
             }
         }
-        let train = self.diffusion.config.datasets()?.0;
+        let train = self.diffusion.train_points();
         let floor = mmd2_at_most(&train[..particles.min(train.len() / d) * d], held, d, MMD_MAX_POINTS)?.0;
         Ok(EqualNfe { nfes: nfes.to_vec(), mmd2, samples, floor, particles })
     }
@@ -155,7 +155,7 @@ impl FlowComparison {
 pub async fn implied_velocity(p: &crate::engine::predictor::Predictor, s: &crate::diffusion::schedule::NoiseSchedule, x: &[f64], dim: usize, tau: f64) -> std::result::Result<(Vec<f64>, usize), EngineFailure> {
     use crate::diffusion::parameterization::{convert, Prediction};
     let (ab, xv) = crate::diffusion::flow_matching::vp_equivalent(x, tau);
-    let t = 1 + s.alphas_cumprod.iter().enumerate().min_by(|a, b| (a.1.ln() - ab.ln()).abs().total_cmp(&(b.1.ln() - ab.ln()).abs())).map_or(0, |(i, _)| i);
+    let t = crate::engine::predictor::nearest_alpha_bar(s, ab);
     let pred = p.predict(s, &xv, dim, t).await?;
     let eps = convert(s, p.param(), Prediction::Eps, &xv, t, &pred)?;
     Ok((crate::diffusion::flow_matching::velocity_from_eps(x, tau, &eps), t))

@@ -10,7 +10,7 @@ use crate::diffusion::sde::Marginal;
 use crate::engine::failure::EngineFailure;
 use crate::engine::nfe_samplers::{path, FewStep};
 use crate::engine::predictor::Predictor;
-use crate::numerics::error::{check_count, check_range, Interval, Result};
+use crate::numerics::error::{check_count, Result};
 use crate::numerics::rng::Rng;
 
 /// The page's defaults: frames (network evaluations), particles, lattice side, density grid side,
@@ -107,7 +107,6 @@ fn exact_density(m: &GaussianMixture, s: &NoiseSchedule, kind: FewStep, time: f6
 /// oracle's), else the kernel estimate.
 pub async fn flow_path(p: &Predictor, s: &NoiseSchedule, config: PathConfig, exact: Option<&GaussianMixture>) -> std::result::Result<FlowPath, EngineFailure> {
     config.validate()?;
-    check_range("extent", PATH_EXTENT, Interval::open(0.0, 100.0))?;
     crate::numerics::budget::check_job("frames", config.frames as f64, (config.frames + 1) as f64 * ((config.particles + config.lattice * config.lattice) as f64 * p.cost_per_point() + (config.grid * config.grid * config.particles) as f64 * 10.0), "(frames + 1) × ((particles + lattice²) × the model's cost + grid² × particles × 10)")?;
     let mut x_t = Rng::new(config.seed).normals(config.particles * 2);
     x_t.extend(grid_points(config.lattice, PATH_LATTICE_EXTENT));

@@ -50,7 +50,7 @@ impl Trainer {
         let x_t = Rng::new(seed).normals(particles * d);
         let samples = sample(&p, &self.schedule, kind, x_t, d, nfe, seed ^ 0x5DEE_CE66).await?;
         let mmd2 = mmd2_at_most(&samples, &self.heldout, d, LIVE_REFERENCE)?.0;
-        let train = self.config.datasets()?.0;
+        let train = self.train_points();
         let floor = mmd2_at_most(&train[..particles.min(train.len() / d) * d], &self.heldout, d, LIVE_REFERENCE)?.0;
         let reference = self.heldout[..particles.min(self.heldout.len() / d) * d].to_vec();
         Ok(LiveSamples { samples, reference, mmd2, floor, nfe, sampler: kind.name(), step: self.step_count() })

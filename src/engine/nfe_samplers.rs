@@ -59,7 +59,7 @@ pub struct Path {
 
 /// Run `kind` for `nfe` evaluations of `p` from `x_t` (n × dim); `keep` every frame or only the last.
 pub async fn path(p: &Predictor, s: &NoiseSchedule, kind: FewStep, x_t: Vec<f64>, dim: usize, nfe: usize, seed: u64, keep: bool) -> std::result::Result<Path, EngineFailure> {
-    check_count("nfe", nfe, 1, MAX_NFE.min(if kind == FewStep::Flow { MAX_NFE } else { s.t_max }))?;
+    check_count("nfe", nfe, 1, if kind == FewStep::Flow { MAX_NFE } else { MAX_NFE.min(s.t_max) })?;
     let mut frames = vec![];
     let mut times = vec![];
     let mut push = |x: &[f64], t: f64, last: bool| {

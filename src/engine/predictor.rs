@@ -187,7 +187,12 @@ async fn forward_at(model: &Denoiser, device: &Device, time_dim: usize, x: &[f64
 
 /// The timestep whose noise level matches σ: ᾱ_t nearest to 1/(1+σ²) (in log space).
 pub fn nearest_t(s: &NoiseSchedule, sigma: f64) -> usize {
-    1 + nearest_in_log(s.alphas_cumprod.iter().copied(), 1.0 / (1.0 + sigma * sigma))
+    nearest_alpha_bar(s, 1.0 / (1.0 + sigma * sigma))
+}
+
+/// The timestep t whose ᾱ_t is nearest `alpha_bar` (in log space).
+pub fn nearest_alpha_bar(s: &NoiseSchedule, alpha_bar: f64) -> usize {
+    1 + nearest_in_log(s.alphas_cumprod.iter().copied(), alpha_bar)
 }
 
 /// The index of the value nearest `target` in log space (0 for an empty list).

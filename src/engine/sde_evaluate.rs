@@ -198,7 +198,7 @@ impl Trainer {
         check_job("particles", particles as f64, runs * (particles as f64 * self.evaluation_work(false) + CALL_WORK) + families.len() as f64 * nfes.len() as f64 * mmd_work, "samplers × Σ nfes × (particles × (the network's multiply-adds) + 1e6)")?;
         let x_t = sde.prior_sample(particles, d, &mut Rng::new(seed));
         let noise_seed = seed ^ 0x94D0_49BB_1331_11EB;
-        let train = self.config.datasets()?.0;
+        let train = self.train_points();
         let floor = mmd2_at_most(&train[..particles.min(train.len() / d) * d], &self.heldout, d, MMD_MAX_POINTS)?.0;
         let predictor = self.predictor();
         let (mut mmd2, mut evaluations) = (Vec::new(), Vec::new());

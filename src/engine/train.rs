@@ -153,6 +153,11 @@ impl Trainer {
         })
     }
 
+    /// The training points (row-major), as drawn at the start.
+    pub fn train_points(&self) -> &[f64] {
+        &self.train
+    }
+
     pub fn step_count(&self) -> usize {
         self.step
     }

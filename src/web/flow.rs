@@ -33,12 +33,14 @@ impl PathOptions {
                 Ok(k) => k,
             },
         };
+        // whole numbers here; their ranges are PathConfig::validate's
+        let whole = |field: &str, v: Option<f64>, default: usize| count(field, v, default, 0, u32::MAX as usize);
         let c = PathConfig {
             kind,
-            frames: count("frames", self.frames, d.frames, 1, 200)?,
-            particles: count("particles", self.particles, d.particles, 2, 2000)?,
-            lattice: count("lattice", self.lattice, d.lattice, 2, 40)?,
-            grid: count("grid", self.grid, d.grid, 4, 96)?,
+            frames: whole("frames", self.frames, d.frames)?,
+            particles: whole("particles", self.particles, d.particles)?,
+            lattice: whole("lattice", self.lattice, d.lattice)?,
+            grid: whole("grid", self.grid, d.grid)?,
             seed: seed(self.seed, d.seed)?,
         };
         c.validate()?;
